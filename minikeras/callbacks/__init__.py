@@ -1,0 +1,14 @@
+"""Callbacks: hooks into `fit` (``on_train_begin/end``, ``on_epoch_begin/end``, ``on_batch_begin/end``)."""
+from .base import Callback, CallbackList, registry
+from .checkpoint import ModelCheckpoint
+from .csv_logger import CSVLogger
+from .early_stopping import EarlyStopping
+from .history import History
+from .lambda_callback import LambdaCallback
+from .lr_scheduler import LearningRateScheduler
+from .progress import ProgressBar
+from .terminate_on_nan import TerminateOnNaN
+
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
+           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
+           "registry"]

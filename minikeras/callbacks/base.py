@@ -1,0 +1,96 @@
+"""Callback base class and the list that fans hooks out to several callbacks.
+
+Callbacks talk to training through the ``logs`` dict they receive and through
+``model.stop_training``, which `fit` checks after every batch and every epoch.
+"""
+from __future__ import annotations
+
+from ..registry import Registry
+
+
+class Callback:
+    """No-op hooks; subclass and override the ones you need.
+
+    `fit` sets `self.model` and `self.params` (``{"epochs", "steps", "verbose"}``, steps being
+    the number of batches per epoch) before training begins.
+    """
+
+    def __init__(self):
+        self.model = None
+        self.params: dict = {}
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+
+    def on_train_end(self, logs=None): ...
+
+    def on_epoch_begin(self, epoch, logs=None): ...
+
+    def on_epoch_end(self, epoch, logs=None): ...
+
+    def on_batch_begin(self, batch, logs=None): ...
+
+    def on_batch_end(self, batch, logs=None): ...
+
+
+registry = Registry("callback", Callback)
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks: list[Callback], model, params: dict):
+        super().__init__()
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be minikeras Callback instances; got {callback!r}.")
+            callback.set_model(model)
+            callback.set_params(params)
+        self.callbacks = list(callbacks)
+        self.model = model
+        self.params = params
+
+    def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        for callback in self.callbacks:
+            callback.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for callback in self.callbacks:
+            callback.on_epoch_end(epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        for callback in self.callbacks:
+            callback.on_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        for callback in self.callbacks:
+            callback.on_batch_end(batch, logs)
+
+
+def monitor_mode(monitor: str, mode: str) -> str:
+    """``"min"`` or ``"max"``: `mode`, or for ``"auto"`` max when the name says accuracy."""
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}.")
+    if mode != "auto":
+        return mode
+    return "max" if monitor.endswith(("acc", "accuracy")) else "min"
+
+
+def improved(current: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
+    """Whether `current` beats `best` by more than `min_delta` in direction `mode`."""
+    if best is None:
+        return True
+    return current < best - min_delta if mode == "min" else current > best + min_delta

@@ -1,0 +1,59 @@
+"""Save the model (or its weights) during training."""
+from __future__ import annotations
+
+import math
+import warnings
+
+from .base import Callback, improved, monitor_mode, registry
+
+
+@registry.register()
+class ModelCheckpoint(Callback):
+    """Save after every epoch, or only when `monitor` improves (``save_best_only``).
+
+    `filepath` may hold Keras-style placeholders filled from the epoch (1-based) and the logs:
+    ``"ckpt-{epoch:02d}-{val_loss:.3f}.h5"``. ``save_weights_only`` writes `save_weights`
+    files instead of full models.
+    """
+
+    def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False,
+                 save_weights_only: bool = False, mode: str = "auto", verbose: int = 0):
+        super().__init__()
+        self.filepath = str(filepath)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        self.mode = monitor_mode(monitor, mode)
+        self.verbose = verbose
+        self.best: float | None = None
+        self.last_saved: str | None = None
+
+    def on_train_begin(self, logs=None):
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"ModelCheckpoint monitors {self.monitor!r}, which is not in the logs "
+                              f"(available: {', '.join(sorted(logs))}); nothing saved.", stacklevel=2)
+                return
+            if math.isnan(current) or not improved(current, self.best, self.mode):
+                return
+            self.best = current
+        self._save(epoch, logs)
+
+    def _save(self, epoch, logs):
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"ModelCheckpoint cannot fill the file name {self.filepath!r} from epoch and "
+                             f"logs {sorted(logs)}: {error!r}.") from None
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+        self.last_saved = path
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved {path}.")

@@ -1,0 +1,188 @@
+"""Checking and arranging training data: inputs, per-sample weights, validation splits, batches."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import class_ids
+
+SPLIT_MODES = ("stratified", "random", "last")
+
+
+@dataclass
+class Dataset:
+    """Inputs in the model dtype, prepared targets and optional per-sample loss weights.
+
+    `rows` selects the samples this data set uses (None: all of them), so that a validation
+    split never copies the inputs.
+    """
+
+    x: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray | None = None
+    rows: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.x.shape[0] if self.rows is None else self.rows.shape[0]
+
+    def subset(self, index: np.ndarray) -> "Dataset":
+        """The samples at positions `index` of this data set (no copy of x)."""
+        rows = index if self.rows is None else self.rows[index]
+        return Dataset(self.x, self.targets, self.weights, rows)
+
+    def sample_ids(self) -> np.ndarray:
+        """Class ids of the samples in use."""
+        ids = class_ids(self.targets)
+        return ids if self.rows is None else ids[self.rows]
+
+
+def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x") -> np.ndarray:
+    """`x` as an array of the model dtype with per-sample shape `input_shape`.
+
+    An array already of the model dtype is used as it is (no copy); any other dtype is
+    converted once, which copies it.
+    """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array; got {type(x).__name__}.")
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{what} must hold numbers; got dtype {x.dtype}.")
+    if x.ndim < 2 or x.shape[1:] != tuple(input_shape):
+        raise ValueError(f"{what} must have shape (N, {', '.join(map(str, input_shape))}) for this model; "
+                         f"got shape {x.shape}.")
+    return np.asarray(x, dtype=dtype)
+
+
+def check_same_length(x: np.ndarray, other, what: str) -> None:
+    if len(other) != x.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} samples but {what} has {len(other)}; they must match.")
+
+
+def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, class_weight=None):
+    """Per-sample loss weights: ``sample_weight * class_weight[class]``, or None when both are None.
+
+    `class_weight` is a dict ``{class_id: weight}`` (missing classes weigh 1) or ``"balanced"``:
+    ``n_samples / (n_present_classes * count(class))``, as scikit-learn.
+    """
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (targets.shape[0],):
+            raise ValueError(f"sample_weight must have shape ({targets.shape[0]},), one weight per sample; "
+                             f"got shape {weights.shape}.")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError("sample_weight must hold finite values >= 0.")
+    if class_weight is not None:
+        ids = class_ids(targets)
+        per_class = _class_weight_table(class_weight, ids, n_classes)
+        weights = per_class[ids] if weights is None else weights * per_class[ids]
+    return weights
+
+
+def _class_weight_table(class_weight, ids: np.ndarray, n_classes: int) -> np.ndarray:
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(f"class_weight must be a dict or 'balanced'; got {class_weight!r}.")
+        counts = np.bincount(ids, minlength=n_classes)
+        table = np.ones(n_classes)
+        present = counts > 0
+        table[present] = ids.shape[0] / (present.sum() * counts[present])
+        return table
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class_id: weight}} or 'balanced'; "
+                        f"got {type(class_weight).__name__}.")
+    table = np.ones(n_classes)
+    for key, value in class_weight.items():
+        if not isinstance(key, (int, np.integer)) or not 0 <= key < n_classes:
+            raise ValueError(f"class_weight keys must be class ids in [0, {n_classes}); got {key!r}.")
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"class_weight values must be finite and >= 0; got {value!r} for class {key}.")
+        table[key] = value
+    return table
+
+
+def split_validation(data: Dataset, fraction: float, mode: str, rng: np.random.Generator):
+    """(train, validation) with about `fraction` of the samples held out.
+
+    Modes: ``"stratified"`` (default) draws the fraction from each class at random, so every
+    class appears in both parts; ``"random"`` draws samples at random regardless of class;
+    ``"last"`` holds out the last samples as they come (what Keras does).
+    """
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation_split must be a fraction in (0, 1); got {fraction!r}.")
+    if mode not in SPLIT_MODES:
+        raise ValueError(f"Unknown validation_split_mode {mode!r}. Expected one of: {', '.join(SPLIT_MODES)}.")
+    n = len(data)
+    if mode == "stratified":
+        held_out = _stratified_indices(data.sample_ids(), fraction, rng)
+    else:
+        n_val = n - int(n * (1.0 - fraction))
+        held_out = rng.permutation(n)[:n_val] if mode == "random" else np.arange(n - n_val, n)
+    if not 0 < held_out.size < n:
+        raise ValueError(f"validation_split={fraction} of {n} samples leaves an empty training or "
+                         f"validation set.")
+    is_val = np.zeros(n, dtype=bool)
+    is_val[held_out] = True
+    return data.subset(np.flatnonzero(~is_val)), data.subset(np.flatnonzero(is_val))
+
+
+def _stratified_indices(ids: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    picked = []
+    for label in np.unique(ids):
+        members = np.flatnonzero(ids == label)
+        count = int(round(fraction * members.size))
+        picked.append(rng.permutation(members)[:count])
+    return np.sort(np.concatenate(picked))
+
+
+class BatchGatherer:
+    """Yields ``(x_batch, targets_batch, weights_batch)`` for each mini-batch of an epoch.
+
+    Shuffled batches (or those of a subset) are gathered into preallocated buffers with
+    ``np.take(..., out=)``; batches of a whole data set in order are views of it. Yielded
+    arrays are overwritten by the next batch.
+    """
+
+    def __init__(self, data: Dataset, batch_size: int):
+        self.data = data
+        self.batch_size = batch_size
+        rows = min(batch_size, len(data))
+        self._x = np.empty((rows, *data.x.shape[1:]), dtype=data.x.dtype)
+        self._targets = np.empty((rows, *data.targets.shape[1:]), dtype=data.targets.dtype)
+        self._weights = None if data.weights is None else np.empty(rows, dtype=data.weights.dtype)
+
+    def __len__(self) -> int:
+        return -(-len(self.data) // self.batch_size)
+
+    def batches(self, order: np.ndarray | None = None):
+        """Batches in `order` (a permutation of ``range(len(data))``), or in data order if None."""
+        data = self.data
+        rows = data.rows if order is None else (order if data.rows is None else data.rows[order])
+        for start in range(0, len(data), self.batch_size):
+            stop = min(start + self.batch_size, len(data))
+            if rows is None:
+                yield data.x[start:stop], data.targets[start:stop], _part(data.weights, start, stop)
+            else:
+                yield self._gather(rows[start:stop])
+
+    def _gather(self, index: np.ndarray):
+        size = index.shape[0]
+        # mode="clip" skips take's bounds-checking copy; the indices are valid by construction.
+        x = np.take(self.data.x, index, axis=0, out=self._x[:size], mode="clip")
+        targets = np.take(self.data.targets, index, axis=0, out=self._targets[:size], mode="clip")
+        weights = None
+        if self.data.weights is not None:
+            weights = np.take(self.data.weights, index, out=self._weights[:size], mode="clip")
+        return x, targets, weights
+
+
+def _part(array: np.ndarray | None, start: int, stop: int):
+    return None if array is None else array[start:stop]
+
+
+def check_batch_size(batch_size) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    return int(batch_size)

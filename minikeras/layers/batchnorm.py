@@ -1,0 +1,94 @@
+"""Batch normalization (Ioffe & Szegedy 2015)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Layer, registry
+
+
+@registry.register("batch_norm", "batchnorm")
+class BatchNorm(Layer):
+    """Normalize each feature over the batch, then scale and shift.
+
+    Training: ``mu = mean_n x``, ``var = mean_n (x - mu)^2`` (biased),
+    ``x_hat = (x - mu) / sqrt(var + eps)``, ``y = gamma * x_hat + beta``, and the moving
+    statistics follow ``moving = momentum * moving + (1 - momentum) * batch_stat``.
+    Inference: the same map with the moving mean and variance.
+
+    Shapes
+    ------
+    x, y ``(N, D)``; gamma, beta, moving_mean, moving_var ``(D,)``.
+
+    Backward (training mode)
+    ------------------------
+    ``d_gamma = sum_n g * x_hat``, ``d_beta = sum_n g``,
+    ``dx = gamma / sqrt(var + eps) * (g - mean_n g - x_hat * mean_n(g * x_hat))``.
+
+    >>> BatchNorm()
+    BatchNorm(momentum=0.9, epsilon=1e-05)
+    """
+
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None):
+        super().__init__(name)
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1]; got {momentum!r}.")
+        if not epsilon > 0:
+            raise ValueError(f"BatchNorm epsilon must be > 0; got {epsilon!r}.")
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self._x_hat = None
+        self._inv_std = None
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(f"BatchNorm expects flat inputs (N, features); got per-sample shape "
+                             f"{tuple(input_shape)}.")
+        return tuple(input_shape)
+
+    def build(self, input_shape, rng, dtype="float32"):
+        super().build(input_shape, rng, dtype)
+        width = self.input_shape[0]
+        self._add_param("gamma", np.ones(width, dtype=self.dtype))
+        self._add_param("beta", np.zeros(width, dtype=self.dtype))
+        self.state["moving_mean"] = np.zeros(width, dtype=self.dtype)
+        self.state["moving_var"] = np.ones(width, dtype=self.dtype)
+
+    def forward(self, x, training=False):
+        if training:
+            return self._forward_train(x)
+        scale = self.params["gamma"] / np.sqrt(self.state["moving_var"] + self.epsilon)
+        shift = self.params["beta"] - self.state["moving_mean"] * scale
+        out = np.multiply(x, scale, out=self._buffer("y", x.shape))
+        out += shift
+        return out
+
+    def _forward_train(self, x):
+        mean = x.mean(axis=0)
+        x_hat = np.subtract(x, mean, out=self._buffer("x_hat", x.shape))
+        var = np.einsum("ij,ij->j", x_hat, x_hat) / x.shape[0]
+        self._inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        x_hat *= self._inv_std
+        self._x_hat = x_hat
+        self._update_moving(mean, var)
+        out = np.multiply(x_hat, self.params["gamma"], out=self._buffer("y", x.shape))
+        out += self.params["beta"]
+        return out
+
+    def _update_moving(self, mean, var):
+        for moving, batch_stat in ((self.state["moving_mean"], mean), (self.state["moving_var"], var)):
+            moving *= self.momentum
+            moving += (1.0 - self.momentum) * batch_stat
+
+    def backward(self, grad_out):
+        x_hat = self._x_hat
+        n = grad_out.shape[0]
+        d_beta = np.sum(grad_out, axis=0, out=self.grads["beta"])
+        d_gamma = np.einsum("ij,ij->j", grad_out, x_hat, out=self.grads["gamma"])
+        dx = np.multiply(x_hat, d_gamma / n, out=self._buffer("dx", grad_out.shape))
+        dx += d_beta / n
+        np.subtract(grad_out, dx, out=dx)
+        dx *= self.params["gamma"] * self._inv_std
+        return dx
+
+    def get_config(self):
+        return {"momentum": self.momentum, "epsilon": self.epsilon, "name": self.name}

@@ -1,0 +1,66 @@
+"""Metrics computed from the model output and the prepared targets of a batch."""
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import class_ids, is_class_ids, one_hot
+from .registry import Registry
+
+
+class Metric:
+    """Base class: ``metric(output, targets) -> float`` (the batch mean)."""
+
+    name = ""
+    accepts_logits = False  # True when the metric of softmax(z) equals the metric of z
+
+    def __call__(self, output: np.ndarray, targets: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+
+registry = Registry("metric", Metric)
+
+
+@registry.register("accuracy", "acc", "categorical_accuracy")
+class Accuracy(Metric):
+    """Fraction of samples whose output argmax equals the class id (or the target argmax).
+
+    The argmax of the logits equals the argmax of the softmax, so logits may be passed.
+    """
+
+    name = "accuracy"
+    accepts_logits = True
+
+    def __call__(self, output, targets):
+        return float(np.mean(output.argmax(axis=1) == class_ids(targets)))
+
+
+class _ErrorMetric(Metric):
+    def _targets(self, output, targets):
+        return one_hot(targets, output.shape[1], output.dtype) if is_class_ids(targets) else targets
+
+
+@registry.register("mae", "mean_absolute_error")
+class MeanAbsoluteError(_ErrorMetric):
+    """Mean over all entries of ``|output - target|``."""
+
+    name = "mae"
+
+    def __call__(self, output, targets):
+        return float(np.mean(np.abs(output - self._targets(output, targets))))
+
+
+@registry.register("mse", "mean_squared_error")
+class MeanSquaredError(_ErrorMetric):
+    """Mean over all entries of ``(output - target)^2``."""
+
+    name = "mse"
+
+    def __call__(self, output, targets):
+        return float(np.mean((output - self._targets(output, targets)) ** 2))
+
+
+def get(spec) -> Metric:
+    return registry.get(spec)

@@ -1,0 +1,431 @@
+"""Model / Sequential: a stack of layers with Keras' build, compile, fit, evaluate, predict."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import losses, metrics as metrics_module, optimizers, regularizers, seeding
+from .callbacks.base import CallbackList
+from .callbacks.history import History
+from .callbacks.progress import ProgressBar
+from .data_utils import (BatchGatherer, Dataset, check_batch_size, check_inputs, check_same_length,
+                         sample_weights, split_validation)
+from .layers import activations
+from .layers.base import Layer, registry as layer_registry
+from .layers.batchnorm import BatchNorm
+from .layers.dense import Dense
+from .layers.dropout import Dropout
+from .registry import serialize
+
+PREDICT_BATCH_SIZE = 1024
+
+
+def _snake_case(name: str) -> str:
+    """``BatchNorm -> batch_norm``, ``LeakyReLU -> leaky_relu``, ``ReLU -> relu``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", name).lower()
+
+
+class Model:
+    """A sequential stack of layers.
+
+    Parameters
+    ----------
+    input_dim : int or tuple of int, optional
+        Per-sample input shape (``3072`` or ``(28, 28)``); inferred from the first data seen if omitted.
+    layers : list of Layer, optional
+        Layers to add in order.
+    seed : int, optional
+        Seed of the model's generator (initialization, shuffling, splits, dropout).
+    dtype : ``"float32"`` (default) or ``"float64"``
+        Dtype of every parameter, activation and gradient.
+
+    >>> model = Model(input_dim=4, seed=0)
+    >>> model.add_layer(8, "relu")
+    >>> model.add_layer(3, "softmax")
+    >>> model.predict(np.ones((2, 4), dtype="float32")).shape
+    (2, 3)
+    """
+
+    def __init__(self, input_dim: int | tuple[int, ...] | None = None, layers: list[Layer] | None = None,
+                 *, seed: int | None = None, dtype: str = "float32", name: str | None = None):
+        # longdouble is accepted for check_gradients, which computes in the widest float there is.
+        if np.dtype(dtype) not in (np.float32, np.float64, np.longdouble):
+            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
+        self.dtype = np.dtype(dtype)
+        self.seed = seed
+        self.name = name or "sequential"
+        self.layers: list[Layer] = []
+        self.input_shape = None if input_dim is None else self._check_input_dim(input_dim)
+        self._rng = seeding.model_generator(seed)
+        # Validation splits draw from their own seed, so a resumed fit holds out the same samples.
+        self._split_seed = int(self._rng.integers(2**63))
+        self.optimizer = None
+        self.loss = None
+        self.metrics: list[metrics_module.Metric] = []
+        self.stop_training = False
+        self.history: History | None = None
+        self._name_counts: dict[str, int] = {}
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- building ----------------------------------------------------------------------------
+    @staticmethod
+    def _check_input_dim(input_dim) -> tuple[int, ...]:
+        shape = (input_dim,) if isinstance(input_dim, (int, np.integer)) else tuple(input_dim)
+        if not shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
+                            for d in shape):
+            raise ValueError(f"input_dim must be a positive integer or a tuple of them; got {input_dim!r}.")
+        return tuple(int(d) for d in shape)
+
+    def add(self, layer: Layer) -> None:
+        """Append a layer instance (built at once when the input shape is known)."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Model.add expects a Layer instance; got {layer!r}. "
+                            f"Use add_layer(units, activation) to add a Dense layer by size.")
+        if layer.built:
+            raise ValueError(f"Layer {layer.name!r} is already built (part of another model); "
+                             f"create a new instance.")
+        self._name_layer(layer)
+        self.layers.append(layer)
+        if self.input_shape is not None:
+            self._build_layer(len(self.layers) - 1)
+        self._invalidate()
+
+    def add_layer(self, units: int, activation=None, *, input_dim=None, kernel_initializer="he",
+                  batch_norm: bool = False, dropout: float = 0.0, l2: float = 0.0) -> None:
+        """Append ``Dense(units)`` (+ ``BatchNorm``) (+ activation) (+ ``Dropout(dropout)``).
+
+        `activation` is a name (``"relu"``, ``"softmax"``, ...), a layer class or instance.
+        `l2` puts ``regularizers.L2(l2)`` on the kernel. `input_dim` sets the model input
+        shape when given with the first layer.
+        """
+        if input_dim is not None:
+            if self.layers:
+                raise ValueError("input_dim can only be given with the first layer.")
+            self.input_shape = self._check_input_dim(input_dim)
+        regularizer = regularizers.L2(l2) if l2 else None
+        new_layers = [Dense(units, kernel_initializer=kernel_initializer, kernel_regularizer=regularizer)]
+        if batch_norm:
+            new_layers.append(BatchNorm())
+        if activation is not None:
+            new_layers.append(activations.get(activation))
+        if dropout:
+            new_layers.append(Dropout(dropout))
+        for layer in new_layers:
+            self.add(layer)
+
+    def _name_layer(self, layer: Layer) -> None:
+        if layer.name is None:
+            base = _snake_case(type(layer).__name__)
+            count = self._name_counts.get(base, 0) + 1
+            self._name_counts[base] = count
+            layer.name = f"{base}_{count}"
+        if any(other.name == layer.name for other in self.layers):
+            raise ValueError(f"Layer names must be unique in a model; {layer.name!r} is already used.")
+
+    def _build_layer(self, index: int) -> None:
+        shape = self.input_shape if index == 0 else self.layers[index - 1].output_shape(
+            self.layers[index - 1].input_shape)
+        layer = self.layers[index]
+        try:
+            layer.build(shape, self._rng, self.dtype)
+        except ValueError as error:
+            raise ValueError(f"Layer {index} ({layer.name}): {error}") from None
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer for per-sample inputs of `input_shape` (or the known input shape)."""
+        if input_shape is not None:
+            if self.input_shape is not None and self._check_input_dim(input_shape) != self.input_shape:
+                raise ValueError(f"This model takes inputs of per-sample shape {self.input_shape}; "
+                                 f"got {tuple(input_shape)}.")
+            self.input_shape = self._check_input_dim(input_shape)
+        if self.input_shape is None:
+            raise ValueError("The model's input shape is unknown: pass input_dim to Model or add_layer.")
+        for index, layer in enumerate(self.layers):
+            if not layer.built:
+                self._build_layer(index)
+        self._invalidate()
+
+    @property
+    def built(self) -> bool:
+        return bool(self.layers) and all(layer.built for layer in self.layers)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        self._require_built()
+        return self.layers[-1].output_shape(self.layers[-1].input_shape)
+
+    def _require_built(self, x=None) -> None:
+        if not self.layers:
+            raise ValueError("The model has no layers: add some with add_layer() or add().")
+        if not self.built:
+            self.build(None if x is None or self.input_shape is not None else np.shape(x)[1:])
+
+    def _invalidate(self) -> None:
+        """Forget what is derived from the layer list (recomputed by `_plan`)."""
+        self._planned = False
+
+    def _plan(self) -> None:
+        """Derive the training plan: trainable arrays, fused loss, which layers run backward."""
+        if self._planned:
+            return
+        self._require_built()
+        self._trainable = [(layer, name) for layer in self.layers for name in layer.params]
+        self._params = [layer.params[name] for layer, name in self._trainable]
+        self._grads = [layer.grads[name] for layer, name in self._trainable]
+        self._regularized = [layer for layer in self.layers if getattr(layer, "kernel_regularizer", None)]
+        self._fused = (isinstance(self.loss, losses.CategoricalCrossentropy)
+                       and isinstance(self.layers[-1], activations.Softmax))
+        self._train_layers = self.layers[:-1] if self._fused else self.layers
+        first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
+        for i, layer in enumerate(self._train_layers):
+            layer.needs_input_grad = i > first
+        self._backward_layers = self._train_layers[first:][::-1]
+        if self.optimizer is not None:
+            self.optimizer.build(self._params)
+        self._planned = True
+
+    # -- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None) -> None:
+        """Choose the optimizer, loss and metrics; gives the model a fresh optimizer state."""
+        optimizer = optimizers.get(optimizer)
+        if getattr(optimizer, "_model", None) not in (None, self):
+            optimizer = optimizers.registry.from_config(serialize(optimizer))
+        optimizer._model = self
+        self.optimizer = optimizer
+        self.loss = losses.get(loss)
+        self.metrics = [metrics_module.get(m) for m in (metrics or [])]
+        self._invalidate()
+        if self.built:
+            self._plan()
+
+    @property
+    def compiled(self) -> bool:
+        return self.optimizer is not None
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise ValueError(f"Call model.compile(optimizer, loss, metrics) before {what}.")
+
+    # -- data --------------------------------------------------------------------------------
+    def _dataset(self, x, y, sample_weight=None, class_weight=None, what="x") -> Dataset:
+        self._require_built(x)
+        self._plan()
+        x = check_inputs(x, self.input_shape, self.dtype, what)
+        if y is None:
+            raise ValueError(f"Labels are missing for {what}: pass y.")
+        check_same_length(x, y, "y")
+        n_outputs = self.output_shape[0]
+        targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
+        weights = sample_weights(targets, n_outputs, sample_weight, class_weight)
+        return Dataset(x, targets, weights)
+
+    def _validation_dataset(self, validation_data) -> Dataset:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+        x_val, y_val, *weight = validation_data
+        return self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x")
+
+    # -- forward / backward ------------------------------------------------------------------
+    def _forward(self, x: np.ndarray, training: bool, layers=None) -> np.ndarray:
+        for layer in self.layers if layers is None else layers:
+            x = layer.forward(x, training)
+        return x
+
+    def _backward(self, grad: np.ndarray) -> None:
+        for layer in self._backward_layers:
+            grad = layer.backward(grad)
+
+    def _penalty(self) -> float:
+        return sum(layer.penalty() for layer in self._regularized)
+
+    def _batch_values(self, x, targets, weights, training: bool):
+        """Forward pass; returns ``({"loss": data loss, metric: value}, d_loss/d_output)``."""
+        output = self._forward(x, training, self._train_layers)
+        loss, grad = self.loss(output, targets, weights, from_logits=self._fused)
+        values = {"loss": loss}
+        for metric in self.metrics:
+            values[metric.name] = metric(self._metric_output(output, metric), targets)
+        return values, grad
+
+    def _metric_output(self, output, metric):
+        if self._fused and not metric.accepts_logits:
+            return self.layers[-1].forward(output)
+        return output
+
+    def _train_step(self, x, targets, weights) -> dict:
+        values, grad = self._batch_values(x, targets, weights, training=True)
+        values["loss"] = float(values["loss"] + self._penalty())
+        self._backward(grad)
+        self.optimizer.apply(self._params, self._grads)
+        return values
+
+    # -- training ----------------------------------------------------------------------------
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None) -> dict:
+        """One update from one batch; returns loss and metrics of the forward pass it used."""
+        self._require_compiled("train_on_batch")
+        data = self._dataset(x, y, sample_weight, class_weight)
+        return self._train_step(data.x, data.targets, data.weights)
+
+    def fit(self, x, y, batch_size: int = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+            class_weight=None, sample_weight=None, initial_epoch: int = 0,
+            validation_split_mode: str = "stratified") -> History:
+        """Train with mini-batch gradient descent; returns the `History`.
+
+        Each epoch visits every training sample once (reshuffled when `shuffle`). Logged per
+        epoch: running means over the epoch's batches of ``loss`` (data + penalty) and the
+        metrics, ``val_*`` on the validation data after the epoch, ``lr`` of the last update.
+        `validation_split` holds out that fraction, chosen per `validation_split_mode`:
+        ``"stratified"`` (default, per class at random), ``"random"`` or ``"last"`` (Keras).
+        `sample_weight` (per sample) and `class_weight` (dict or ``"balanced"``) scale each
+        sample's loss and gradient. Ctrl-C stops after the current batch, runs
+        ``on_train_end`` and returns the partial history.
+        """
+        self._require_compiled("fit")
+        batch_size = check_batch_size(batch_size)
+        train = self._dataset(x, y, sample_weight, class_weight)
+        if validation_data is not None and validation_split:
+            raise ValueError("Pass either validation_data or validation_split, not both.")
+        val = self._validation_dataset(validation_data) if validation_data is not None else None
+        if validation_split:
+            train, val = split_validation(train, validation_split, validation_split_mode,
+                                          np.random.default_rng(self._split_seed))
+        gatherer = BatchGatherer(train, batch_size)
+        self.history = History()
+        extra = [ProgressBar(plain=verbose == 2)] if verbose else []
+        callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
+                                     {"epochs": epochs, "steps": len(gatherer), "verbose": verbose})
+        self.stop_training = False
+        logs: dict = {}
+        callback_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                logs = self._fit_epoch(epoch, gatherer, shuffle, val, callback_list)
+                if self.stop_training:
+                    break
+        except KeyboardInterrupt:
+            print("Training interrupted: returning the history of the finished epochs.")
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list) -> dict:
+        callback_list.on_epoch_begin(epoch)
+        order = self._rng.permutation(len(gatherer.data)) if shuffle else None
+        totals: dict[str, float] = {}
+        seen = 0
+        logs: dict = {}
+        for batch, (xb, tb, wb) in enumerate(gatherer.batches(order)):
+            callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
+            values = self._train_step(xb, tb, wb)
+            seen += xb.shape[0]
+            for key, value in values.items():
+                totals[key] = totals.get(key, 0.0) + value * xb.shape[0]
+            logs = {key: total / seen for key, total in totals.items()}
+            callback_list.on_batch_end(batch, logs)
+            if self.stop_training:
+                break
+        if val is not None:
+            logs.update({f"val_{key}": value for key, value in self._evaluate(val).items()})
+        logs["lr"] = self.optimizer.last_learning_rate
+        callback_list.on_epoch_end(epoch, logs)
+        return logs
+
+    # -- inference ---------------------------------------------------------------------------
+    def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None, verbose: int = 0) -> dict:
+        """``{"loss": ..., metric: ...}`` over the whole data set, in inference mode.
+
+        The loss is the (weighted) mean data loss over samples plus the regularization penalty.
+        """
+        self._require_compiled("evaluate")
+        values = self._evaluate(self._dataset(x, y, sample_weight), batch_size)
+        if verbose:
+            print(" - ".join(f"{key}: {value:.4f}" for key, value in values.items()))
+        return values
+
+    def _evaluate(self, data: Dataset, batch_size: int | None = None) -> dict:
+        batch_size = check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        totals: dict[str, float] = {}
+        for xb, tb, wb in BatchGatherer(data, batch_size).batches(None):
+            values, _ = self._batch_values(xb, tb, wb, training=False)
+            for key, value in values.items():
+                totals[key] = totals.get(key, 0.0) + float(value) * xb.shape[0]
+        results = {key: total / len(data) for key, total in totals.items()}
+        results["loss"] += float(self._penalty())
+        return results
+
+    def predict(self, x, batch_size: int | None = None) -> np.ndarray:
+        """Outputs ``(N, ...)`` (class probabilities after a Softmax), computed `batch_size` rows at a time."""
+        self._require_built(x)
+        x = check_inputs(x, self.input_shape, self.dtype)
+        batch_size = check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
+        for start in range(0, x.shape[0], batch_size):
+            output[start:start + batch_size] = self._forward(x[start:start + batch_size], training=False)
+        return output
+
+    # -- weights and config ------------------------------------------------------------------
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every layer's arrays in order: Dense ``[kernel, bias]``, BatchNorm
+        ``[gamma, beta, moving_mean, moving_var]``."""
+        self._require_built()
+        return [array for layer in self.layers for array in layer.get_weights()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Set every array from a list shaped like `get_weights()`; checks all before changing any."""
+        self._require_built()
+        weights = list(weights)
+        sizes = [len(layer.weight_names()) for layer in self.layers]
+        if len(weights) != sum(sizes):
+            raise ValueError(f"set_weights expects {sum(sizes)} arrays (as get_weights returns); "
+                             f"got {len(weights)}.")
+        bounds = np.cumsum([0, *sizes])
+        per_layer = [weights[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+        for layer, arrays in zip(self.layers, per_layer):
+            layer.check_weights(arrays)
+        for layer, arrays in zip(self.layers, per_layer):
+            layer.set_weights(arrays)
+
+    def count_params(self) -> tuple[int, int]:
+        """(trainable, non_trainable) scalar counts."""
+        counts = [layer.count_params() for layer in self.layers]
+        return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+    def get_config(self) -> dict:
+        """The architecture as JSON-able data (no weights)."""
+        return {"name": self.name, "input_shape": None if self.input_shape is None else list(self.input_shape),
+                "dtype": self.dtype.name, "seed": self.seed,
+                "layers": [serialize(layer) for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Model":
+        """A new model with the architecture of `config` (fresh weights drawn with its seed)."""
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError(f"A model config must be a dict with a 'layers' list; got {config!r}.")
+        input_shape = config.get("input_shape")
+        return cls(input_dim=None if input_shape is None else tuple(input_shape),
+                   layers=[layer_registry.from_config(item) for item in config["layers"]],
+                   seed=config.get("seed"), dtype=config.get("dtype", "float32"), name=config.get("name"))
+
+    def summary(self, print_fn=None) -> None:
+        """Print a table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+        print_summary(self, print_fn)
+
+    def check_gradients(self, x, y, epsilon: float = 1e-6, max_entries: int | None = None,
+                        sample_weight=None) -> dict[str, float]:
+        """``{"layer/param": max relative error}`` of analytic vs centered-difference gradients.
+
+        See `minikeras.gradcheck.check_gradients`.
+        """
+        from .gradcheck import check_gradients
+        return check_gradients(self, x, y, epsilon=epsilon, max_entries=max_entries,
+                               sample_weight=sample_weight)
+
+    def __repr__(self) -> str:
+        layers = ", ".join(repr(layer) for layer in self.layers)
+        return f"Model(input_dim={self.input_shape}, layers=[{layers}])"
+
+
+Sequential = Model

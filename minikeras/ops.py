@@ -1,0 +1,97 @@
+"""Pure numpy kernels in forward/backward pairs.
+
+Every function writes into `out` (which may be one of its inputs) so that layers can reuse
+preallocated buffers. Backward kernels take the forward *output* `y` where the derivative can
+be written from it, so layers need not keep their inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SCALED_TANH_A = 1.7159
+SCALED_TANH_B = 2.0 / 3.0
+
+
+def relu(x, out):
+    """y = max(x, 0)."""
+    return np.maximum(x, 0, out=out)
+
+
+def relu_backward(y, grad, out):
+    """dx = grad * [y > 0]."""
+    return np.multiply(grad, y > 0, out=out)
+
+
+def leaky_relu(x, alpha, out):
+    """y = x if x > 0 else alpha * x   (0 <= alpha < 1, so y = max(x, alpha * x))."""
+    np.multiply(x, alpha, out=out)
+    return np.maximum(x, out, out=out)
+
+
+def leaky_relu_backward(y, grad, alpha, out):
+    """dx = grad if y > 0 else alpha * grad."""
+    slope = np.where(y > 0, y.dtype.type(1), y.dtype.type(alpha))
+    return np.multiply(grad, slope, out=out)
+
+
+def sigmoid(x, out):
+    """y = 1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2, which cannot overflow."""
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.add(out, 1, out=out)
+    return np.multiply(out, 0.5, out=out)
+
+
+def sigmoid_backward(y, grad, out):
+    """dx = grad * y * (1 - y)."""
+    np.subtract(1, y, out=out)
+    np.multiply(out, y, out=out)
+    return np.multiply(out, grad, out=out)
+
+
+def tanh(x, out):
+    """y = tanh(x)."""
+    return np.tanh(x, out=out)
+
+
+def tanh_backward(y, grad, out):
+    """dx = grad * (1 - y^2)."""
+    np.multiply(y, y, out=out)
+    np.subtract(1, out, out=out)
+    return np.multiply(out, grad, out=out)
+
+
+def scaled_tanh(x, out):
+    """LeCun's improved sigmoid: y = a * tanh(b * x), a = 1.7159, b = 2/3."""
+    np.multiply(x, SCALED_TANH_B, out=out)
+    np.tanh(out, out=out)
+    return np.multiply(out, SCALED_TANH_A, out=out)
+
+
+def scaled_tanh_backward(y, grad, out):
+    """dx = grad * a * b * (1 - (y / a)^2) = grad * b * (a - y^2 / a)."""
+    np.multiply(y, y, out=out)
+    np.multiply(out, -SCALED_TANH_B / SCALED_TANH_A, out=out)
+    np.add(out, SCALED_TANH_A * SCALED_TANH_B, out=out)
+    return np.multiply(out, grad, out=out)
+
+
+def softmax(x, out):
+    """Row-wise y = exp(x - max) / sum(exp(x - max)); stable for any finite logits."""
+    np.subtract(x, x.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+
+
+def softmax_backward(y, grad, out):
+    """dx = y * (grad - sum(grad * y, axis=1))  (the softmax Jacobian applied to grad)."""
+    dot = np.einsum("ij,ij->i", grad, y)[:, None]
+    np.subtract(grad, dot, out=out)
+    return np.multiply(out, y, out=out)
+
+
+def log_softmax(x, out):
+    """Row-wise log(softmax(x)) = x - max - log(sum(exp(x - max)))."""
+    np.subtract(x, x.max(axis=1, keepdims=True), out=out)
+    log_norm = np.log(np.exp(out).sum(axis=1, keepdims=True))
+    return np.subtract(out, log_norm, out=out)

@@ -1,0 +1,109 @@
+"""Name -> class registries.
+
+Every configurable family (layers, initializers, optimizers, ...) has one `Registry`.
+It turns strings, classes, instances and ``{"class_name", "config"}`` dicts into objects,
+and it is the allowlist used when reading configs and model files: a name that was not
+registered is refused, nothing is imported or evaluated.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+class Registry:
+    """A named table of classes of one family.
+
+    Parameters
+    ----------
+    kind : str
+        What the family is called in error messages, e.g. ``"layer"``.
+    base : type
+        Every registered class must subclass it; instances of it pass `get` as they are.
+    """
+
+    def __init__(self, kind: str, base: type):
+        self.kind = kind
+        self.base = base
+        self._classes: dict[str, type] = {}
+        self._aliases: dict[str, tuple[str, dict]] = {}
+
+    def register(self, *names: str) -> Callable[[type], type]:
+        """Class decorator: register under the class name and any extra `names`."""
+
+        def add(cls: type) -> type:
+            self.add(cls, *names)
+            return cls
+
+        return add
+
+    def add(self, cls: type, *names: str) -> None:
+        """Register `cls` under its own name and the lower-case `names` given."""
+        if not (isinstance(cls, type) and issubclass(cls, self.base)):
+            raise TypeError(f"Only subclasses of {self.base.__name__} can be registered as a {self.kind}; "
+                            f"got {cls!r}.")
+        for name in (cls.__name__, *names):
+            self._classes[name] = cls
+
+    def alias(self, name: str, class_name: str, **config: Any) -> None:
+        """Register a string shortcut that builds `class_name` with `config`."""
+        self._aliases[name] = (class_name, config)
+
+    def names(self) -> list[str]:
+        """Every name `get` accepts, sorted."""
+        return sorted({*self._classes, *self._aliases})
+
+    def lookup(self, name: str) -> type:
+        """The class registered under `name`; ValueError naming the known names otherwise."""
+        if not isinstance(name, str):
+            raise TypeError(f"A {self.kind} name must be a string; got {type(name).__name__} {name!r}.")
+        if name in self._aliases:
+            name = self._aliases[name][0]
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise ValueError(f"Unknown {self.kind} {name!r}. Expected one of: "
+                             f"{', '.join(self.names())}.") from None
+
+    def get(self, spec: Any, **overrides: Any) -> Any:
+        """Build an object from a name, a class, a config dict or an instance (returned as is)."""
+        if isinstance(spec, self.base):
+            return spec
+        if isinstance(spec, type):
+            if not issubclass(spec, self.base):
+                raise TypeError(f"Expected a {self.kind} class (a subclass of {self.base.__name__}); "
+                                f"got {spec.__name__}.")
+            return spec(**overrides)
+        if isinstance(spec, str):
+            config = dict(self._aliases.get(spec, (spec, {}))[1])
+            return self.lookup(spec)(**config, **overrides)
+        if isinstance(spec, dict):
+            return self.from_config(spec)
+        raise TypeError(f"Expected a {self.kind} name ({', '.join(self.names())}), class or instance; "
+                        f"got {type(spec).__name__} {spec!r}.")
+
+    def from_config(self, config: dict) -> Any:
+        """Rebuild an object from ``{"class_name": name, "config": {...}}``."""
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(f"A {self.kind} config must be a dict with a 'class_name' key; got {config!r}.")
+        cls = self.lookup(config["class_name"])
+        kwargs = config.get("config", {})
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"The 'config' of {self.kind} {config['class_name']!r} must be a dict; "
+                             f"got {kwargs!r}.")
+        try:
+            return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
+        except TypeError as error:
+            raise ValueError(f"Invalid config for {self.kind} {config['class_name']!r}: {error}.") from None
+
+
+def serialize(obj: Any) -> dict:
+    """``{"class_name", "config"}`` of an object that has `get_config`."""
+    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+
+
+def describe(value: Any) -> str:
+    """Readable ``Name(arg=value, ...)`` text of a serialized object (nested ones included)."""
+    if isinstance(value, dict) and "class_name" in value:
+        args = ", ".join(f"{key}={describe(item)}" for key, item in value.get("config", {}).items())
+        return f"{value['class_name']}({args})"
+    return repr(value)

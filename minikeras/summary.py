@@ -1,0 +1,41 @@
+"""``model.summary()``: a rich table of layers, output shapes and parameter counts."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _shape_text(shape) -> str:
+    return "(None, " + ", ".join(map(str, shape)) + ")"
+
+
+def summary_table(model) -> Table:
+    """The table `print_summary` prints (layers must be built)."""
+    table = Table(title=f'Model "{model.name}"', title_justify="left")
+    table.add_column("Layer (type)")
+    table.add_column("Output shape")
+    table.add_column("Param #", justify="right")
+    for layer in model.layers:
+        trainable, frozen = layer.count_params()
+        shape = layer.output_shape(layer.input_shape) if layer.built else "?"
+        table.add_row(f"{layer.name} ({type(layer).__name__})",
+                      _shape_text(shape) if layer.built else shape, f"{trainable + frozen:,}")
+    return table
+
+
+def totals_text(model) -> str:
+    trainable, frozen = model.count_params()
+    return (f"Total params: {trainable + frozen:,}\nTrainable params: {trainable:,}\n"
+            f"Non-trainable params: {frozen:,}")
+
+
+def print_summary(model, print_fn=None) -> None:
+    """Print the summary with rich, or pass its plain text to `print_fn` line by line."""
+    console = Console() if print_fn is None else Console(width=100, record=True, file=io.StringIO())
+    console.print(summary_table(model))
+    console.print(totals_text(model), markup=False, highlight=False)
+    if print_fn is not None:
+        for line in console.export_text().splitlines():
+            print_fn(line)
