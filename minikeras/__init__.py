@@ -10,9 +10,10 @@ from . import (callbacks, initializers, layers, losses, metrics, optimizers, reg
                schedules)
 from .layers import register_layer
 from .model import Model, Sequential
+from .saving import ModelFileError, load_model
 from .seeding import set_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Sequential", "set_seed", "register_layer", "layers", "initializers",
+__all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "register_layer", "layers", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "__version__"]

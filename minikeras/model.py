@@ -65,6 +65,7 @@ class Model:
         self.metrics: list[metrics_module.Metric] = []
         self.stop_training = False
         self.history: History | None = None
+        self.epoch = 0  # epochs completed by fit so far (saved with the model)
         self._name_counts: dict[str, int] = {}
         for layer in layers or []:
             self.add(layer)
@@ -200,6 +201,19 @@ class Model:
         if self.built:
             self._plan()
 
+    def get_compile_config(self) -> dict | None:
+        """Optimizer (with its schedule), loss and metrics as JSON-able data; None before compile."""
+        if not self.compiled:
+            return None
+        return {"optimizer": serialize(self.optimizer), "loss": serialize(self.loss),
+                "metrics": [serialize(metric) for metric in self.metrics]}
+
+    def compile_from_config(self, config: dict) -> None:
+        """`compile` with the settings of `get_compile_config()`."""
+        self.compile(optimizer=optimizers.registry.from_config(config["optimizer"]),
+                     loss=losses.registry.from_config(config["loss"]),
+                     metrics=[metrics_module.registry.from_config(item) for item in config["metrics"]])
+
     @property
     def compiled(self) -> bool:
         return self.optimizer is not None
@@ -329,6 +343,7 @@ class Model:
         if val is not None:
             logs.update({f"val_{key}": value for key, value in self._evaluate(val).items()})
         logs["lr"] = self.optimizer.last_learning_rate
+        self.epoch = epoch + 1
         callback_list.on_epoch_end(epoch, logs)
         return logs
 
@@ -407,6 +422,35 @@ class Model:
         return cls(input_dim=None if input_shape is None else tuple(input_shape),
                    layers=[layer_registry.from_config(item) for item in config["layers"]],
                    seed=config.get("seed"), dtype=config.get("dtype", "float32"), name=config.get("name"))
+
+    def get_training_state(self) -> dict:
+        """Where training stands: completed epochs, the generator state (shuffling, dropout), split seed."""
+        return {"epoch": self.epoch, "rng": self._rng.bit_generator.state, "split_seed": self._split_seed}
+
+    def set_training_state(self, state: dict) -> None:
+        """Restore `get_training_state()` output (the generator is updated in place)."""
+        generator = self._rng.bit_generator
+        rng_state = state["rng"]
+        if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != type(generator).__name__:
+            raise ValueError(f"Expected a {type(generator).__name__} generator state; got {rng_state!r}.")
+        generator.state = rng_state
+        self.epoch = int(state["epoch"])
+        self._split_seed = int(state["split_seed"])
+
+    def save(self, path) -> None:
+        """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`)."""
+        from .saving import save_model
+        save_model(self, path)
+
+    def save_weights(self, path) -> None:
+        """Write the weights only to an HDF5 file, atomically."""
+        from .saving import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Set the weights from a file; nothing changes unless every array fits."""
+        from .saving import load_weights
+        load_weights(self, path)
 
     def summary(self, print_fn=None) -> None:
         """Print a table of layers, output shapes and parameter counts."""

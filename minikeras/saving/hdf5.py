@@ -1,0 +1,195 @@
+"""HDF5 model files.
+
+Layout (format_version 1)::
+
+    /                     attrs: format="minikeras", format_version, kind ("model" | "weights"),
+                                 minikeras_version, model_config (JSON), compile_config (JSON),
+                                 training_state (JSON: epoch, random generator state, split seed)
+    /weights/<layer>/<array>          every layer's params and state (BatchNorm moving statistics)
+    /optimizer                        attrs: iterations, last_learning_rate
+    /optimizer/<slot>/<layer>/<param> optimizer slots (velocity, m, v, ...)
+
+Nothing in a file is executed: configs are JSON, classes are looked up by name in
+minikeras' registries, arrays must be numeric.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import h5py
+import numpy as np
+
+from .atomic import atomic_path
+
+FORMAT = "minikeras"
+FORMAT_VERSION = 1
+READABLE_VERSIONS = (1,)
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable minikeras file (missing, corrupt, truncated, tampered)."""
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def save_model(model, path) -> None:
+    """Write architecture, weights, compile settings, optimizer state and training position."""
+    from .. import __version__
+
+    model._require_built()
+    with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+        _write_header(f, "model", __version__)
+        f.attrs["model_config"] = json.dumps(model.get_config())
+        f.attrs["compile_config"] = json.dumps(model.get_compile_config())
+        f.attrs["training_state"] = json.dumps(model.get_training_state())
+        _write_weights(f, model)
+        if model.optimizer is not None:
+            _write_optimizer(f, model)
+
+
+def save_weights(model, path) -> None:
+    """Write only the weights (``/weights/<layer>/<array>``)."""
+    from .. import __version__
+
+    model._require_built()
+    with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+        _write_header(f, "weights", __version__)
+        _write_weights(f, model)
+
+
+def _write_header(f: h5py.File, kind: str, version: str) -> None:
+    f.attrs["format"] = FORMAT
+    f.attrs["format_version"] = FORMAT_VERSION
+    f.attrs["kind"] = kind
+    f.attrs["minikeras_version"] = version
+
+
+def _write_weights(f: h5py.File, model) -> None:
+    group = f.create_group("weights")
+    for layer in model.layers:
+        layer_group = group.create_group(layer.name)
+        for name, array in (*layer.params.items(), *layer.state.items()):
+            layer_group.create_dataset(name, data=array)
+
+
+def _write_optimizer(f: h5py.File, model) -> None:
+    optimizer = model.optimizer
+    model._plan()
+    group = f.create_group("optimizer")
+    group.attrs["iterations"] = optimizer.iterations
+    group.attrs["last_learning_rate"] = json.dumps(optimizer.last_learning_rate)
+    for slot, arrays in optimizer.slots.items():
+        for (layer, name), array in zip(model._trainable, arrays):
+            group.create_dataset(f"{slot}/{layer.name}/{name}", data=array)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def load_model(path):
+    """A model rebuilt from a `save_model` file: same predictions, and `fit` continues exactly."""
+    from ..model import Model
+
+    with _open(path) as f:
+        try:
+            if _attr(f, "kind") != "model":
+                raise ModelFileError(f"it holds weights only; build the model and call load_weights")
+            model = Model.from_config(_json_attr(f, "model_config"))
+            compile_config = _json_attr(f, "compile_config")
+            if compile_config is not None:
+                model.compile_from_config(compile_config)
+            model.set_weights(_read_weights(f, model))
+            if compile_config is not None and "optimizer" in f:
+                _read_optimizer(f, model)
+            model.set_training_state(_json_attr(f, "training_state"))
+        except (KeyError, TypeError, ValueError, OSError) as error:
+            raise _file_error(path, error) from None
+    return model
+
+
+def load_weights(model, path) -> None:
+    """Set `model`'s weights from a file written by `save_weights` or `save_model`.
+
+    Every array is read and checked against the model before any weight changes.
+    """
+    model._require_built()
+    with _open(path) as f:
+        try:
+            arrays = _read_weights(f, model)
+        except (KeyError, TypeError, OSError) as error:
+            raise _file_error(path, error) from None
+    model.set_weights(arrays)
+
+
+def _open(path) -> h5py.File:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No model file at {path!r}.")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as error:
+        raise ModelFileError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): {error}") from None
+    try:
+        if _attr(f, "format") != FORMAT:
+            raise ModelFileError("it is an HDF5 file but not a minikeras file")
+        version = _attr(f, "format_version")
+        if version not in READABLE_VERSIONS:
+            raise ModelFileError(f"format_version {version!r}; this minikeras reads {READABLE_VERSIONS}")
+    except (ModelFileError, KeyError, TypeError, OSError) as error:
+        f.close()
+        raise _file_error(path, error) from None
+    return f
+
+
+def _file_error(path, error: Exception) -> ModelFileError:
+    reason = error.args[0] if isinstance(error, KeyError) and error.args else error
+    return ModelFileError(f"Cannot load {os.fspath(path)!r}: {reason}")
+
+
+def _attr(f: h5py.File, key: str):
+    if key not in f.attrs:
+        raise ModelFileError(f"the attribute {key!r} is missing")
+    value = f.attrs[key]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _json_attr(f: h5py.File, key: str):
+    text = _attr(f, key)
+    if not isinstance(text, str):
+        raise ModelFileError(f"the attribute {key!r} is not text")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"the attribute {key!r} is not valid JSON ({error})") from None
+
+
+def _dataset(group: h5py.Group, path: str) -> np.ndarray:
+    item = group.get(path)
+    if not isinstance(item, h5py.Dataset):
+        raise ModelFileError(f"the array {group.name.rstrip('/')}/{path} is missing")
+    if item.dtype.kind not in "fiu":
+        raise ModelFileError(f"the array {item.name} has non-numeric dtype {item.dtype}")
+    return item[()]
+
+
+def _read_weights(f: h5py.File, model) -> list[np.ndarray]:
+    if "weights" not in f:
+        raise ModelFileError("the group /weights is missing")
+    return [_dataset(f["weights"], f"{layer.name}/{name}")
+            for layer in model.layers for name in layer.weight_names()]
+
+
+def _read_optimizer(f: h5py.File, model) -> None:
+    group = f["optimizer"]
+    optimizer = model.optimizer
+    model._plan()
+    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}") for layer, name in model._trainable]
+             for slot in optimizer.slot_names}
+    for slot, arrays in slots.items():
+        for target, array in zip(optimizer.slots[slot], arrays):
+            if target.shape != array.shape:
+                raise ModelFileError(f"optimizer slot {slot!r} has shape {array.shape}, "
+                                     f"expected {target.shape}")
+    for slot, arrays in slots.items():
+        for target, array in zip(optimizer.slots[slot], arrays):
+            target[...] = array
+    optimizer.iterations = int(group.attrs["iterations"])
+    optimizer.last_learning_rate = json.loads(group.attrs["last_learning_rate"])

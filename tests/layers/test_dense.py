@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from minikeras import initializers, layers, regularizers
+
+
+def test_forward_is_affine_map():
+    dense = layers.Dense(3)
+    dense.build((4,), np.random.default_rng(0), "float64")
+    x = np.random.default_rng(1).standard_normal((5, 4))
+    dense.params["bias"][:] = [1.0, 2.0, 3.0]
+    np.testing.assert_allclose(dense.forward(x), x @ dense.params["kernel"] + [1.0, 2.0, 3.0])
+    assert dense.params["kernel"].shape == (4, 3) and dense.params["bias"].shape == (3,)
+
+
+def test_penalty_and_its_gradient():
+    dense = layers.Dense(2, kernel_regularizer=regularizers.L2(0.5), bias_initializer="ones")
+    dense.build((3,), np.random.default_rng(0), "float64")
+    kernel = dense.params["kernel"]
+    assert dense.penalty() == pytest.approx(0.5 * np.sum(kernel ** 2))
+    x = np.zeros((1, 3))
+    dense.forward(x, training=True)
+    dense.backward(np.zeros((1, 2)))
+    np.testing.assert_allclose(dense.grads["kernel"], 2 * 0.5 * kernel)
+    np.testing.assert_array_equal(dense.grads["bias"], 0)
+
+
+def test_without_bias_has_only_a_kernel():
+    dense = layers.Dense(2, use_bias=False)
+    dense.build((3,), np.random.default_rng(0), "float32")
+    assert list(dense.params) == ["kernel"] and dense.weight_names() == ["kernel"]
+
+
+def test_first_layer_skips_input_gradient():
+    dense = layers.Dense(2)
+    dense.build((3,), np.random.default_rng(0), "float32")
+    dense.needs_input_grad = False
+    dense.forward(np.ones((4, 3), dtype="float32"), training=True)
+    assert dense.backward(np.ones((4, 2), dtype="float32")) is None
+    np.testing.assert_allclose(dense.grads["kernel"], 4.0)
+
+
+def test_initializer_by_name_and_instance():
+    dense = layers.Dense(2, kernel_initializer=initializers.Normal(0.01))
+    assert isinstance(dense.kernel_initializer, initializers.Normal)
+    assert isinstance(layers.Dense(2, kernel_initializer="xavier").kernel_initializer, initializers.Xavier)
+
+
+@pytest.mark.parametrize("units", [0, -1, 2.5, "ten", True])
+def test_bad_units(units):
+    with pytest.raises(ValueError, match="positive integer"):
+        layers.Dense(units)
+
+
+def test_needs_flat_inputs():
+    with pytest.raises(ValueError, match="Flatten"):
+        layers.Dense(2).build((2, 3), np.random.default_rng(0), "float32")

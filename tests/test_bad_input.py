@@ -1,0 +1,118 @@
+"""Every bad input of DESIGN.md gives a ValueError/TypeError saying what was expected and given."""
+import numpy as np
+import pytest
+
+import minikeras as mk
+from tests.conftest import blobs
+
+
+@pytest.fixture
+def model():
+    model = mk.Model(input_dim=5, seed=0)
+    model.add_layer(4, "relu")
+    model.add_layer(3, "softmax")
+    model.compile(optimizer="sgd", metrics=["accuracy"])
+    return model
+
+
+@pytest.fixture
+def data():
+    return blobs(n=20)
+
+
+def test_wrong_input_width(model, data):
+    x, y = data
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 5\).*got shape \(20, 6\)"):
+        model.fit(np.ones((20, 6), dtype="float32"), y, verbose=0)
+    with pytest.raises(ValueError, match=r"\(N, 5\).*got shape \(5,\)"):
+        model.predict(np.ones(5))
+
+
+def test_wrong_label_shape(model, data):
+    x, _ = data
+    with pytest.raises(ValueError, match=r"one-hot/targets of shape \(N, 3\); got shape \(20, 4\)"):
+        model.fit(x, np.zeros((20, 4)), verbose=0)
+
+
+def test_labels_out_of_range(model, data):
+    x, y = data
+    with pytest.raises(ValueError, match=r"class ids in \[0, 3\).*ids from 0 to 7"):
+        model.fit(x, np.where(y == 2, 7, y), verbose=0)
+
+
+def test_fit_before_compile(data):
+    x, y = data
+    model = mk.Model(input_dim=5)
+    model.add_layer(3, "softmax")
+    with pytest.raises(ValueError, match="compile"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match="compile"):
+        model.evaluate(x, y)
+
+
+def test_mismatched_lengths(model, data):
+    x, y = data
+    with pytest.raises(ValueError, match="x has 20 samples but y has 19"):
+        model.fit(x, y[:-1], verbose=0)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(20,\)"):
+        model.fit(x, y, sample_weight=np.ones(3), verbose=0)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda m: m.add_layer(3, "swish"), ValueError, "Unknown activation 'swish'. Expected one of"),
+    (lambda m: m.add_layer(3, "relu", kernel_initializer="orthogonal"), ValueError, "Unknown initializer 'orthogonal'"),
+    (lambda m: m.compile(optimizer="adagrad"), ValueError, "Unknown optimizer 'adagrad'. Expected one of"),
+    (lambda m: m.compile(loss="hinge"), ValueError, "Unknown loss 'hinge'"),
+    (lambda m: m.compile(metrics=["auc"]), ValueError, "Unknown metric 'auc'"),
+    (lambda m: m.add("dense"), TypeError, "expects a Layer instance"),
+    (lambda m: m.add_layer(3, 42), TypeError, "Expected a layer name"),
+])
+def test_unknown_names(model, make, error, message):
+    with pytest.raises(error, match=message):
+        make(model)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"validation_split": 1.5}, r"validation_split must be a fraction in \(0, 1\)"),
+    ({"validation_split": 0.2, "validation_split_mode": "first"}, "Unknown validation_split_mode 'first'"),
+    ({"validation_data": ([1, 2],)}, "validation_data must be a tuple"),
+    ({"class_weight": "auto"}, "class_weight must be a dict or 'balanced'"),
+    ({"class_weight": {5: 1.0}}, r"class_weight keys must be class ids in \[0, 3\)"),
+    ({"sample_weight": -np.ones(20)}, "finite values >= 0"),
+])
+def test_bad_fit_arguments(model, data, kwargs, message):
+    x, y = data
+    with pytest.raises(ValueError, match=message):
+        model.fit(x, y, verbose=0, **kwargs)
+
+
+def test_validation_data_is_checked_like_training_data(model, data):
+    x, y = data
+    with pytest.raises(ValueError, match=r"validation x must have shape \(N, 5\)"):
+        model.fit(x, y, validation_data=(np.ones((4, 2)), y[:4]), verbose=0)
+
+
+def test_non_numeric_inputs(model, data):
+    _, y = data
+    with pytest.raises(TypeError, match="x must be a numpy array"):
+        model.fit("pixels", y, verbose=0)
+    with pytest.raises(TypeError, match="must hold numbers"):
+        model.predict(np.array([["a"] * 5]))
+
+
+def test_bad_model_arguments():
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64'"):
+        mk.Model(dtype="float16")
+    with pytest.raises(ValueError, match="input_dim must be a positive integer"):
+        mk.Model(input_dim=0)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer|A seed must be"):
+        mk.Model(seed=-1)
+    with pytest.raises(ValueError, match="no layers"):
+        mk.Model(input_dim=3).predict(np.ones((1, 3)))
+
+
+def test_shape_errors_name_the_layer():
+    model = mk.Model(input_dim=(2, 3))
+    with pytest.raises(ValueError, match=r"Layer 0 \(dense_1\).*Flatten"):
+        model.add_layer(4)
