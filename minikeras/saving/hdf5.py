@@ -128,7 +128,7 @@ def _open(path) -> h5py.File:
     except OSError as error:
         raise ModelFileError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): {error}") from None
     try:
-        if _attr(f, "format") != FORMAT:
+        if f.attrs.get("format") != FORMAT:
             raise ModelFileError("it is an HDF5 file but not a minikeras file")
         version = _attr(f, "format_version")
         if version not in READABLE_VERSIONS:
