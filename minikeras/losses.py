@@ -83,7 +83,7 @@ def _weighted_mean(per_sample: np.ndarray, sample_weight):
     """Mean of ``sample_weight * per_sample``, a numpy scalar keeping the compute precision."""
     if sample_weight is not None:
         per_sample = per_sample * sample_weight
-    return per_sample.mean()
+    return np.add.reduce(per_sample) / per_sample.shape[0]
 
 
 def _scale_rows(grad: np.ndarray, sample_weight, scale: float) -> np.ndarray:
@@ -113,17 +113,17 @@ class CategoricalCrossentropy(Loss):
 
     def _from_logits(self, logits, targets, sample_weight):
         n = logits.shape[0]
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
         probs = np.exp(shifted)
-        norm = probs.sum(axis=1)
+        norm = np.add.reduce(probs, axis=1)
         probs /= norm[:, None]
-        log_norm = np.log(norm)
+        log_norm = np.log(norm, out=norm)
         if is_class_ids(targets):
             rows = np.arange(n)
             per_sample = log_norm - shifted[rows, targets]
             probs[rows, targets] -= 1
         else:
-            target_mass = targets.sum(axis=1)
+            target_mass = np.add.reduce(targets, axis=1)
             per_sample = log_norm * target_mass - np.einsum("ij,ij->i", shifted, targets)
             probs *= target_mass[:, None]
             probs -= targets

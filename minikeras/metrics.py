@@ -34,7 +34,7 @@ class Accuracy(Metric):
     accepts_logits = True
 
     def __call__(self, output, targets):
-        return float(np.mean(output.argmax(axis=1) == class_ids(targets)))
+        return np.count_nonzero(output.argmax(axis=1) == class_ids(targets)) / output.shape[0]
 
 
 class _ErrorMetric(Metric):

@@ -70,7 +70,7 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_gradient(kernel, self.grads["kernel"])
         if self.use_bias:
-            np.sum(grad_out, axis=0, out=self.grads["bias"])
+            np.add.reduce(grad_out, axis=0, out=self.grads["bias"])
         if not self.needs_input_grad:
             return None
         return np.matmul(grad_out, kernel.T, out=self._buffer("dx", self._x.shape))
