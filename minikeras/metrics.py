@@ -62,5 +62,20 @@ class MeanSquaredError(_ErrorMetric):
         return float(np.mean((output - self._targets(output, targets)) ** 2))
 
 
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """``counts[i, j]`` = number of samples of class i predicted as class j.
+
+    >>> confusion_matrix([0, 1, 1], [0, 1, 0])
+    array([[1, 0],
+           [1, 1]])
+    """
+    y_true, y_pred = np.asarray(y_true).astype(np.intp), np.asarray(y_pred).astype(np.intp)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be class-id vectors of one shape; got {y_true.shape} "
+                         f"and {y_pred.shape}.")
+    n = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    return np.bincount(y_true * n + y_pred, minlength=n * n).reshape(n, n)
+
+
 def get(spec) -> Metric:
     return registry.get(spec)

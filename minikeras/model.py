@@ -285,7 +285,7 @@ class Model:
     def fit(self, x, y, batch_size: int = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             class_weight=None, sample_weight=None, initial_epoch: int = 0,
-            validation_split_mode: str = "stratified") -> History:
+            validation_split_mode: str = "stratified", augment=None) -> History:
         """Train with mini-batch gradient descent; returns the `History`.
 
         Each epoch visits every training sample once (reshuffled when `shuffle`). Logged per
@@ -294,7 +294,9 @@ class Model:
         `validation_split` holds out that fraction, chosen per `validation_split_mode`:
         ``"stratified"`` (default, per class at random), ``"random"`` or ``"last"`` (Keras).
         `sample_weight` (per sample) and `class_weight` (dict or ``"balanced"``) scale each
-        sample's loss and gradient. Ctrl-C stops after the current batch, runs
+        sample's loss and gradient. `augment`, a function ``(x_batch, rng) -> x_batch`` such as
+        `preprocessing.ImageAugmenter`, transforms each training batch (a copy, never your data)
+        with the model's generator. Ctrl-C stops after the current batch, runs
         ``on_train_end`` and returns the partial history.
         """
         self._require_compiled("fit")
@@ -316,7 +318,7 @@ class Model:
         callback_list.on_train_begin()
         try:
             for epoch in range(initial_epoch, epochs):
-                logs = self._fit_epoch(epoch, gatherer, shuffle, val, callback_list)
+                logs = self._fit_epoch(epoch, gatherer, shuffle, val, callback_list, augment)
                 if self.stop_training:
                     break
         except KeyboardInterrupt:
@@ -324,13 +326,17 @@ class Model:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list) -> dict:
+    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list, augment) -> dict:
         callback_list.on_epoch_begin(epoch)
-        order = self._rng.permutation(len(gatherer.data)) if shuffle else None
+        n = len(gatherer.data)
+        # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
+        order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
         totals: dict[str, float] = {}
         seen = 0
         logs: dict = {}
         for batch, (xb, tb, wb) in enumerate(gatherer.batches(order)):
+            if augment is not None:
+                xb = augment(xb, self._rng)
             callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
             values = self._train_step(xb, tb, wb)
             seen += xb.shape[0]

@@ -1,0 +1,73 @@
+"""MNIST from its official IDX files (LeCun, Cortes & Burges)."""
+from __future__ import annotations
+
+import gzip
+import pathlib
+import zlib
+
+import numpy as np
+
+from ._files import DatasetFormatError, data_home, fetch
+
+MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+           "https://storage.googleapis.com/cvdf-datasets/mnist/"]
+FILES = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # 0x0803: unsigned bytes, 3 dims; 0x0801: unsigned bytes, 1 dim
+
+
+def load_data(path=None):
+    """``((x_train, y_train), (x_test, y_test))``: uint8 images ``(N, 28, 28)``, uint8 labels ``(N,)``.
+
+    `path` is the folder holding the four ``.gz`` files; by default ``$MINIKERAS_DATA/mnist``
+    (else ``~/.minikeras/datasets/mnist``), where missing files are downloaded.
+    """
+    folder = pathlib.Path(path) if path is not None else data_home() / "mnist"
+    files = {name: fetch(name, folder, [m + name for m in MIRRORS], sha, download=path is None)
+             for name, sha in FILES.items()}
+    train = _pair(files["train-images-idx3-ubyte.gz"], files["train-labels-idx1-ubyte.gz"])
+    test = _pair(files["t10k-images-idx3-ubyte.gz"], files["t10k-labels-idx1-ubyte.gz"])
+    return train, test
+
+
+def _pair(images_path, labels_path):
+    images = read_idx(images_path, IMAGE_MAGIC)
+    labels = read_idx(labels_path, LABEL_MAGIC)
+    if images.shape[0] != labels.shape[0]:
+        raise DatasetFormatError(f"{images_path} holds {images.shape[0]} images but {labels_path} holds "
+                                 f"{labels.shape[0]} labels.")
+    if labels.size and labels.max() > 9:
+        raise DatasetFormatError(f"{labels_path} holds label {labels.max()}; MNIST labels are 0..9.")
+    return images, labels
+
+
+def read_idx(path, magic: int) -> np.ndarray:
+    """The array in a gzipped IDX file, checking its magic number and size."""
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise DatasetFormatError(f"{path} is not a readable gzip file (truncated or corrupt?): {error}") from None
+    return parse_idx(raw, magic, str(path))
+
+
+def parse_idx(raw: bytes, magic: int, name: str = "IDX data") -> np.ndarray:
+    """Parse IDX bytes: a big-endian int32 magic ``0x08 << 8 | ndim``, ndim int32 sizes, then uint8 data."""
+    if len(raw) < 4:
+        raise DatasetFormatError(f"{name} is too short to be an IDX file ({len(raw)} bytes).")
+    found = int.from_bytes(raw[:4], "big")
+    if found != magic:
+        raise DatasetFormatError(f"{name} has magic number {found:#010x}; expected {magic:#010x}.")
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetFormatError(f"{name} ends inside its header ({len(raw)} bytes).")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise DatasetFormatError(f"{name} declares shape {shape} ({expected} bytes) but has {len(raw)} bytes.")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
