@@ -70,6 +70,22 @@ class FanIn(_ScaledNormal):
         return 1.0 / math.sqrt(fan_in)
 
 
+@registry.register("uniform")
+class Uniform(Initializer):
+    """U(low, high), whatever the layer size (the "base" init of the MNIST tricks experiment)."""
+
+    def __init__(self, low: float = -0.05, high: float = 0.05):
+        if not low < high:
+            raise ValueError(f"Uniform needs low < high; got {low!r} and {high!r}.")
+        self.low, self.high = float(low), float(high)
+
+    def __call__(self, shape, rng, dtype):
+        return rng.uniform(self.low, self.high, shape).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"low": self.low, "high": self.high}
+
+
 @registry.register("normal")
 class Normal(Initializer):
     """N(0, stddev) with a fixed stddev, whatever the layer size."""

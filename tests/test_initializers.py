@@ -23,12 +23,20 @@ def test_constants(spec, value):
     assert values.dtype == np.float32 and np.all(values == value)
 
 
+def test_uniform_bounds():
+    values = initializers.Uniform(-1, 1)((200, 100), np.random.default_rng(0), np.float32)
+    assert values.min() >= -1 and values.max() < 1 and abs(values.mean()) < 0.02
+    assert values.std() == pytest.approx(2 / np.sqrt(12), rel=0.01)
+    with pytest.raises(ValueError, match="low < high"):
+        initializers.Uniform(1, 1)
+
+
 def test_dtype_is_respected():
     assert initializers.He()((3, 2), np.random.default_rng(0), np.float32).dtype == np.float32
 
 
 def test_unknown_name_and_bad_stddev():
-    with pytest.raises(ValueError, match="Unknown initializer 'uniform'.*fan_in"):
-        initializers.get("uniform")
+    with pytest.raises(ValueError, match="Unknown initializer 'orthogonal'.*fan_in"):
+        initializers.get("orthogonal")
     with pytest.raises(ValueError, match="stddev"):
         initializers.Normal(0)

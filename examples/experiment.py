@@ -1,0 +1,128 @@
+"""Shared plumbing of the seed-experiment scripts: data splits, one run, result files, tables.
+
+Every run records train/validation/test accuracy and loss (inference mode, after training),
+seconds per epoch, and the per-epoch history; `write_results` saves them as JSON, and each run
+gets a learning-curve PNG and a test confusion-matrix PNG in the output folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+import minikeras as mk
+from minikeras import plot
+from minikeras.datasets import cifar10, mnist
+from minikeras.preprocessing import Standardize, flatten_images
+
+CIFAR_NAMES = cifar10.CLASS_NAMES
+MNIST_NAMES = [str(d) for d in range(10)]
+
+
+def cifar_splits(layout: str, data_path=None, validation: int = 5000, scale_first: bool = False):
+    """CIFAR-10 as float32 rows standardized per pixel with the training set's statistics.
+
+    ``layout="one_batch"``: data_batch_1 train, data_batch_2 validation, test_batch test (DD2424 A1).
+    ``layout="all"``: all five training batches minus the last `validation` samples for
+    validation (45,000 / 5,000, DD2424 A3), test_batch test.
+    """
+    if layout == "one_batch":
+        parts = {"train": cifar10.load_batch("data_batch_1", data_path),
+                 "val": cifar10.load_batch("data_batch_2", data_path),
+                 "test": cifar10.load_batch("test_batch", data_path)}
+    elif layout == "all":
+        (x, y), test = cifar10.load_data(data_path)
+        parts = {"train": (x[:-validation], y[:-validation]), "val": (x[-validation:], y[-validation:]),
+                 "test": test}
+    else:
+        raise ValueError(f"layout must be 'one_batch' or 'all'; got {layout!r}.")
+    return _standardized(parts, per="feature")
+
+
+def mnist_splits(validation_fraction: float = 0.1, data_path=None, standardize: bool = False):
+    """MNIST rows scaled to [0, 1] (or standardized globally), the last 10% of the training set held out."""
+    (x, y), test = mnist.load_data(data_path)
+    n_val = int(round(len(x) * validation_fraction))
+    parts = {"train": (x[:-n_val], y[:-n_val]), "val": (x[-n_val:], y[-n_val:]), "test": test}
+    if standardize:
+        return _standardized(parts, per="global")
+    return {name: (flatten_images(images, scale=1 / 255), labels) for name, (images, labels) in parts.items()}
+
+
+def _standardized(parts, per):
+    flat = {name: (flatten_images(images), labels) for name, (images, labels) in parts.items()}
+    scaler = Standardize(per=per).fit(flat["train"][0])
+    return {name: (scaler.transform(x), y) for name, (x, y) in flat.items()}
+
+
+class StopAfterUpdates(mk.callbacks.Callback):
+    """Stop training once the optimizer has made `updates` updates (e.g. a whole number of CLR cycles)."""
+
+    def __init__(self, updates: int):
+        super().__init__()
+        self.updates = updates
+
+    def on_batch_end(self, batch, logs=None):
+        if self.model.optimizer.iterations >= self.updates:
+            self.model.stop_training = True
+
+
+def cyclic_sgd(step_size: int, eta_min: float = 1e-5, eta_max: float = 1e-1, momentum: float = 0.0):
+    return mk.optimizers.SGD(mk.schedules.CyclicLR(eta_min, eta_max, step_size), momentum=momentum)
+
+
+def run(name: str, model: mk.Model, data: dict, out_dir: str, class_names=CIFAR_NAMES, **fit_kwargs) -> dict:
+    """Train `model` on data["train"] (validating on data["val"]), evaluate every split, save plots."""
+    x, y = data["train"]
+    start = time.perf_counter()
+    history = model.fit(x, y, validation_data=data["val"], verbose=2, **fit_kwargs)
+    seconds = time.perf_counter() - start
+    result = {"name": name, "epochs": len(history.epoch), "seconds_per_epoch": seconds / max(len(history.epoch), 1)}
+    for split, (xs, ys) in data.items():
+        scores = model.evaluate(xs, ys)
+        result[f"{split}_accuracy"], result[f"{split}_loss"] = scores["accuracy"], scores["loss"]
+    result["history"] = history.history
+    slug = name.replace(" ", "_").replace("/", "-").replace(",", "")
+    os.makedirs(out_dir, exist_ok=True)
+    plot.learning_curves(history, os.path.join(out_dir, f"{slug}_curves.png"), title=name)
+    predictions = model.predict(data["test"][0]).argmax(axis=1)
+    plot.confusion_matrix(data["test"][1], predictions, class_names, os.path.join(out_dir, f"{slug}_confusion.png"),
+                          title=f"{name}: test accuracy {result['test_accuracy']:.2%}")
+    plot.plt.close("all")
+    print(f"{name}: train {result['train_accuracy']:.2%}  val {result['val_accuracy']:.2%}  "
+          f"test {result['test_accuracy']:.2%}  ({result['seconds_per_epoch']:.2f} s/epoch)")
+    return result
+
+
+def write_results(results: list[dict], out_dir: str, experiment: str, published: dict | None = None) -> str:
+    """Save every run (with the published number it is measured against) to results.json."""
+    for result in results:
+        result["published_test_accuracy"] = (published or {}).get(result["name"])
+    path = os.path.join(out_dir, "results.json")
+    payload = {"experiment": experiment, "minikeras": mk.__version__, "python": platform.python_version(),
+               "numpy": np.__version__, "runs": results}
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=1)
+    return path
+
+
+def print_table(results: list[dict], title: str) -> None:
+    table = Table(title=title)
+    for column in ("run", "train", "val", "test", "published test", "s/epoch"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for r in results:
+        published = r.get("published_test_accuracy")
+        table.add_row(r["name"], f"{r['train_accuracy']:.2%}", f"{r['val_accuracy']:.2%}", f"{r['test_accuracy']:.2%}",
+                      "-" if published is None else f"{published:.2%}", f"{r['seconds_per_epoch']:.2f}")
+    Console().print(table)
+
+
+def output_folder(args_out: str | None, experiment: str) -> str:
+    out = args_out or os.path.join("runs", experiment)
+    os.makedirs(out, exist_ok=True)
+    return out
