@@ -17,6 +17,7 @@ from examples import experiment
 from minikeras.preprocessing import ImageAugmenter
 
 TARGETS = {"MNIST 784-512-512-10": 0.985, "CIFAR-10 3072-1024-512-256-10": 0.58}
+MNIST_EPOCHS, CIFAR_EPOCHS = 30, 40
 
 
 def mnist_run(data_path, out):
@@ -30,7 +31,7 @@ def mnist_run(data_path, out):
                   metrics=["accuracy"])
     shifts = ImageAugmenter((28, 28, 1), flip=False, max_shift=2, fill=float(data["train"][0].min()))
     return experiment.run("MNIST 784-512-512-10", model, data, out, class_names=experiment.MNIST_NAMES,
-                          epochs=30, batch_size=128, augment=shifts)
+                          epochs=MNIST_EPOCHS, batch_size=128, augment=shifts)
 
 
 def cifar_run(data_path, out):
@@ -43,7 +44,7 @@ def cifar_run(data_path, out):
     model.compile(optimizer=experiment.cyclic_sgd(4 * steps, eta_min=1e-3, eta_max=5e-2, momentum=0.9),
                   metrics=["accuracy"])
     flips_and_shifts = ImageAugmenter((32, 32, 3), flip=True, max_shift=2)
-    return experiment.run("CIFAR-10 3072-1024-512-256-10", model, data, out, epochs=40, batch_size=100,
+    return experiment.run("CIFAR-10 3072-1024-512-256-10", model, data, out, epochs=CIFAR_EPOCHS, batch_size=100,
                           augment=flips_and_shifts)
 
 

@@ -24,12 +24,12 @@ CIFAR_NAMES = cifar10.CLASS_NAMES
 MNIST_NAMES = [str(d) for d in range(10)]
 
 
-def cifar_splits(layout: str, data_path=None, validation: int = 5000, scale_first: bool = False):
+def cifar_splits(layout: str, data_path=None):
     """CIFAR-10 as float32 rows standardized per pixel with the training set's statistics.
 
     ``layout="one_batch"``: data_batch_1 train, data_batch_2 validation, test_batch test (DD2424 A1).
-    ``layout="all"``: all five training batches minus the last `validation` samples for
-    validation (45,000 / 5,000, DD2424 A3), test_batch test.
+    ``layout="all"``: all five training batches minus the last tenth for validation
+    (45,000 / 5,000, DD2424 A3), test_batch test.
     """
     if layout == "one_batch":
         parts = {"train": cifar10.load_batch("data_batch_1", data_path),
@@ -37,8 +37,8 @@ def cifar_splits(layout: str, data_path=None, validation: int = 5000, scale_firs
                  "test": cifar10.load_batch("test_batch", data_path)}
     elif layout == "all":
         (x, y), test = cifar10.load_data(data_path)
-        parts = {"train": (x[:-validation], y[:-validation]), "val": (x[-validation:], y[-validation:]),
-                 "test": test}
+        n_val = len(x) // 10
+        parts = {"train": (x[:-n_val], y[:-n_val]), "val": (x[-n_val:], y[-n_val:]), "test": test}
     else:
         raise ValueError(f"layout must be 'one_batch' or 'all'; got {layout!r}.")
     return _standardized(parts, per="feature")
