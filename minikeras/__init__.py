@@ -6,14 +6,25 @@
 >>> model.add_layer(3, "softmax")
 >>> model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
 """
-from . import (callbacks, initializers, layers, losses, metrics, optimizers, regularizers,
-               schedules)
+import importlib
+
+from . import (callbacks, datasets, initializers, layers, losses, metrics, optimizers, preprocessing,
+               regularizers, schedules, search)
 from .layers import register_layer
+from .lr_range import lr_range_test
 from .model import Model, Sequential
 from .saving import ModelFileError, load_model
 from .seeding import set_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "register_layer", "layers", "initializers",
-           "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "__version__"]
+__all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer", "layers", "initializers",
+           "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
+           "preprocessing", "plot", "search", "__version__"]
+
+
+def __getattr__(name):
+    # matplotlib is imported only when plots are asked for (`mk.plot`), not by `import minikeras`.
+    if name == "plot":
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'minikeras' has no attribute {name!r}")

@@ -1,10 +1,15 @@
 """The ``minikeras`` command line.
 
-    minikeras inspect model.h5     summary, training position and optimizer of a saved model
+    minikeras inspect model.h5                  summary, training position and optimizer of a saved model
+    minikeras run experiment.toml               train and evaluate; model, results and plots in --out
+    minikeras search experiment.toml            hyper-parameter search over the file's [search.space]
 """
 from __future__ import annotations
 
 import argparse
+import functools
+import json
+import os
 import sys
 
 from .registry import describe
@@ -28,16 +33,71 @@ def inspect_model(path: str) -> None:
     print(f"Loss: {describe(config['loss'])}; metrics: {', '.join(m.name for m in model.metrics) or '-'}")
 
 
+def run_command(args) -> None:
+    from .experiments import load_experiment, run_experiment
+
+    config = load_experiment(args.experiment)
+    out = args.out or os.path.join("runs", config["name"])
+    result = run_experiment(config, out, verbose=args.verbose)
+    print(" - ".join(f"{key}: {value:.4f}" for key, value in result.items() if isinstance(value, float)))
+    print(f"model, results.json and plots in {out}")
+
+
+def search_command(args) -> None:
+    from . import plot, search
+    from .experiments import ExperimentError, load_experiment, objective
+
+    config = load_experiment(args.experiment)
+    settings = config["search"]
+    if not settings["space"]:
+        raise ExperimentError(f"{args.experiment}: [search.space] is empty; nothing to search.")
+    out = args.out or os.path.join("runs", f"{config['name']}-search")
+    os.makedirs(out, exist_ok=True)
+    trial = functools.partial(objective, config)
+    common = {"backend": args.backend, "workers": args.workers, "scheduler": args.scheduler, "seed": config["seed"]}
+    trials = args.trials or settings["trials"]
+    if settings["refine_trials"]:
+        coarse, fine, fine_space = search.coarse_to_fine(trial, settings["space"], trials, settings["refine_trials"],
+                                                         settings["metric"], settings["mode"], settings["top"],
+                                                         results_path=os.path.join(out, "search"), **common)
+        records = coarse + [{**r, "trial": r["trial"] + len(coarse), "round": "fine"} for r in fine]
+        print(f"fine space: {fine_space}")
+    else:
+        records = search.random_search(trial, settings["space"], trials,
+                                       results_path=os.path.join(out, "search.jsonl"), **common)
+    search.print_results(records, settings["metric"], settings["mode"], title=f"{config['name']}: search")
+    best = search.best_trial(records, settings["metric"], settings["mode"])
+    with open(os.path.join(out, "best.json"), "w") as f:
+        json.dump(best, f, indent=1)
+    for param in settings["space"]:
+        plot.search_results(records, param, settings["metric"], os.path.join(out, f"search_{param}.png"))
+    print(f"best: {best['params']} {settings['metric']}={best['metrics'][settings['metric']]:.4f}; results in {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .search import BACKENDS
+
     parser = argparse.ArgumentParser(prog="minikeras", description="minikeras command line tools")
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser("inspect", help="describe a saved model file")
     inspect.add_argument("path", help="a file written by model.save")
+    run = commands.add_parser("run", help="train and evaluate the experiment of a TOML file")
+    run.add_argument("experiment")
+    run.add_argument("--out", help="output folder (default runs/<name>)")
+    run.add_argument("--verbose", type=int, default=2)
+    find = commands.add_parser("search", help="search the hyper-parameters of a TOML experiment")
+    find.add_argument("experiment")
+    find.add_argument("--trials", type=int, help="trials of the (first) random round; default [search] trials")
+    find.add_argument("--backend", choices=BACKENDS, default="sequential")
+    find.add_argument("--workers", type=int, default=2)
+    find.add_argument("--scheduler", help="address of a running Dask scheduler (backend dask)")
+    find.add_argument("--out", help="output folder (default runs/<name>-search)")
     args = parser.parse_args(argv)
+    handlers = {"inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),
+                "search": lambda: search_command(args)}
     try:
-        if args.command == "inspect":
-            inspect_model(args.path)
-    except (ValueError, FileNotFoundError) as error:
+        handlers[args.command]()
+    except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"minikeras: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -16,3 +16,26 @@ def test_confusion_matrix_png(tmp_path):
     figure = plot.confusion_matrix(y_true, y_pred, ["a", "b", "c"], tmp_path / "cm.png")
     assert "accuracy 80.00%" in figure.axes[0].get_title()
     assert (tmp_path / "cm.png").stat().st_size > 5000
+
+
+def test_other_figures_write_pngs(tmp_path):
+    import minikeras as mk
+    model = mk.Model(input_dim=12, seed=0)
+    model.add_layer(4, "relu")
+    model.add_layer(2, "softmax")
+    figures = {
+        "weights.png": lambda p: plot.first_layer_weights(model, (2, 2, 3), p, columns=2),
+        "schedule.png": lambda p: plot.learning_rate(mk.schedules.CyclicLR(1e-5, 1e-1, 10), 60, p),
+        "classes.png": lambda p: plot.class_distribution({"train": [0, 1, 1, 2], "test": [2, 2]}, None, p),
+        "search.png": lambda p: plot.search_results(
+            [{"status": "ok", "params": {"l2": v}, "metrics": {"acc": a}} for v, a in ((1e-4, .5), (1e-2, .6))],
+            "l2", "acc", p),
+        "range.png": lambda p: plot.lr_range({"lr": [1e-3, 1e-2, 1e-1], "loss": [2, 1, 3],
+                                              "smoothed_loss": [2, 1.5, 2], "suggested": (1e-3, 1e-2)}, p),
+    }
+    for name, draw in figures.items():
+        draw(tmp_path / name)
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 500, name
+    assert plot.search_results([{"status": "ok", "params": {"l2": v}, "metrics": {"acc": 0.5}}
+                                for v in (1e-4, 1e-1)], "l2", "acc").axes[0].get_xscale() == "log"

@@ -6,9 +6,10 @@ from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
+from .metrics_recorder import MetricsRecorder
 from .progress import ProgressBar
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
-           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
+           "LearningRateScheduler", "MetricsRecorder", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
            "registry"]

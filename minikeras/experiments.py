@@ -1,0 +1,245 @@
+"""Declarative experiments: a TOML file that says what to train, how, and what to search.
+
+    minikeras run experiment.toml [--out DIR]
+    minikeras search experiment.toml [--trials 20] [--backend sequential|process|dask] [--out DIR]
+
+Sections and their keys (defaults in `SCHEMA`)::
+
+    name = "cifar-3layer-bn"        seed = 0
+    [data]     dataset ("cifar10" | "mnist" | "mnist_small"), path, split ("all" | "one_batch"),
+               validation (fraction held out), standardize ("feature" | "global" | "scale" | "none")
+    [model]    hidden (list of widths), activation, batch_norm, dropout, l2, kernel_initializer
+    [compile]  optimizer, learning_rate, momentum, loss, metrics, and optionally
+    [compile.schedule]  name ("cyclic" | "exponential_decay" | "step_decay") with its arguments;
+               a cyclic step size may be given in epochs as step_size_epochs
+    [fit]      epochs, batch_size, shuffle, cycles (with a cyclic schedule: epochs = cycles * 2 * step)
+    [search]   metric, mode, trials, refine_trials, top, and [search.space] with dotted keys
+               ("model.l2" = { log_uniform = [1e-5, 1e-1] }, "fit.batch_size" = [50, 100])
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tomllib
+
+import numpy as np
+
+from . import optimizers, schedules
+from .datasets import cifar10, mnist, mnist_small
+from .model import Model
+from .preprocessing import Standardize, flatten_images
+
+SCHEMA = {
+    "name": "experiment",
+    "seed": 0,
+    "data": {"dataset": "mnist_small", "path": "", "split": "all", "validation": 0.1, "standardize": "feature"},
+    "model": {"hidden": [50], "activation": "relu", "batch_norm": False, "dropout": 0.0, "l2": 0.0,
+              "kernel_initializer": "he"},
+    "compile": {"optimizer": "sgd", "learning_rate": 0.01, "momentum": 0.0, "loss": "categorical_crossentropy",
+                "metrics": ["accuracy"], "schedule": {}},
+    "fit": {"epochs": 10, "batch_size": 100, "shuffle": True, "cycles": 0},
+    "search": {"metric": "val_accuracy", "mode": "max", "trials": 8, "refine_trials": 0, "top": 3, "space": {}},
+}
+FREE_FORM = {("compile", "schedule"), ("search", "space")}  # tables whose keys are not fixed here
+DATASETS = ("cifar10", "mnist", "mnist_small")
+STANDARDIZE = ("feature", "global", "scale", "none")
+
+
+class ExperimentError(ValueError):
+    """A malformed experiment file: the message names the file and the line or key."""
+
+
+# -- reading and checking ------------------------------------------------------------------------
+def load_experiment(path) -> dict:
+    """The experiment of a TOML file, checked against `SCHEMA` and completed with its defaults."""
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except tomllib.TOMLDecodeError as error:
+        raise ExperimentError(f"{path}: invalid TOML: {error}") from None
+    return check_experiment(raw, str(path))
+
+
+def check_experiment(raw: dict, source: str = "experiment") -> dict:
+    config = _merged(SCHEMA, raw, (), source)
+    data = config["data"]
+    if data["dataset"] not in DATASETS:
+        raise ExperimentError(f"{source}: data.dataset must be one of {', '.join(DATASETS)}; got {data['dataset']!r}.")
+    if data["standardize"] not in STANDARDIZE:
+        raise ExperimentError(f"{source}: data.standardize must be one of {', '.join(STANDARDIZE)}; "
+                              f"got {data['standardize']!r}.")
+    for key in config["search"]["space"]:
+        _lookup(config, key, source)
+    return config
+
+
+def _merged(defaults: dict, given: dict, where: tuple, source: str) -> dict:
+    if not isinstance(given, dict):
+        raise ExperimentError(f"{source}: {'.'.join(where)} must be a table; got {given!r}.")
+    unknown = sorted(set(given) - set(defaults))
+    if unknown and where not in FREE_FORM:
+        key = ".".join((*where, unknown[0]))
+        raise ExperimentError(f"{source}: unknown key {key!r}. Expected one of: "
+                              f"{', '.join('.'.join((*where, k)) for k in defaults)}.")
+    if where in FREE_FORM:
+        return copy.deepcopy(given)
+    merged = copy.deepcopy(defaults)
+    for key, value in given.items():
+        default = defaults[key]
+        if isinstance(default, dict):
+            merged[key] = _merged(default, value, (*where, key), source)
+        elif not _same_kind(default, value):
+            raise ExperimentError(f"{source}: {'.'.join((*where, key))} must be {type(default).__name__}; "
+                                  f"got {value!r}.")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _same_kind(default, value) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _lookup(config: dict, dotted: str, source: str):
+    section, _, key = dotted.partition(".")
+    if section not in ("data", "model", "compile", "fit") or key not in config[section]:
+        raise ExperimentError(f"{source}: search.space key {dotted!r} names no setting; use a dotted key such "
+                              f"as 'model.l2', 'compile.learning_rate' or 'fit.batch_size'.")
+
+
+def with_params(config: dict, params: dict) -> dict:
+    """A copy of `config` with the dotted keys of `params` set (a ``"seed"`` key sets the seed)."""
+    config = copy.deepcopy(config)
+    for dotted, value in params.items():
+        if dotted == "seed":
+            config["seed"] = int(value)
+            continue
+        section, _, key = dotted.partition(".")
+        config[section][key] = value
+    return config
+
+
+# -- data ------------------------------------------------------------------------------------------
+_DATA_CACHE: dict[str, dict] = {}  # per process: trials of one search load the data once
+
+
+def load_splits(data: dict) -> dict:
+    """``{"train": (x, y), "val": (x, y), "test": (x, y)}`` as float32 rows, per the data section."""
+    key = json.dumps(data, sort_keys=True)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE.clear()
+        _DATA_CACHE[key] = _build_splits(data)
+    return _DATA_CACHE[key]
+
+
+def _build_splits(data: dict) -> dict:
+    path = data["path"] or None
+    if data["dataset"] == "cifar10" and data["split"] == "one_batch":
+        parts = {"train": cifar10.load_batch("data_batch_1", path), "val": cifar10.load_batch("data_batch_2", path),
+                 "test": cifar10.load_batch("test_batch", path)}
+    else:
+        loader = {"cifar10": cifar10.load_data, "mnist": mnist.load_data,
+                  "mnist_small": lambda _: mnist_small.load_data()}[data["dataset"]]
+        (x, y), test = loader(path)
+        n_val = int(round(len(x) * data["validation"]))
+        if not 0 < n_val < len(x):
+            raise ExperimentError(f"data.validation={data['validation']} leaves no training or validation samples.")
+        parts = {"train": (x[:-n_val], y[:-n_val]), "val": (x[-n_val:], y[-n_val:]), "test": test}
+    return standardized(parts, data["standardize"])
+
+
+def standardized(parts: dict, how: str) -> dict:
+    """Flatten images to float32 rows; standardize with the training split's statistics."""
+    flat = {name: (flatten_images(x, scale=1 / 255 if how == "scale" else None), y)
+            for name, (x, y) in parts.items()}
+    if how in ("scale", "none"):
+        return flat
+    scaler = Standardize(per=how).fit(flat["train"][0])
+    return {name: (scaler.transform(x), y) for name, (x, y) in flat.items()}
+
+
+# -- model and training ----------------------------------------------------------------------------
+def build_model(config: dict, input_dim: int, n_classes: int) -> Model:
+    spec = config["model"]
+    model = Model(input_dim=input_dim, seed=config["seed"])
+    for units in spec["hidden"]:
+        model.add_layer(units, spec["activation"], batch_norm=spec["batch_norm"], dropout=spec["dropout"],
+                        l2=spec["l2"], kernel_initializer=spec["kernel_initializer"])
+    model.add_layer(n_classes, "softmax", l2=spec["l2"], kernel_initializer=spec["kernel_initializer"])
+    return model
+
+
+def _optimizer(spec: dict, steps_per_epoch: int):
+    rate = spec["learning_rate"]
+    schedule = dict(spec["schedule"])
+    if schedule:
+        name = schedule.pop("name", None)
+        if "step_size_epochs" in schedule:
+            schedule["step_size"] = int(round(schedule.pop("step_size_epochs") * steps_per_epoch))
+        try:
+            rate = schedules.registry.get(name, **schedule) if name else None
+        except (TypeError, ValueError) as error:
+            raise ExperimentError(f"compile.schedule: {error}") from None
+        if rate is None:
+            raise ExperimentError("compile.schedule needs a name: cyclic, exponential_decay or step_decay.")
+    kwargs = {"learning_rate": rate}
+    if spec["momentum"]:
+        kwargs["momentum"] = spec["momentum"]
+    try:
+        return optimizers.registry.get(spec["optimizer"], **kwargs)
+    except TypeError as error:
+        raise ExperimentError(f"compile: {error}") from None
+
+
+def train(config: dict, verbose: int = 0):
+    """Build, compile and fit the experiment; returns ``(model, history, splits)``."""
+    splits = load_splits(config["data"])
+    x, y = splits["train"]
+    fit = config["fit"]
+    steps_per_epoch = -(-len(x) // fit["batch_size"])
+    model = build_model(config, x.shape[1], int(max(np.max(part[1]) for part in splits.values())) + 1)
+    optimizer = _optimizer(config["compile"], steps_per_epoch)
+    model.compile(optimizer=optimizer, loss=config["compile"]["loss"], metrics=config["compile"]["metrics"])
+    epochs = fit["epochs"]
+    if fit["cycles"] and isinstance(optimizer.learning_rate, schedules.CyclicLR):
+        epochs = max(1, fit["cycles"] * 2 * optimizer.learning_rate.step_size // steps_per_epoch)
+    history = model.fit(x, y, epochs=epochs, batch_size=fit["batch_size"], shuffle=fit["shuffle"],
+                        validation_data=splits["val"], verbose=verbose)
+    return model, history, splits
+
+
+def scores(model: Model, splits: dict) -> dict:
+    """``{"train_accuracy", "train_loss", "val_...", "test_..."}`` in inference mode."""
+    result = {}
+    for split, (x, y) in splits.items():
+        for key, value in model.evaluate(x, y).items():
+            result[f"{split}_{key}"] = value
+    return result
+
+
+def objective(config: dict, params: dict) -> dict:
+    """One search trial: the experiment with `params` applied; returns its scores."""
+    model, _, splits = train(with_params(config, params))
+    return scores(model, splits)
+
+
+def run_experiment(config: dict, out_dir: str, verbose: int = 2) -> dict:
+    """Train, evaluate, and write model.h5, results.json, curves.png and confusion.png to `out_dir`."""
+    from . import plot
+
+    os.makedirs(out_dir, exist_ok=True)
+    model, history, splits = train(config, verbose=verbose)
+    result = {"name": config["name"], "config": config, **scores(model, splits), "history": history.history}
+    model.save(os.path.join(out_dir, "model.h5"))
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    plot.learning_curves(history, os.path.join(out_dir, "curves.png"), title=config["name"])
+    x_test, y_test = splits["test"]
+    plot.confusion_matrix(y_test, model.predict(x_test).argmax(axis=1), path=os.path.join(out_dir, "confusion.png"))
+    plot.plt.close("all")
+    return result

@@ -1,0 +1,100 @@
+"""Declarative TOML experiments: checking, running end to end, searching, and the CLI."""
+import json
+import pathlib
+
+import pytest
+
+from minikeras import experiments
+from minikeras.cli import main
+from tests.datasets.conftest import write_mnist
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SMALL = """
+name = "tiny"
+seed = 1
+[data]
+dataset = "mnist"
+validation = 0.2
+standardize = "scale"
+[model]
+hidden = [16]
+activation = "tanh"
+l2 = 0.001
+[compile]
+optimizer = "sgd"
+momentum = 0.9
+[compile.schedule]
+name = "cyclic"
+eta_min = 0.001
+eta_max = 0.1
+step_size_epochs = 1
+[fit]
+batch_size = 20
+cycles = 1
+[search]
+metric = "val_accuracy"
+trials = 3
+refine_trials = 2
+top = 2
+[search.space]
+"model.l2" = { log_uniform = [1e-5, 1e-1] }
+"""
+
+
+@pytest.fixture
+def small_mnist(tmp_path, monkeypatch):
+    write_mnist(tmp_path / "data" / "mnist", n_train=100, n_test=20)
+    monkeypatch.setenv("MINIKERAS_DATA", str(tmp_path / "data"))
+    experiments._DATA_CACHE.clear()
+    path = tmp_path / "tiny.toml"
+    path.write_text(SMALL)
+    return path
+
+
+def test_run_end_to_end(small_mnist, tmp_path, capsys):
+    assert main(["run", str(small_mnist), "--out", str(tmp_path / "out"), "--verbose", "0"]) == 0
+    result = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert result["history"]["lr"] and len(result["history"]["loss"]) == 2  # 1 cycle of 2 x 1 epoch
+    assert set(result) >= {"train_accuracy", "val_accuracy", "test_accuracy"}
+    for name in ("model.h5", "curves.png", "confusion.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 1000
+    assert "test_accuracy" in capsys.readouterr().out
+
+
+def test_search_end_to_end(small_mnist, tmp_path):
+    assert main(["search", str(small_mnist), "--out", str(tmp_path / "s")]) == 0
+    best = json.loads((tmp_path / "s" / "best.json").read_text())
+    assert best["status"] == "ok" and "model.l2" in best["params"]
+    assert len((tmp_path / "s" / "search.coarse.jsonl").read_text().splitlines()) == 3
+    assert len((tmp_path / "s" / "search.fine.jsonl").read_text().splitlines()) == 2
+    assert (tmp_path / "s" / "search_model.l2.png").exists()
+
+
+def test_with_params_sets_dotted_keys():
+    config = experiments.check_experiment({"model": {"l2": 0.1}})
+    changed = experiments.with_params(config, {"model.l2": 0.5, "fit.batch_size": 7, "seed": 3})
+    assert (changed["model"]["l2"], changed["fit"]["batch_size"], changed["seed"]) == (0.5, 7, 3)
+    assert config["model"]["l2"] == 0.1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name = \"x\"\n[model]\nhiden = [5]\n", "unknown key 'model.hiden'"),
+    ("[fit]\nepochs = \"ten\"\n", "fit.epochs must be int"),
+    ("[data]\ndataset = \"imagenet\"\n", "data.dataset must be one of"),
+    ("[search.space]\n\"model.width\" = [1, 2]\n", "search.space key 'model.width' names no setting"),
+    ("[model\nhidden = [5]\n", r"invalid TOML: .*line 1"),
+    ("[training]\nepochs = 3\n", "unknown key 'training'"),
+])
+def test_malformed_files_name_the_line_or_key(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(experiments.ExperimentError, match=message) as error:
+        experiments.load_experiment(path)
+    assert "bad.toml" in str(error.value)
+    assert main(["run", str(path)]) == 2
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples" / "experiments").glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_experiment_files_are_valid(path):
+    config = experiments.load_experiment(path)
+    assert config["name"]
