@@ -1,10 +1,12 @@
-"""minikeras speed against the matrix-product floor, measured side by side in one run.
+"""minikeras against the matrix-product floor and PyTorch, measured side by side in one run.
 
-    python -m bench [--epochs 5] [--samples 45000] [--json results.json]
+    python -m bench [--repeats 5] [--quick] [--json bench/results.json] [--markdown docs/performance-table.md]
 
-Each case alternates one minikeras epoch (`fit(epochs=1)`: shuffling, gathering, forward,
-backward, update, logging) with one floor epoch (bench/floor.py) and reports medians and
-their ratio. BLAS threads are pinned (default 2) on both sides.
+Every case alternates one epoch of each contender (minikeras `fit(epochs=1)`: shuffling,
+gathering, forward, backward, update, logging; the floor, bench/floor.py: only the unavoidable
+matrix products on preallocated arrays; PyTorch: a plain CPU training loop) and reports the
+medians and the ratios to the floor. BLAS threads are pinned to the same number on all sides.
+PyTorch is optional (pip install torch==2.13.0): without it its column says "n/a".
 """
 from __future__ import annotations
 
@@ -14,69 +16,160 @@ import os
 import platform
 import statistics
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import minikeras as mk
+from bench import torch_reference
 from bench.floor import MatmulFloor
 
 
-def cifar_seed_model(hidden=(50, 50), batch_norm=True, seed=0):
-    """3072-50-50-10 with BatchNorm + ReLU, L2 0.005, SGD with a cyclical rate (the DD2424 seed net)."""
-    model = mk.Model(input_dim=3072, seed=seed)
-    for units in hidden:
-        model.add_layer(units, "relu", batch_norm=batch_norm, l2=0.005)
-    model.add_layer(10, "softmax", l2=0.005)
-    model.compile(optimizer=mk.optimizers.SGD(mk.schedules.CyclicLR(1e-5, 1e-1, step_size=2250)),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
+@dataclass
+class Case:
+    name: str
+    widths: list[int]
+    batch_size: int
+    samples: int
+    batch_norm: bool = True
+    activation: str = "relu"
+    l2: float = 0.005
+    momentum: float = 0.0
+    cyclic: bool = True
+    lr: float = 0.01
+    predict: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def cases(quick: bool) -> list[Case]:
+    n = 9000 if quick else 45000
+    seed_net = [3072, 50, 50, 10]
+    result = [
+        Case("CIFAR seed net, BN, batch 100", seed_net, 100, n),
+        Case("CIFAR seed net, no BN, batch 100", seed_net, 100, n, batch_norm=False),
+        Case("CIFAR 9-layer, BN, batch 100", [3072, 50, 30, 20, 20, 10, 10, 10, 10, 10], 100, n),
+        Case("MNIST 784-64-10 sigmoid, momentum, batch 128", [784, 64, 10], 128, 54000 // (5 if quick else 1),
+             batch_norm=False, activation="sigmoid", l2=0.0, momentum=0.9, cyclic=False, lr=0.05),
+        Case("wide 3072-1024-1024-10, BN, batch 256", [3072, 1024, 1024, 10], 256, 2560 if quick else 10240),
+        Case("predict, CIFAR seed net, 10,000 rows", seed_net, 1000, 10000, predict=True),
+    ]
+    result += [Case(f"CIFAR seed net, BN, batch {b}", seed_net, b, n) for b in (32, 256, 1000)]
+    return result
+
+
+def minikeras_model(case: Case) -> mk.Model:
+    model = mk.Model(input_dim=case.widths[0], seed=0)
+    for units in case.widths[1:-1]:
+        model.add_layer(units, case.activation, batch_norm=case.batch_norm, l2=case.l2)
+    model.add_layer(case.widths[-1], "softmax", l2=case.l2)
+    rate = mk.schedules.CyclicLR(1e-5, 1e-1, step_size=2250) if case.cyclic else case.lr
+    model.compile(optimizer=mk.optimizers.SGD(rate, momentum=case.momentum), metrics=["accuracy"])
     return model
 
 
-def measure(model, widths, n_samples, batch_size, epochs, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n_samples, widths[0]), dtype=np.float32)
-    y = rng.integers(0, widths[-1], n_samples)
-    floor = MatmulFloor(widths, batch_size)
-    model.fit(x[:batch_size * 5], y[:batch_size * 5], epochs=1, batch_size=batch_size, verbose=0)  # warm-up
-    floor.epoch_seconds(x[:batch_size * 5])
-    ours, reference = [], []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
-        ours.append(time.perf_counter() - start)
-        reference.append(floor.epoch_seconds(x))
-    return statistics.median(ours), statistics.median(reference)
+def measure(case: Case, repeats: int, threads: int) -> dict:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((case.samples, case.widths[0]), dtype=np.float32)
+    y = rng.integers(0, case.widths[-1], case.samples)
+    model, floor = minikeras_model(case), MatmulFloor(case.widths, case.batch_size)
+    torch_net = None
+    if torch_reference.available():
+        torch_net = torch_reference.TorchMLP(case.widths, case.activation, case.batch_norm, case.l2, case.momentum,
+                                             threads, case.cyclic, case.lr)
+        tx, ty = torch_net.tensors(x, y)
+    contenders = {
+        "minikeras": (lambda: _timed(model.predict, x, batch_size=case.batch_size)) if case.predict else
+                     (lambda: _timed(model.fit, x, y, epochs=1, batch_size=case.batch_size, verbose=0)),
+        "floor": (lambda: floor.predict_seconds(x)) if case.predict else (lambda: floor.epoch_seconds(x)),
+    }
+    if torch_net is not None:
+        contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
+                                 (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
+    times = {name: [] for name in contenders}
+    for name, run in contenders.items():  # warm-up: allocations, BLAS thread start
+        run()
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            times[name].append(run())
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    row = {"case": case.name, "samples": case.samples, **{f"{k}_s": v for k, v in medians.items()}}
+    row["minikeras_vs_floor"] = medians["minikeras"] / medians["floor"]
+    if "pytorch" in medians:
+        row["pytorch_vs_floor"] = medians["pytorch"] / medians["floor"]
+        row["pytorch_vs_minikeras"] = medians["pytorch"] / medians["minikeras"]
+    return row
+
+
+def _timed(function, *args, **kwargs) -> float:
+    start = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - start
 
 
 def environment(threads: int) -> dict:
     blas = [{key: info.get(key) for key in ("internal_api", "version", "num_threads", "architecture")}
             for info in threadpool_info()]
-    return {"python": platform.python_version(), "numpy": np.__version__, "machine": platform.machine(),
-            "cpus": os.cpu_count(), "blas_threads": threads, "blas": blas,
-            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+    torch_version = None
+    if torch_reference.available():
+        import torch
+        torch_version = torch.__version__
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+    return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch_version,
+            "minikeras": mk.__version__, "cpu": cpu, "cpus": os.cpu_count(), "blas_threads": threads, "blas": blas,
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def markdown(rows: list[dict], env: dict) -> str:
+    lines = [f"Measured {env['date']} on {env['cpu']} ({env['cpus']} cores), {env['blas_threads']} BLAS threads, "
+             f"OpenBLAS {env['blas'][0]['version'] if env['blas'] else '?'} ({env['blas'][0].get('architecture') if env['blas'] else '?'} kernels), "
+             f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, numpy {env['numpy']}, PyTorch {env['torch'] or 'not installed'}.",
+             "",
+             "| case | samples | minikeras s | floor s | PyTorch s | minikeras / floor | PyTorch / floor | PyTorch / minikeras |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        torch_cells = (f"{r['pytorch_s']:.3f} | " if "pytorch_s" in r else "n/a | ")
+        ratios = (f"{r['pytorch_vs_floor']:.2f}x | {r['pytorch_vs_minikeras']:.2f}x |" if "pytorch_s" in r
+                  else "n/a | n/a |")
+        lines.append(f"| {r['case']} | {r['samples']:,} | {r['minikeras_s']:.3f} | {r['floor_s']:.3f} | "
+                     f"{torch_cells}{r['minikeras_vs_floor']:.2f}x | {ratios}")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=5, help="measured epochs per case (median)")
-    parser.add_argument("--samples", type=int, default=45000)
+    parser.add_argument("--repeats", type=int, default=5, help="measured epochs per contender and case (median)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="fewer samples per case")
+    parser.add_argument("--only", help="run the cases whose name contains this text")
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument("--markdown", help="write the results table to this file")
     args = parser.parse_args(argv)
     with threadpool_limits(limits=args.threads):
         env = environment(args.threads)
-        print(f"BLAS: {env['blas']}  OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}")
-        cases = {"cifar 3072-50-50-10 BN, batch 100": (cifar_seed_model(), [3072, 50, 50, 10], 100)}
-        results = []
-        for name, (model, widths, batch_size) in cases.items():
-            ours, floor = measure(model, widths, args.samples, batch_size, args.epochs)
-            results.append({"case": name, "minikeras_s": ours, "floor_s": floor, "ratio": ours / floor})
-            print(f"{name:40s} minikeras {ours:.3f} s/epoch  floor {floor:.3f} s/epoch  ratio {ours / floor:.2f}x")
+        print(json.dumps({k: env[k] for k in ("cpu", "blas_threads", "OPENBLAS_CORETYPE", "numpy", "torch")}))
+        if not torch_reference.available():
+            print("PyTorch is not installed: its column is skipped (pip install torch==2.13.0).")
+        rows = []
+        for case in cases(args.quick):
+            if args.only and args.only not in case.name:
+                continue
+            row = measure(case, args.repeats, args.threads)
+            rows.append(row)
+            torch_text = f"  pytorch {row['pytorch_s']:.3f} s" if "pytorch_s" in row else ""
+            print(f"{case.name:48s} minikeras {row['minikeras_s']:.3f} s  floor {row['floor_s']:.3f} s{torch_text}  "
+                  f"ratio {row['minikeras_vs_floor']:.2f}x", flush=True)
+    table = markdown(rows, env)
+    print(table)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"environment": env, "results": results}, f, indent=2)
-    return results
+            json.dump({"environment": env, "results": rows}, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table)
+    return rows
 
 
 if __name__ == "__main__":

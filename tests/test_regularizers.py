@@ -9,7 +9,7 @@ def test_l2_penalty_and_gradient():
     l2 = regularizers.L2(0.1)
     assert l2.penalty(weights) == pytest.approx(0.1 * (1 + 4 + 9 + 0.25))
     grad = np.ones_like(weights)
-    l2.add_gradient(weights, grad)
+    l2.add_gradient(weights, grad, np.empty_like(weights))
     np.testing.assert_allclose(grad, 1 + 2 * 0.1 * weights)
 
 

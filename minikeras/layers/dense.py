@@ -68,7 +68,8 @@ class Dense(Layer):
         kernel = self.params["kernel"]
         np.matmul(self._x.T, grad_out, out=self.grads["kernel"])
         if self.kernel_regularizer is not None:
-            self.kernel_regularizer.add_gradient(kernel, self.grads["kernel"])
+            scratch = self._buffer("penalty_grad", kernel.shape)
+            self.kernel_regularizer.add_gradient(kernel, self.grads["kernel"], scratch)
         if self.use_bias:
             np.add.reduce(grad_out, axis=0, out=self.grads["bias"])
         if not self.needs_input_grad:
