@@ -10,8 +10,6 @@ and shifts of up to 2 pixels, on the 45,000 / 5,000 / 10,000 split.
 """
 from __future__ import annotations
 
-import argparse
-
 import minikeras as mk
 from examples import experiment
 from minikeras.preprocessing import ImageAugmenter
@@ -49,10 +47,8 @@ def cifar_run(data_path, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = experiment.arguments(__doc__, "folder holding mnist/ and the CIFAR-10 files; default $MINIKERAS_DATA")
     parser.add_argument("--only", choices=["mnist", "cifar"])
-    parser.add_argument("--data", help="folder holding mnist/ and the CIFAR-10 files; default $MINIKERAS_DATA")
-    parser.add_argument("--out")
     args = parser.parse_args(argv)
     out = experiment.output_folder(args.out, "best_mlps")
     mnist_path = None if args.data is None else f"{args.data}/mnist"

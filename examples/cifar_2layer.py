@@ -11,8 +11,6 @@ five batches minus 5,000 validation images, to test whether the published (b) nu
 """
 from __future__ import annotations
 
-import argparse
-
 import minikeras as mk
 from examples import experiment
 
@@ -31,9 +29,7 @@ def two_layer_net(seed: int = 0) -> mk.Model:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="folder (or tar.gz) of CIFAR-10; default $MINIKERAS_DATA")
-    parser.add_argument("--out")
+    parser = experiment.arguments(__doc__)
     args = parser.parse_args(argv)
     out = experiment.output_folder(args.out, "cifar_2layer")
     results = []

@@ -8,8 +8,6 @@ n_s = 2 * 450 = 900 and two cycles (8 epochs), on the 45,000 / 5,000 / 10,000 sp
 """
 from __future__ import annotations
 
-import argparse
-
 import minikeras as mk
 from examples import experiment
 from examples.cifar_kdeep import deep_net, train_cyclic
@@ -21,9 +19,7 @@ STEP_SIZE = 900
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="folder (or tar.gz) of CIFAR-10; default $MINIKERAS_DATA")
-    parser.add_argument("--out")
+    parser = experiment.arguments(__doc__)
     parser.add_argument("--step-size", type=int, default=STEP_SIZE)
     args = parser.parse_args(argv)
     out = experiment.output_folder(args.out, "cifar_init")

@@ -10,8 +10,6 @@ each without and with BatchNorm before every hidden ReLU.
 """
 from __future__ import annotations
 
-import argparse
-
 import minikeras as mk
 from examples import experiment
 
@@ -38,9 +36,7 @@ def train_cyclic(name, model, data, out, cycles=CYCLES, step_size=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="folder (or tar.gz) of CIFAR-10; default $MINIKERAS_DATA")
-    parser.add_argument("--out")
+    parser = experiment.arguments(__doc__)
     args = parser.parse_args(argv)
     out = experiment.output_folder(args.out, "cifar_kdeep")
     data = experiment.cifar_splits("all", args.data)

@@ -6,6 +6,7 @@ gets a learning-curve PNG and a test confusion-matrix PNG in the output folder.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -120,6 +121,14 @@ def print_table(results: list[dict], title: str) -> None:
         table.add_row(r["name"], f"{r['train_accuracy']:.2%}", f"{r['val_accuracy']:.2%}", f"{r['test_accuracy']:.2%}",
                       "-" if published is None else f"{published:.2%}", f"{r['seconds_per_epoch']:.2f}")
     Console().print(table)
+
+
+def arguments(doc: str, data_help: str = "folder (or tar.gz) of CIFAR-10; default $MINIKERAS_DATA"):
+    """The command line every seed script shares: --data and --out (scripts add their own)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", help=data_help)
+    parser.add_argument("--out", help="output folder (default runs/<experiment>)")
+    return parser
 
 
 def output_folder(args_out: str | None, experiment: str) -> str:

@@ -11,8 +11,6 @@ shuffle + improved sigmoid + fan-in setting.
 """
 from __future__ import annotations
 
-import argparse
-
 import minikeras as mk
 from examples import experiment
 
@@ -48,9 +46,7 @@ def train(name, hidden, setting, data, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", help="folder of the MNIST .gz files; default $MINIKERAS_DATA/mnist")
-    parser.add_argument("--out")
+    parser = experiment.arguments(__doc__, "folder of the MNIST .gz files; default $MINIKERAS_DATA/mnist")
     args = parser.parse_args(argv)
     out = experiment.output_folder(args.out, "mnist_tricks")
     data = experiment.mnist_splits(data_path=args.data)

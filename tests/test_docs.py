@@ -33,3 +33,14 @@ def test_code_blocks_run(path, small_data, tmp_path, monkeypatch):
     namespace: dict = {}
     for block in python_blocks(path):
         exec(compile(block, str(path), "exec"), namespace)
+
+
+def test_the_site_builds_strictly(tmp_path):
+    """`mkdocs build --strict`: every page in the nav, every link and image resolves."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "results" / "index.html").exists()

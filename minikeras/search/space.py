@@ -40,7 +40,7 @@ class Uniform(Dimension):
         a, b = self._to_unit(self.low), self._to_unit(self.high)
         return float(self._from_unit(rng.uniform(a, b)))
 
-    def narrowed(self, values, fraction=0.25):
+    def narrowed(self, values, fraction=0.1):
         """The span of `values`, widened by `fraction` of the current width on each side, clipped."""
         a, b = self._to_unit(self.low), self._to_unit(self.high)
         margin = fraction * (b - a)
@@ -79,7 +79,7 @@ class IntUniform(Uniform):
     def sample(self, rng):
         return int(rng.integers(int(self.low), int(self.high) + 1))
 
-    def narrowed(self, values, fraction=0.25):
+    def narrowed(self, values, fraction=0.1):
         wider = super().narrowed(values, fraction)
         low, high = int(math.floor(wider.low)), int(math.ceil(wider.high))
         return IntUniform(low, max(high, low + 1))
@@ -97,7 +97,7 @@ class Choice(Dimension):
     def sample(self, rng):
         return self.options[int(rng.integers(len(self.options)))]
 
-    def narrowed(self, values, fraction=0.25):
+    def narrowed(self, values, fraction=0.1):
         return Choice([option for option in self.options if option in values])
 
     def __repr__(self):
@@ -139,7 +139,7 @@ def grid_trials(space: dict) -> list[dict]:
 
 
 def refine(space: dict, trials: list[dict], metric: str, mode: str = "max", top: int = 3,
-           fraction: float = 0.25) -> dict:
+           fraction: float = 0.1) -> dict:
     """A narrower space around the `top` best finished trials (the course's coarse-to-fine search).
 
     Each real dimension becomes the span of the best trials' values, widened by `fraction` of the

@@ -45,7 +45,7 @@ def test_refine_narrows_around_the_best_trials_in_log_space():
     space = {"l2": search.LogUniform(1e-5, 1e-1)}
     records = _records([1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 1e-1], [0.40, 0.45, 0.52, 0.53, 0.51, 0.30])
     records.append({"trial": 9, "params": {"l2": 5e-3}, "status": "failed", "error": "x"})
-    fine = search.refine(space, records, "val_accuracy", top=3)["l2"]
+    fine = search.refine(space, records, "val_accuracy", top=3, fraction=0.25)["l2"]
     # best three: 1e-3, 3e-3, 1e-2 -> log10 span [-3, -2], widened by 0.25 * 4 decades each side
     assert fine == search.LogUniform(10 ** -4, 10 ** -1)
     fine = search.refine(space, records, "val_accuracy", top=3, fraction=0.05)["l2"]
