@@ -123,12 +123,15 @@ registry = Registry("layer", Layer)
 
 
 def register_layer(cls: type) -> type:
-    """Class decorator for user layers: makes them usable in configs and model files.
+    """Class decorator for user layers: makes them usable in configs and model files::
 
-    >>> @register_layer
-    ... class Double(Layer):
-    ...     def forward(self, x, training=False): return 2 * x
-    ...     def backward(self, grad_out): return 2 * grad_out
+        @register_layer
+        class Double(Layer):
+            def forward(self, x, training=False):
+                return 2 * x
+
+            def backward(self, grad_out):
+                return 2 * grad_out
     """
     registry.add(cls)
     return cls

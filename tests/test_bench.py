@@ -1,0 +1,23 @@
+"""The benchmarks run (on a tiny case); their numbers are measurements, never asserted here."""
+import json
+import pathlib
+
+from bench import run, search_speedup
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_bench_suite_runs_and_writes_its_files(tmp_path, capsys):
+    rows = run.main(["--quick", "--repeats", "1", "--only", "predict", "--json", str(tmp_path / "r.json"),
+                     "--markdown", str(tmp_path / "r.md")])
+    assert [row["case"] for row in rows] == ["predict, CIFAR seed net, 10,000 rows"]
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["environment"]["OPENBLAS_CORETYPE"] and saved["results"][0]["minikeras_s"] > 0
+    assert "| predict, CIFAR seed net" in (tmp_path / "r.md").read_text()
+
+
+def test_search_speedup_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # Dask workers import bench.search_speedup
+    seconds, agree = search_speedup.main(["--trials", "2", "--samples", "400", "--epochs", "1",
+                                          "--json", str(tmp_path / "s.json")])
+    assert set(seconds) == {"sequential", "process", "dask"} and agree
