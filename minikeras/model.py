@@ -88,9 +88,9 @@ class Model:
             raise ValueError(f"Layer {layer.name!r} is already built (part of another model); "
                              f"create a new instance.")
         self._name_layer(layer)
-        self.layers.append(layer)
         if self.input_shape is not None:
-            self._build_layer(len(self.layers) - 1)
+            self._build_layer(layer, len(self.layers))  # a layer that cannot be built is not added
+        self.layers.append(layer)
         self._invalidate()
 
     def add_layer(self, units: int, activation=None, *, input_dim=None, kernel_initializer="he",
@@ -125,10 +125,10 @@ class Model:
         if any(other.name == layer.name for other in self.layers):
             raise ValueError(f"Layer names must be unique in a model; {layer.name!r} is already used.")
 
-    def _build_layer(self, index: int) -> None:
-        shape = self.input_shape if index == 0 else self.layers[index - 1].output_shape(
-            self.layers[index - 1].input_shape)
-        layer = self.layers[index]
+    def _build_layer(self, layer: Layer, index: int) -> None:
+        """Build `layer` as the model's layer number `index` (its input: the output of the one before)."""
+        previous = self.layers[index - 1] if index else None
+        shape = self.input_shape if previous is None else previous.output_shape(previous.input_shape)
         try:
             layer.build(shape, self._rng, self.dtype)
         except ValueError as error:
@@ -145,7 +145,7 @@ class Model:
             raise ValueError("The model's input shape is unknown: pass input_dim to Model or add_layer.")
         for index, layer in enumerate(self.layers):
             if not layer.built:
-                self._build_layer(index)
+                self._build_layer(layer, index)
         self._invalidate()
 
     @property
@@ -301,6 +301,9 @@ class Model:
         """
         self._require_compiled("fit")
         batch_size = check_batch_size(batch_size)
+        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
         train = self._dataset(x, y, sample_weight, class_weight)
         if validation_data is not None and validation_split:
             raise ValueError("Pass either validation_data or validation_split, not both.")

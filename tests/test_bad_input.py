@@ -74,6 +74,8 @@ def test_unknown_names(model, make, error, message):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"epochs": "10"}, "epochs must be a non-negative integer; got '10'"),
+    ({"initial_epoch": -1}, "initial_epoch must be a non-negative integer"),
     ({"validation_split": 1.5}, r"validation_split must be a fraction in \(0, 1\)"),
     ({"validation_split": 0.2, "validation_split_mode": "first"}, "Unknown validation_split_mode 'first'"),
     ({"validation_data": ([1, 2],)}, "validation_data must be a tuple"),
@@ -112,7 +114,11 @@ def test_bad_model_arguments():
         mk.Model(input_dim=3).predict(np.ones((1, 3)))
 
 
-def test_shape_errors_name_the_layer():
+def test_shape_errors_name_the_layer_and_add_nothing():
     model = mk.Model(input_dim=(2, 3))
     with pytest.raises(ValueError, match=r"Layer 0 \(dense_1\).*Flatten"):
         model.add_layer(4)
+    assert model.layers == []
+    model.add(mk.layers.Flatten())
+    model.add_layer(4, "softmax")
+    assert model.predict(np.ones((1, 2, 3))).shape == (1, 4)
