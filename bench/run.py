@@ -87,7 +87,7 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
     times = {name: [] for name in contenders}
-    for name, run in contenders.items():  # warm-up: allocations, BLAS thread start
+    for run in contenders.values():  # warm-up: allocations, BLAS thread start
         run()
     for _ in range(repeats):
         for name, run in contenders.items():
@@ -123,11 +123,14 @@ def environment(threads: int) -> dict:
 
 
 def markdown(rows: list[dict], env: dict) -> str:
+    blas = env["blas"][0] if env["blas"] else {}
     lines = [f"Measured {env['date']} on {env['cpu']} ({env['cpus']} cores), {env['blas_threads']} BLAS threads, "
-             f"OpenBLAS {env['blas'][0]['version'] if env['blas'] else '?'} ({env['blas'][0].get('architecture') if env['blas'] else '?'} kernels), "
-             f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, numpy {env['numpy']}, PyTorch {env['torch'] or 'not installed'}.",
+             f"OpenBLAS {blas.get('version', '?')} ({blas.get('architecture', '?')} kernels), "
+             f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, numpy {env['numpy']}, "
+             f"PyTorch {env['torch'] or 'not installed'}.",
              "",
-             "| case | samples | minikeras s | floor s | PyTorch s | minikeras / floor | PyTorch / floor | PyTorch / minikeras |",
+             "| case | samples | minikeras s | floor s | PyTorch s | minikeras / floor | PyTorch / floor "
+             "| PyTorch / minikeras |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         torch_cells = (f"{r['pytorch_s']:.3f} | " if "pytorch_s" in r else "n/a | ")

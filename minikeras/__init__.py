@@ -18,7 +18,8 @@ from .seeding import set_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer", "layers", "initializers",
+__all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer",
+           "layers", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 

@@ -14,7 +14,8 @@ Sections and their keys (defaults in `SCHEMA`)::
                a cyclic step size may be given in epochs as step_size_epochs
     [fit]      epochs, batch_size, shuffle, cycles (with a cyclic schedule: epochs = cycles * 2 * step)
     [search]   metric, mode, trials, refine_trials, top, and [search.space] with dotted keys
-               ("model.l2" = { log_uniform = [1e-5, 1e-1] }, "fit.batch_size" = [50, 100])
+               ("model.l2" = { log_uniform = [1e-5, 1e-1] }, "fit.batch_size" = [50, 100],
+               "compile.schedule.eta_max" = { log_uniform = [0.01, 0.5] })
 """
 from __future__ import annotations
 
@@ -22,8 +23,6 @@ import copy
 import json
 import os
 import tomllib
-
-import numpy as np
 
 from . import optimizers, schedules
 from .datasets import cifar10, mnist, mnist_small
@@ -43,6 +42,7 @@ SCHEMA = {
 }
 FREE_FORM = {("compile", "schedule"), ("search", "space")}  # tables whose keys are not fixed here
 DATASETS = ("cifar10", "mnist", "mnist_small")
+N_CLASSES = 10  # every dataset an experiment file can name has ten classes
 STANDARDIZE = ("feature", "global", "scale", "none")
 
 
@@ -106,21 +106,25 @@ def _same_kind(default, value) -> bool:
 
 
 def _lookup(config: dict, dotted: str, source: str):
-    section, _, key = dotted.partition(".")
-    if section not in ("data", "model", "compile", "fit") or key not in config[section]:
-        raise ExperimentError(f"{source}: search.space key {dotted!r} names no setting; use a dotted key such "
-                              f"as 'model.l2', 'compile.learning_rate' or 'fit.batch_size'.")
+    """The setting at a dotted path such as "model.l2" or "compile.schedule.eta_max"."""
+    node = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node or part in ("search", "name"):
+            raise ExperimentError(f"{source}: search.space key {dotted!r} names no setting; use a dotted key "
+                                  f"such as 'model.l2', 'compile.learning_rate' or 'compile.schedule.eta_max'.")
+        node = node[part]
+    return node
 
 
 def with_params(config: dict, params: dict) -> dict:
     """A copy of `config` with the dotted keys of `params` set (a ``"seed"`` key sets the seed)."""
     config = copy.deepcopy(config)
     for dotted, value in params.items():
-        if dotted == "seed":
-            config["seed"] = int(value)
-            continue
-        section, _, key = dotted.partition(".")
-        config[section][key] = value
+        *path, key = dotted.split(".")
+        node = config
+        for part in path:
+            node = node[part]
+        node[key] = int(value) if dotted == "seed" else value
     return config
 
 
@@ -202,7 +206,7 @@ def train(config: dict, verbose: int = 0):
     x, y = splits["train"]
     fit = config["fit"]
     steps_per_epoch = -(-len(x) // fit["batch_size"])
-    model = build_model(config, x.shape[1], int(max(np.max(part[1]) for part in splits.values())) + 1)
+    model = build_model(config, x.shape[1], N_CLASSES)
     optimizer = _optimizer(config["compile"], steps_per_epoch)
     model.compile(optimizer=optimizer, loss=config["compile"]["loss"], metrics=config["compile"]["metrics"])
     epochs = fit["epochs"]

@@ -71,9 +71,13 @@ def test_search_end_to_end(small_mnist, tmp_path):
 
 
 def test_with_params_sets_dotted_keys():
-    config = experiments.check_experiment({"model": {"l2": 0.1}})
-    changed = experiments.with_params(config, {"model.l2": 0.5, "fit.batch_size": 7, "seed": 3})
+    config = experiments.check_experiment({"model": {"l2": 0.1}, "compile": {"schedule": {"name": "cyclic",
+                                           "eta_min": 1e-5, "eta_max": 0.1, "step_size": 10}},
+                                           "search": {"space": {"compile.schedule.eta_max": [0.1, 0.2]}}})
+    changed = experiments.with_params(config, {"model.l2": 0.5, "fit.batch_size": 7, "seed": 3,
+                                               "compile.schedule.eta_max": 0.2})
     assert (changed["model"]["l2"], changed["fit"]["batch_size"], changed["seed"]) == (0.5, 7, 3)
+    assert changed["compile"]["schedule"]["eta_max"] == 0.2
     assert config["model"]["l2"] == 0.1
 
 

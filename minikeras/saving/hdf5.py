@@ -91,7 +91,7 @@ def load_model(path):
     with _open(path) as f:
         try:
             if _attr(f, "kind") != "model":
-                raise ModelFileError(f"it holds weights only; build the model and call load_weights")
+                raise ModelFileError("it holds weights only; build the model and call load_weights")
             model = Model.from_config(_json_attr(f, "model_config"))
             compile_config = _json_attr(f, "compile_config")
             if compile_config is not None:

@@ -65,7 +65,8 @@ def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / "pwned"
     evil = pickle.dumps({b"data": Exploit(marker), b"labels": []})
     write_cifar_archive(tmp_path / "cifar-10-python.tar.gz", payloads={"data_batch_1": evil})
-    with pytest.raises(DatasetFormatError, match=r"data_batch_1 is not a valid CIFAR-10 batch: refusing to load (posix|os)\.system"):
+    refused = r"data_batch_1 is not a valid CIFAR-10 batch: refusing to load (posix|os)\.system"
+    with pytest.raises(DatasetFormatError, match=refused):
         cifar10.load_data(tmp_path)
     assert not marker.exists()
 

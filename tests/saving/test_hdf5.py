@@ -160,7 +160,7 @@ def test_corrupted_bytes_never_crash(tmp_path):
     data = bytearray((tmp_path / "m.h5").read_bytes())
     rng = np.random.default_rng(0)
     outcomes = set()
-    for trial in range(60):
+    for _ in range(60):
         damaged = bytearray(data)
         start = int(rng.integers(0, len(data) - 64))
         damaged[start:start + 32] = rng.integers(0, 256, 32, dtype=np.uint8).tobytes()
