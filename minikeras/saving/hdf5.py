@@ -102,6 +102,9 @@ def load_model(path):
             model.set_training_state(_json_attr(f, "training_state"))
         except (KeyError, TypeError, ValueError, OSError) as error:
             raise _file_error(path, error) from None
+        except MemoryError:
+            raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
+                                 f"there is (a damaged or tampered layer size?)") from None
     return model
 
 

@@ -194,6 +194,14 @@ def test_tampered_layer_class_is_refused_and_runs_nothing(tmp_path):
     assert not marker.exists()
 
 
+def test_tampered_layer_size_is_refused(tmp_path):
+    path = tmp_path / "m.h5"
+    _model().save(path)
+    _tamper(path, lambda c: c["layers"][0]["config"].update(units=10 ** 15))
+    with pytest.raises(ModelFileError, match="more memory than there is"):
+        mk.load_model(path)
+
+
 def test_tampered_initializer_and_optimizer_names_are_refused(tmp_path):
     path = tmp_path / "m.h5"
     _model().save(path)
