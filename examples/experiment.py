@@ -17,9 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 import minikeras as mk
-from minikeras import plot
-from minikeras.datasets import cifar10, mnist
-from minikeras.preprocessing import Standardize, flatten_images
+from minikeras import experiments, plot
+from minikeras.datasets import cifar10
 
 CIFAR_NAMES = cifar10.CLASS_NAMES
 MNIST_NAMES = [str(d) for d in range(10)]
@@ -32,33 +31,14 @@ def cifar_splits(layout: str, data_path=None):
     ``layout="all"``: all five training batches minus the last tenth for validation
     (45,000 / 5,000, DD2424 A3), test_batch test.
     """
-    if layout == "one_batch":
-        parts = {"train": cifar10.load_batch("data_batch_1", data_path),
-                 "val": cifar10.load_batch("data_batch_2", data_path),
-                 "test": cifar10.load_batch("test_batch", data_path)}
-    elif layout == "all":
-        (x, y), test = cifar10.load_data(data_path)
-        n_val = len(x) // 10
-        parts = {"train": (x[:-n_val], y[:-n_val]), "val": (x[-n_val:], y[-n_val:]), "test": test}
-    else:
-        raise ValueError(f"layout must be 'one_batch' or 'all'; got {layout!r}.")
-    return _standardized(parts, per="feature")
+    return experiments.load_splits({"dataset": "cifar10", "path": data_path or "", "split": layout,
+                                    "validation": 0.1, "standardize": "feature"})
 
 
-def mnist_splits(validation_fraction: float = 0.1, data_path=None, standardize: bool = False):
+def mnist_splits(data_path=None, standardize: bool = False):
     """MNIST rows scaled to [0, 1] (or standardized globally), the last 10% of the training set held out."""
-    (x, y), test = mnist.load_data(data_path)
-    n_val = int(round(len(x) * validation_fraction))
-    parts = {"train": (x[:-n_val], y[:-n_val]), "val": (x[-n_val:], y[-n_val:]), "test": test}
-    if standardize:
-        return _standardized(parts, per="global")
-    return {name: (flatten_images(images, scale=1 / 255), labels) for name, (images, labels) in parts.items()}
-
-
-def _standardized(parts, per):
-    flat = {name: (flatten_images(images), labels) for name, (images, labels) in parts.items()}
-    scaler = Standardize(per=per).fit(flat["train"][0])
-    return {name: (scaler.transform(x), y) for name, (x, y) in flat.items()}
+    return experiments.load_splits({"dataset": "mnist", "path": data_path or "", "split": "all", "validation": 0.1,
+                                    "standardize": "global" if standardize else "scale"})
 
 
 class StopAfterUpdates(mk.callbacks.Callback):
@@ -83,11 +63,8 @@ def run(name: str, model: mk.Model, data: dict, out_dir: str, class_names=CIFAR_
     start = time.perf_counter()
     history = model.fit(x, y, validation_data=data["val"], verbose=2, **fit_kwargs)
     seconds = time.perf_counter() - start
-    result = {"name": name, "epochs": len(history.epoch), "seconds_per_epoch": seconds / max(len(history.epoch), 1)}
-    for split, (xs, ys) in data.items():
-        scores = model.evaluate(xs, ys)
-        result[f"{split}_accuracy"], result[f"{split}_loss"] = scores["accuracy"], scores["loss"]
-    result["history"] = history.history
+    result = {"name": name, "epochs": len(history.epoch), "seconds_per_epoch": seconds / max(len(history.epoch), 1),
+              **experiments.scores(model, data), "history": history.history}
     slug = name.replace(" ", "_").replace("/", "-").replace(",", "")
     os.makedirs(out_dir, exist_ok=True)
     plot.learning_curves(history, os.path.join(out_dir, f"{slug}_curves.png"), title=name)

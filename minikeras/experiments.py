@@ -66,6 +66,8 @@ def check_experiment(raw: dict, source: str = "experiment") -> dict:
     data = config["data"]
     if data["dataset"] not in DATASETS:
         raise ExperimentError(f"{source}: data.dataset must be one of {', '.join(DATASETS)}; got {data['dataset']!r}.")
+    if data["split"] not in ("all", "one_batch") or (data["split"] == "one_batch" and data["dataset"] != "cifar10"):
+        raise ExperimentError(f"{source}: data.split must be 'all', or 'one_batch' for cifar10; got {data['split']!r}.")
     if data["standardize"] not in STANDARDIZE:
         raise ExperimentError(f"{source}: data.standardize must be one of {', '.join(STANDARDIZE)}; "
                               f"got {data['standardize']!r}.")

@@ -85,6 +85,7 @@ def test_with_params_sets_dotted_keys():
     ("name = \"x\"\n[model]\nhiden = [5]\n", "unknown key 'model.hiden'"),
     ("[fit]\nepochs = \"ten\"\n", "fit.epochs must be int"),
     ("[data]\ndataset = \"imagenet\"\n", "data.dataset must be one of"),
+    ("[data]\nsplit = \"one_batch\"\n", "data.split must be 'all', or 'one_batch' for cifar10"),
     ("[search.space]\n\"model.width\" = [1, 2]\n", "search.space key 'model.width' names no setting"),
     ("[model\nhidden = [5]\n", r"invalid TOML: .*line 1"),
     ("[training]\nepochs = 3\n", "unknown key 'training'"),
