@@ -2,7 +2,8 @@
 
 Per batch: one forward product per layer, one weight-gradient product per layer and one
 input-gradient product per layer but the first. No activations, no normalization, no update:
-whatever a framework adds on top of this is its overhead.
+whatever a framework adds on top of this is its overhead. The shuffled variant adds the one
+other thing a shuffled epoch cannot avoid: gathering each batch's random rows.
 """
 from __future__ import annotations
 
@@ -32,11 +33,17 @@ class MatmulFloor:
             if i > 0:
                 np.matmul(self.output_grads[i], self.kernels[i].T, out=self.input_grads[i - 1])
 
-    def epoch_seconds(self, x: np.ndarray) -> float:
-        """Time one pass over x in contiguous batches (views, no copies)."""
+    def epoch_seconds(self, x: np.ndarray, shuffled: bool = False) -> float:
+        """Time one pass over x in contiguous batches (views, no copies), or with `shuffled` in
+        random batches gathered into one preallocated buffer first (what shuffling costs)."""
+        order = np.random.default_rng(0).permutation(x.shape[0]) if shuffled else None
+        batch = np.empty((self.batch_size, x.shape[1]), dtype=x.dtype)
         start = time.perf_counter()
         for begin in range(0, x.shape[0] - self.batch_size + 1, self.batch_size):
-            self.step(x[begin:begin + self.batch_size])
+            if order is None:
+                self.step(x[begin:begin + self.batch_size])
+            else:
+                self.step(np.take(x, order[begin:begin + self.batch_size], axis=0, out=batch, mode="clip"))
         return time.perf_counter() - start
 
     def predict_seconds(self, x: np.ndarray) -> float:

@@ -1,12 +1,12 @@
 """minikeras against the matrix-product floor and PyTorch, measured side by side in one run.
 
-    python -m bench [--repeats 5] [--quick] [--json bench/results.json] [--markdown docs/performance-table.md]
+    python -m bench [--repeats 5] [--quick] [--json bench/results.json] [--markdown table.md]
 
 Every case alternates one epoch of each contender (minikeras `fit(epochs=1)`: shuffling,
 gathering, forward, backward, update, logging; the floor, bench/floor.py: only the unavoidable
-matrix products on preallocated arrays; PyTorch: a plain CPU training loop) and reports the
-medians and the ratios to the floor. BLAS threads are pinned to the same number on all sides.
-PyTorch is optional (pip install torch==2.13.0): without it its column says "n/a".
+matrix products on preallocated arrays, and the same with each shuffled batch gathered first;
+PyTorch: a plain CPU training loop) and reports the medians and the ratios to the floor. BLAS
+threads are pinned to the same number on all sides. PyTorch is optional (pip install torch==2.13.0): without it its column says "n/a".
 """
 from __future__ import annotations
 
@@ -83,6 +83,8 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
                      (lambda: _timed(model.fit, x, y, epochs=1, batch_size=case.batch_size, verbose=0)),
         "floor": (lambda: floor.predict_seconds(x)) if case.predict else (lambda: floor.epoch_seconds(x)),
     }
+    if not case.predict:
+        contenders["floor_shuffled"] = lambda: floor.epoch_seconds(x, shuffled=True)
     if torch_net is not None:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
@@ -95,6 +97,8 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     medians = {name: statistics.median(values) for name, values in times.items()}
     row = {"case": case.name, "samples": case.samples, **{f"{k}_s": v for k, v in medians.items()}}
     row["minikeras_vs_floor"] = medians["minikeras"] / medians["floor"]
+    if "floor_shuffled" in medians:
+        row["minikeras_vs_floor_shuffled"] = medians["minikeras"] / medians["floor_shuffled"]
     if "pytorch" in medians:
         row["pytorch_vs_floor"] = medians["pytorch"] / medians["floor"]
         row["pytorch_vs_minikeras"] = medians["pytorch"] / medians["minikeras"]
@@ -129,15 +133,17 @@ def markdown(rows: list[dict], env: dict) -> str:
              f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, numpy {env['numpy']}, "
              f"PyTorch {env['torch'] or 'not installed'}.",
              "",
-             "| case | samples | minikeras s | floor s | PyTorch s | minikeras / floor | PyTorch / floor "
-             "| PyTorch / minikeras |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| case | samples | minikeras s | floor s | floor + gather s | PyTorch s | minikeras / floor "
+             "| minikeras / (floor + gather) | PyTorch / floor | PyTorch / minikeras |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         torch_cells = (f"{r['pytorch_s']:.3f} | " if "pytorch_s" in r else "n/a | ")
         ratios = (f"{r['pytorch_vs_floor']:.2f}x | {r['pytorch_vs_minikeras']:.2f}x |" if "pytorch_s" in r
                   else "n/a | n/a |")
+        shuffled = (f"{r['floor_shuffled_s']:.3f}", f"{r['minikeras_vs_floor_shuffled']:.2f}x") \
+            if "floor_shuffled_s" in r else ("-", "-")
         lines.append(f"| {r['case']} | {r['samples']:,} | {r['minikeras_s']:.3f} | {r['floor_s']:.3f} | "
-                     f"{torch_cells}{r['minikeras_vs_floor']:.2f}x | {ratios}")
+                     f"{shuffled[0]} | {torch_cells}{r['minikeras_vs_floor']:.2f}x | {shuffled[1]} | {ratios}")
     return "\n".join(lines) + "\n"
 
 
