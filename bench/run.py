@@ -6,7 +6,8 @@ Every case alternates one epoch of each contender (minikeras `fit(epochs=1)`: sh
 gathering, forward, backward, update, logging; the floor, bench/floor.py: only the unavoidable
 matrix products on preallocated arrays, and the same with each shuffled batch gathered first;
 PyTorch: a plain CPU training loop) and reports the medians and the ratios to the floor. BLAS
-threads are pinned to the same number on all sides. PyTorch is optional (pip install torch==2.13.0): without it its column says "n/a".
+threads are pinned to the same number on all sides. PyTorch is optional (pip install
+torch==2.13.0): without it its column says "n/a".
 """
 from __future__ import annotations
 
