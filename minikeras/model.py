@@ -26,6 +26,24 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", name).lower()
 
 
+def _pack(trainable: list, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Move every trainable array (and its gradient) into one flat array, leaving named views in
+    the layers' `params` / `grads`: the optimizer then updates the whole model in a few numpy
+    calls instead of a few per parameter (what small layers and small batches pay most for)."""
+    arrays = [layer.params[name] for layer, name in trainable]
+    flat_params = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype)
+    flat_grads = np.zeros_like(flat_params)
+    for (layer, name), params, grads in zip(trainable, _unpack(flat_params, arrays), _unpack(flat_grads, arrays)):
+        layer.params[name], layer.grads[name] = params, grads
+    return flat_params, flat_grads
+
+
+def _unpack(flat: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
+    """Views of consecutive pieces of `flat` shaped like the arrays of `like`."""
+    bounds = np.cumsum([0, *(a.size for a in like)])
+    return [flat[start:stop].reshape(a.shape) for start, stop, a in zip(bounds[:-1], bounds[1:], like)]
+
+
 class Model:
     """A sequential stack of layers.
 
@@ -173,6 +191,7 @@ class Model:
             return
         self._require_built()
         self._trainable = [(layer, name) for layer in self.layers for name in layer.params]
+        self._flat_params, self._flat_grads = _pack(self._trainable, self.dtype)
         self._params = [layer.params[name] for layer, name in self._trainable]
         self._grads = [layer.grads[name] for layer, name in self._trainable]
         self._regularized = [layer for layer in self.layers if getattr(layer, "kernel_regularizer", None)]
@@ -184,8 +203,14 @@ class Model:
             layer.needs_input_grad = i > first
         self._backward_layers = self._train_layers[first:][::-1]
         if self.optimizer is not None:
-            self.optimizer.build(self._params)
+            self.optimizer.build([self._flat_params])
         self._planned = True
+
+    def _slot_views(self) -> dict[str, list[np.ndarray]]:
+        """The optimizer's slots cut into one array per trainable parameter, in `_trainable` order."""
+        self._plan()
+        return {slot: _unpack(arrays[0], [layer.params[name] for layer, name in self._trainable])
+                for slot, arrays in self.optimizer.slots.items()}
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None) -> None:
@@ -272,7 +297,7 @@ class Model:
         values, grad = self._batch_values(x, targets, weights, training=True)
         values["loss"] = float(values["loss"] + self._penalty())
         self._backward(grad)
-        self.optimizer.apply(self._params, self._grads)
+        self.optimizer.apply([self._flat_params], [self._flat_grads])
         return values
 
     # -- training ----------------------------------------------------------------------------

@@ -74,11 +74,10 @@ def _write_weights(f: h5py.File, model) -> None:
 
 def _write_optimizer(f: h5py.File, model) -> None:
     optimizer = model.optimizer
-    model._plan()
     group = f.create_group("optimizer")
     group.attrs["iterations"] = optimizer.iterations
     group.attrs["last_learning_rate"] = json.dumps(optimizer.last_learning_rate)
-    for slot, arrays in optimizer.slots.items():
+    for slot, arrays in model._slot_views().items():
         for (layer, name), array in zip(model._trainable, arrays):
             group.create_dataset(f"{slot}/{layer.name}/{name}", data=array)
 
@@ -183,16 +182,16 @@ def _read_weights(f: h5py.File, model) -> list[np.ndarray]:
 def _read_optimizer(f: h5py.File, model) -> None:
     group = f["optimizer"]
     optimizer = model.optimizer
-    model._plan()
+    views = model._slot_views()
     slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}") for layer, name in model._trainable]
-             for slot in optimizer.slot_names}
+             for slot in views}
     for slot, arrays in slots.items():
-        for target, array in zip(optimizer.slots[slot], arrays):
+        for target, array in zip(views[slot], arrays):
             if target.shape != array.shape:
                 raise ModelFileError(f"optimizer slot {slot!r} has shape {array.shape}, "
                                      f"expected {target.shape}")
     for slot, arrays in slots.items():
-        for target, array in zip(optimizer.slots[slot], arrays):
+        for target, array in zip(views[slot], arrays):
             target[...] = array
     optimizer.iterations = int(group.attrs["iterations"])
     optimizer.last_learning_rate = json.loads(group.attrs["last_learning_rate"])
