@@ -181,8 +181,3 @@ class BatchGatherer:
 def _part(array: np.ndarray | None, start: int, stop: int):
     return None if array is None else array[start:stop]
 
-
-def check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-    return int(batch_size)

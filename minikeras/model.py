@@ -9,8 +9,9 @@ from . import losses, metrics as metrics_module, optimizers, regularizers, seedi
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import ProgressBar
-from .data_utils import (BatchGatherer, Dataset, check_batch_size, check_inputs, check_same_length,
-                         sample_weights, split_validation)
+from .checks import check_int, is_int
+from .data_utils import (BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights,
+                         split_validation)
 from .layers import activations
 from .layers.base import Layer, registry as layer_registry
 from .layers.batchnorm import BatchNorm
@@ -92,8 +93,7 @@ class Model:
     @staticmethod
     def _check_input_dim(input_dim) -> tuple[int, ...]:
         shape = (input_dim,) if isinstance(input_dim, (int, np.integer)) else tuple(input_dim)
-        if not shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
-                            for d in shape):
+        if not shape or not all(is_int(d, 1) for d in shape):
             raise ValueError(f"input_dim must be a positive integer or a tuple of them; got {input_dim!r}.")
         return tuple(int(d) for d in shape)
 
@@ -325,10 +325,9 @@ class Model:
         ``on_train_end`` and returns the partial history.
         """
         self._require_compiled("fit")
-        batch_size = check_batch_size(batch_size)
-        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
+        batch_size = check_int("batch_size", batch_size, 1)
+        check_int("epochs", epochs, 0)
+        check_int("initial_epoch", initial_epoch, 0)
         train = self._dataset(x, y, sample_weight, class_weight)
         if validation_data is not None and validation_split:
             raise ValueError("Pass either validation_data or validation_split, not both.")
@@ -394,7 +393,7 @@ class Model:
         return values
 
     def _evaluate(self, data: Dataset, batch_size: int | None = None) -> dict:
-        batch_size = check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        batch_size = check_int("batch_size", batch_size or PREDICT_BATCH_SIZE, 1)
         totals: dict[str, float] = {}
         for xb, tb, wb in BatchGatherer(data, batch_size).batches(None):
             values, _ = self._batch_values(xb, tb, wb, training=False)
@@ -408,7 +407,7 @@ class Model:
         """Outputs ``(N, ...)`` (class probabilities after a Softmax), computed `batch_size` rows at a time."""
         self._require_built(x)
         x = check_inputs(x, self.input_shape, self.dtype)
-        batch_size = check_batch_size(batch_size or PREDICT_BATCH_SIZE)
+        batch_size = check_int("batch_size", batch_size or PREDICT_BATCH_SIZE, 1)
         output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
         for start in range(0, x.shape[0], batch_size):
             output[start:start + batch_size] = self._forward(x[start:start + batch_size], training=False)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_int
+
 _root: np.random.SeedSequence | None = None
 
 
@@ -17,19 +19,13 @@ def set_seed(seed: int) -> None:
     The n-th such model gets the n-th child of ``SeedSequence(seed)``.
     """
     global _root
-    _root = np.random.SeedSequence(_check_seed(seed))
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"A seed must be a non-negative integer; got {seed!r}.")
-    return int(seed)
+    _root = np.random.SeedSequence(check_int("seed", seed, 0))
 
 
 def model_generator(seed: int | None) -> np.random.Generator:
     """A generator for a new model: from `seed`, else from `set_seed`'s sequence, else from entropy."""
     if seed is not None:
-        return np.random.default_rng(_check_seed(seed))
+        return np.random.default_rng(check_int("seed", seed, 0))
     if _root is not None:
         return np.random.default_rng(_root.spawn(1)[0])
     return np.random.default_rng()

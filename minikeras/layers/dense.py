@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
+from ..checks import check_int
 from ..registry import serialize
 from .base import Layer, registry
 
@@ -36,9 +37,7 @@ class Dense(Layer):
     def __init__(self, units: int, kernel_initializer="he", bias_initializer="zeros",
                  kernel_regularizer=None, use_bias: bool = True, name: str | None = None):
         super().__init__(name)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"Dense units must be a positive integer; got {units!r}.")
-        self.units = int(units)
+        self.units = check_int("Dense units", units, 1)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
