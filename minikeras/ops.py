@@ -89,9 +89,3 @@ def softmax_backward(y, grad, out):
     np.subtract(grad, dot, out=out)
     return np.multiply(out, y, out=out)
 
-
-def log_softmax(x, out):
-    """Row-wise log(softmax(x)) = x - max - log(sum(exp(x - max)))."""
-    np.subtract(x, x.max(axis=1, keepdims=True), out=out)
-    log_norm = np.log(np.exp(out).sum(axis=1, keepdims=True))
-    return np.subtract(out, log_norm, out=out)
