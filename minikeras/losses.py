@@ -52,6 +52,11 @@ def class_ids(targets: np.ndarray) -> np.ndarray:
     return targets if is_class_ids(targets) else targets.argmax(axis=1)
 
 
+def dense_targets(targets: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    """Prepared targets as a ``(N, n_classes)`` matrix: class ids one-hot encoded, others as they are."""
+    return one_hot(targets, n_classes, dtype) if is_class_ids(targets) else targets
+
+
 def one_hot(ids: np.ndarray, n_classes: int, dtype) -> np.ndarray:
     encoded = np.zeros((ids.shape[0], n_classes), dtype=dtype)
     encoded[np.arange(ids.shape[0]), ids] = 1
@@ -154,8 +159,7 @@ class MeanSquaredError(Loss):
     name = "mse"
 
     def prepare_targets(self, y, n_outputs, dtype):
-        targets = prepare_targets(y, n_outputs, dtype)
-        return one_hot(targets, n_outputs, dtype) if is_class_ids(targets) else targets
+        return dense_targets(prepare_targets(y, n_outputs, dtype), n_outputs, dtype)
 
     def __call__(self, output, targets, sample_weight=None, from_logits=False):
         diff = output - targets

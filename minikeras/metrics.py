@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .losses import class_ids, is_class_ids, one_hot
+from .losses import class_ids, dense_targets
 from .registry import Registry
 
 
@@ -39,7 +39,7 @@ class Accuracy(Metric):
 
 class _ErrorMetric(Metric):
     def _targets(self, output, targets):
-        return one_hot(targets, output.shape[1], output.dtype) if is_class_ids(targets) else targets
+        return dense_targets(targets, output.shape[1], output.dtype)
 
 
 @registry.register("mae", "mean_absolute_error")

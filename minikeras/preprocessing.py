@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data_utils import SPLIT_MODES, Dataset, split_validation
+from .losses import one_hot
 
 
 class Standardize:
@@ -64,9 +65,7 @@ def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.nda
     num_classes = int(ids.max()) + 1 if num_classes is None else num_classes
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         raise ValueError(f"Class ids must be in [0, {num_classes}); got {ids.min()}..{ids.max()}.")
-    encoded = np.zeros((ids.shape[0], num_classes), dtype=dtype)
-    encoded[np.arange(ids.shape[0]), ids] = 1
-    return encoded
+    return one_hot(ids, num_classes, dtype)
 
 
 def train_val_split(x, y, val_fraction: float = 0.1, mode: str = "stratified", seed: int = 0):
