@@ -148,10 +148,7 @@ class BatchGatherer:
     def __init__(self, data: Dataset, batch_size: int):
         self.data = data
         self.batch_size = batch_size
-        rows = min(batch_size, len(data))
-        self._x = np.empty((rows, *data.x.shape[1:]), dtype=data.x.dtype)
-        self._targets = np.empty((rows, *data.targets.shape[1:]), dtype=data.targets.dtype)
-        self._weights = None if data.weights is None else np.empty(rows, dtype=data.weights.dtype)
+        self._buffers = None  # allocated at the first gather: batches that are views need none
 
     def __len__(self) -> int:
         return -(-len(self.data) // self.batch_size)
@@ -168,14 +165,14 @@ class BatchGatherer:
                 yield self._gather(rows[start:stop])
 
     def _gather(self, index: np.ndarray):
-        size = index.shape[0]
+        data, size = self.data, index.shape[0]
+        if self._buffers is None:
+            rows = min(self.batch_size, len(data))
+            self._buffers = [None if array is None else np.empty((rows, *array.shape[1:]), dtype=array.dtype)
+                             for array in (data.x, data.targets, data.weights)]
         # mode="clip" skips take's bounds-checking copy; the indices are valid by construction.
-        x = np.take(self.data.x, index, axis=0, out=self._x[:size], mode="clip")
-        targets = np.take(self.data.targets, index, axis=0, out=self._targets[:size], mode="clip")
-        weights = None
-        if self.data.weights is not None:
-            weights = np.take(self.data.weights, index, out=self._weights[:size], mode="clip")
-        return x, targets, weights
+        return tuple(None if array is None else np.take(array, index, axis=0, out=buffer[:size], mode="clip")
+                     for array, buffer in zip((data.x, data.targets, data.weights), self._buffers))
 
 
 def _part(array: np.ndarray | None, start: int, stop: int):
