@@ -116,7 +116,7 @@ def load_weights(model, path) -> None:
     with _open(path) as f:
         try:
             arrays = _read_weights(f, model)
-        except (KeyError, TypeError, OSError) as error:
+        except (KeyError, TypeError, ValueError, OSError) as error:
             raise _file_error(path, error) from None
     model.set_weights(arrays)
 
