@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 import minikeras as mk
-from minikeras import experiments, plot
+from minikeras import experiments
 from minikeras.datasets import cifar10
 
 CIFAR_NAMES = cifar10.CLASS_NAMES
@@ -67,11 +67,8 @@ def run(name: str, model: mk.Model, data: dict, out_dir: str, class_names=CIFAR_
               **experiments.scores(model, data), "history": history.history}
     slug = name.replace(" ", "_").replace("/", "-").replace(",", "")
     os.makedirs(out_dir, exist_ok=True)
-    plot.learning_curves(history, os.path.join(out_dir, f"{slug}_curves.png"), title=name)
-    predictions = model.predict(data["test"][0]).argmax(axis=1)
-    plot.confusion_matrix(data["test"][1], predictions, class_names, os.path.join(out_dir, f"{slug}_confusion.png"),
-                          title=f"{name}: test accuracy {result['test_accuracy']:.2%}")
-    plot.plt.close("all")
+    experiments.plot_run(model, history, data["test"], out_dir, prefix=f"{slug}_", title=name, class_names=class_names,
+                         confusion_title=f"{name}: test accuracy {result['test_accuracy']:.2%}")
     print(f"{name}: train {result['train_accuracy']:.2%}  val {result['val_accuracy']:.2%}  "
           f"test {result['test_accuracy']:.2%}  ({result['seconds_per_epoch']:.2f} s/epoch)")
     return result

@@ -236,16 +236,23 @@ def objective(config: dict, params: dict) -> dict:
 
 def run_experiment(config: dict, out_dir: str, verbose: int = 2) -> dict:
     """Train, evaluate, and write model.h5, results.json, curves.png and confusion.png to `out_dir`."""
-    from . import plot
-
     os.makedirs(out_dir, exist_ok=True)
     model, history, splits = train(config, verbose=verbose)
     result = {"name": config["name"], "config": config, **scores(model, splits), "history": history.history}
     model.save(os.path.join(out_dir, "model.h5"))
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
-    plot.learning_curves(history, os.path.join(out_dir, "curves.png"), title=config["name"])
-    x_test, y_test = splits["test"]
-    plot.confusion_matrix(y_test, model.predict(x_test).argmax(axis=1), path=os.path.join(out_dir, "confusion.png"))
-    plot.plt.close("all")
+    plot_run(model, history, splits["test"], out_dir, title=config["name"])
     return result
+
+
+def plot_run(model: Model, history, test: tuple, out_dir: str, prefix: str = "", title: str = "",
+             class_names=None, confusion_title: str | None = None) -> None:
+    """Write ``<prefix>curves.png`` (learning curves) and ``<prefix>confusion.png`` (test set)."""
+    from . import plot
+
+    plot.learning_curves(history, os.path.join(out_dir, f"{prefix}curves.png"), title=title)
+    x_test, y_test = test
+    plot.confusion_matrix(y_test, model.predict(x_test).argmax(axis=1), class_names,
+                          os.path.join(out_dir, f"{prefix}confusion.png"), title=confusion_title)
+    plot.plt.close("all")
