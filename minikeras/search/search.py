@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .runner import run_search
-from .space import grid_trials, refine, sample_trials
+from .space import grid_trials, ranked, refine, sample_trials
 
 
 def grid_search(objective, space: dict, **run_kwargs) -> list[dict]:
@@ -36,11 +36,8 @@ def coarse_to_fine(objective, space: dict, n_coarse: int, n_fine: int, metric: s
 
 
 def best_trial(records: list[dict], metric: str, mode: str = "max") -> dict:
-    finished = [r for r in records if r.get("status") == "ok" and metric in r["metrics"]]
-    if not finished:
-        raise ValueError(f"No finished trial reports {metric!r}.")
-    pick = max if mode == "max" else min
-    return pick(finished, key=lambda r: r["metrics"][metric])
+    """The finished trial with the best `metric`."""
+    return ranked(records, metric, mode)[0]
 
 
 def results_table(records: list[dict], metric: str, mode: str = "max", title: str = "Search results") -> Table:

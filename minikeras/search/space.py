@@ -138,6 +138,16 @@ def grid_trials(space: dict) -> list[dict]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(space[n].options for n in names))]
 
 
+def ranked(records: list[dict], metric: str, mode: str = "max") -> list[dict]:
+    """The finished trials that report `metric`, best first; ValueError when there is none."""
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min'; got {mode!r}.")
+    finished = [r for r in records if r.get("status") == "ok" and metric in r.get("metrics", {})]
+    if not finished:
+        raise ValueError(f"No finished trial reports {metric!r}.")
+    return sorted(finished, key=lambda r: r["metrics"][metric], reverse=mode == "max")
+
+
 def refine(space: dict, trials: list[dict], metric: str, mode: str = "max", top: int = 3,
            fraction: float = 0.1) -> dict:
     """A narrower space around the `top` best finished trials (the course's coarse-to-fine search).
@@ -145,11 +155,6 @@ def refine(space: dict, trials: list[dict], metric: str, mode: str = "max", top:
     Each real dimension becomes the span of the best trials' values, widened by `fraction` of the
     old width on each side (in log10 for LogUniform); a Choice keeps the options the best used.
     """
-    if mode not in ("max", "min"):
-        raise ValueError(f"mode must be 'max' or 'min'; got {mode!r}.")
-    finished = [t for t in trials if t.get("status") == "ok" and metric in t.get("metrics", {})]
-    if not finished:
-        raise ValueError(f"No finished trial reports {metric!r}; nothing to refine around.")
-    best = sorted(finished, key=lambda t: t["metrics"][metric], reverse=mode == "max")[:top]
+    best = ranked(trials, metric, mode)[:top]
     return {name: dimension(spec).narrowed([t["params"][name] for t in best], fraction)
             for name, spec in space.items()}
