@@ -5,7 +5,8 @@
 Every case alternates one epoch of each contender (minikeras `fit(epochs=1)`: shuffling,
 gathering, forward, backward, update, logging; the floor, bench/floor.py: only the unavoidable
 matrix products on preallocated arrays, and the same with each shuffled batch gathered first;
-PyTorch: a plain CPU training loop) and reports the medians and the ratios to the floor. BLAS
+the same network written out by hand in numpy, bench/handwritten.py; PyTorch: a plain CPU
+training loop) and reports the medians and the ratios to the floor. BLAS
 threads are pinned to the same number on all sides. PyTorch is optional (pip install
 torch==2.13.0): without it its column says "n/a".
 """
@@ -25,6 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import minikeras as mk
 from bench import torch_reference
 from bench.floor import MatmulFloor
+from bench.handwritten import HandwrittenMLP
 
 
 @dataclass
@@ -86,6 +88,9 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     }
     if not case.predict:
         contenders["floor_shuffled"] = lambda: floor.epoch_seconds(x, shuffled=True)
+        net = HandwrittenMLP(case.widths, case.batch_size, case.batch_norm, case.activation, case.l2, case.momentum)
+        rate = model.optimizer.learning_rate
+        contenders["handwritten"] = lambda: net.epoch_seconds(x, y, rate if callable(rate) else lambda t: rate)
     if torch_net is not None:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
@@ -100,6 +105,8 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     row["minikeras_vs_floor"] = medians["minikeras"] / medians["floor"]
     if "floor_shuffled" in medians:
         row["minikeras_vs_floor_shuffled"] = medians["minikeras"] / medians["floor_shuffled"]
+        row["handwritten_vs_floor"] = medians["handwritten"] / medians["floor"]
+        row["minikeras_vs_handwritten"] = medians["minikeras"] / medians["handwritten"]
     if "pytorch" in medians:
         row["pytorch_vs_floor"] = medians["pytorch"] / medians["floor"]
         row["pytorch_vs_minikeras"] = medians["pytorch"] / medians["minikeras"]
@@ -127,24 +134,30 @@ def environment(threads: int) -> dict:
             "date": time.strftime("%Y-%m-%d")}
 
 
+COLUMNS = [("case", "case", "{}"), ("samples", "samples", "{:,}"), ("minikeras s", "minikeras_s", "{:.3f}"),
+           ("floor s", "floor_s", "{:.3f}"), ("floor + gather s", "floor_shuffled_s", "{:.3f}"),
+           ("hand-written s", "handwritten_s", "{:.3f}"), ("PyTorch s", "pytorch_s", "{:.3f}"),
+           ("minikeras / floor", "minikeras_vs_floor", "{:.2f}x"),
+           ("minikeras / (floor + gather)", "minikeras_vs_floor_shuffled", "{:.2f}x"),
+           ("hand-written / floor", "handwritten_vs_floor", "{:.2f}x"),
+           ("minikeras / hand-written", "minikeras_vs_handwritten", "{:.2f}x"),
+           ("PyTorch / floor", "pytorch_vs_floor", "{:.2f}x"),
+           ("PyTorch / minikeras", "pytorch_vs_minikeras", "{:.2f}x")]
+
+
 def markdown(rows: list[dict], env: dict) -> str:
+    """The results as a markdown table under a line describing the machine; "-": not measured."""
     blas = env["blas"][0] if env["blas"] else {}
     lines = [f"Measured {env['date']} on {env['cpu']} ({env['cpus']} cores), {env['blas_threads']} BLAS threads, "
              f"OpenBLAS {blas.get('version', '?')} ({blas.get('architecture', '?')} kernels), "
              f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}, numpy {env['numpy']}, "
              f"PyTorch {env['torch'] or 'not installed'}.",
              "",
-             "| case | samples | minikeras s | floor s | floor + gather s | PyTorch s | minikeras / floor "
-             "| minikeras / (floor + gather) | PyTorch / floor | PyTorch / minikeras |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        torch_cells = (f"{r['pytorch_s']:.3f} | " if "pytorch_s" in r else "n/a | ")
-        ratios = (f"{r['pytorch_vs_floor']:.2f}x | {r['pytorch_vs_minikeras']:.2f}x |" if "pytorch_s" in r
-                  else "n/a | n/a |")
-        shuffled = (f"{r['floor_shuffled_s']:.3f}", f"{r['minikeras_vs_floor_shuffled']:.2f}x") \
-            if "floor_shuffled_s" in r else ("-", "-")
-        lines.append(f"| {r['case']} | {r['samples']:,} | {r['minikeras_s']:.3f} | {r['floor_s']:.3f} | "
-                     f"{shuffled[0]} | {torch_cells}{r['minikeras_vs_floor']:.2f}x | {shuffled[1]} | {ratios}")
+             "| " + " | ".join(header for header, _, _ in COLUMNS) + " |",
+             "| --- | " + " | ".join("---:" for _ in COLUMNS[1:]) + " |"]
+    for row in rows:
+        cells = [form.format(row[key]) if key in row else "-" for _, key, form in COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,218 @@
+"""The benchmark networks written out by hand in numpy, and what each part of a step costs.
+
+`HandwrittenMLP` is what a careful user writes without a framework: Dense (+ BatchNorm) +
+activation blocks, softmax cross-entropy on the logits, L2 on the kernels, SGD (+ momentum),
+every array preallocated and every call writing into it. It shares no code with minikeras.
+Its step is built from stages that a run can stop after, each adding work to the one before:
+
+    products  only the matrix products, on batch views (the floor of bench/floor.py)
+    gather    + each shuffled batch gathered into a buffer
+    forward   + bias, BatchNorm and activation in the forward pass
+    loss      + the softmax cross-entropy gradient (before: a fixed output gradient)
+    backward  + activation and BatchNorm backward, bias gradients, the L2 gradient
+    update    + the SGD update: a whole training step
+
+    python -m bench.handwritten [--repeats 5] [--samples 45000] [--batch-size 100]
+
+prints the epoch time of each stage for the CIFAR seed network beside minikeras, measured
+alternately; the differences between consecutive stages are what each part costs.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+STAGES = ("products", "gather", "forward", "loss", "backward", "update")
+BN_EPSILON, BN_MOMENTUM = 1e-5, 0.9
+
+
+class HandwrittenMLP:
+    """An MLP of the given widths (input first) trained with batches of `batch_size`, float32."""
+
+    def __init__(self, widths, batch_size, batch_norm=True, activation="relu", l2=0.005, momentum=0.0, seed=0):
+        if activation not in ("relu", "sigmoid"):
+            raise ValueError(f"activation must be 'relu' or 'sigmoid'; got {activation!r}.")
+        rng = np.random.default_rng(seed)
+        self.batch_norm, self.activation, self.l2, self.momentum = batch_norm, activation, l2, momentum
+        pairs = list(zip(widths[:-1], widths[1:]))
+        self.kernels = [(rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32) for a, b in pairs]
+        self.biases = [np.zeros(b, np.float32) for b in widths[1:]]
+        hidden = widths[1:-1]
+        self.gammas = [np.ones(d, np.float32) for d in hidden]
+        self.betas = [np.zeros(d, np.float32) for d in hidden]
+        self.moving = [np.stack([np.zeros(d, np.float32), np.ones(d, np.float32)]) for d in hidden]
+        self.params = self.kernels + self.biases + (self.gammas + self.betas if batch_norm else [])
+        self.grads = [np.empty_like(p) for p in self.params]
+        self.velocities = [np.zeros_like(p) for p in self.params] if momentum else None
+        self.scratch = [np.empty_like(p) for p in self.params]
+        empty = [np.empty((batch_size, d), np.float32) for d in widths[1:]]
+        self.pre = empty  # Dense outputs
+        self.normalized = [np.empty((batch_size, d), np.float32) for d in hidden]  # x_hat
+        self.inv_std = [np.empty(d, np.float32) for d in hidden]
+        self.hidden = [np.empty((batch_size, d), np.float32) for d in hidden]  # activation outputs
+        self.delta = [np.empty((batch_size, d), np.float32) for d in widths[1:]]
+        self.fixed_delta = [rng.standard_normal((batch_size, d)).astype(np.float32) * 0.01 for d in widths[1:]]
+        self.batch = np.empty((batch_size, widths[0]), np.float32)
+        self.batch_size = batch_size
+
+    def step(self, x, labels, lr, stage="update"):
+        """One training step on the batch `x`, `labels` (class ids), doing the work up to `stage`."""
+        level = STAGES.index(stage)
+        inputs = self._forward(x, level)
+        delta = self._output_delta(labels, level)
+        self._backward(inputs, delta, level)
+        if level >= STAGES.index("update"):
+            self._update(lr)
+
+    def _forward(self, x, level):
+        inputs, h = [], x
+        for i, kernel in enumerate(self.kernels):
+            inputs.append(h)
+            z = np.matmul(h, kernel, out=self.pre[i])
+            if level < STAGES.index("forward"):
+                h = z
+                continue
+            z += self.biases[i]
+            if i < len(self.hidden):
+                h = self._activate(self._normalize(z, i) if self.batch_norm else z, i)
+        return inputs
+
+    def _normalize(self, z, i):
+        n = z.shape[0]
+        mean = np.add.reduce(z, axis=0) / n
+        x_hat = np.subtract(z, mean, out=self.normalized[i])
+        var = np.einsum("ij,ij->j", x_hat, x_hat) / n
+        inv_std = np.reciprocal(np.sqrt(var + BN_EPSILON), out=self.inv_std[i])
+        x_hat *= inv_std
+        self.moving[i] *= BN_MOMENTUM
+        self.moving[i] += (1 - BN_MOMENTUM) * np.stack([mean, var])
+        out = np.multiply(x_hat, self.gammas[i], out=self.hidden[i])
+        out += self.betas[i]
+        return out
+
+    def _activate(self, z, i):
+        out = self.hidden[i]
+        if self.activation == "relu":
+            return np.maximum(z, 0, out=out)
+        np.multiply(z, 0.5, out=out)  # sigmoid(z) = (1 + tanh(z / 2)) / 2
+        np.tanh(out, out=out)
+        out += 1
+        out *= 0.5
+        return out
+
+    def _output_delta(self, labels, level):
+        if level < STAGES.index("loss"):
+            return self.fixed_delta[-1]
+        logits, probs = self.pre[-1], self.delta[-1]
+        np.subtract(logits, np.maximum.reduce(logits, axis=1, keepdims=True), out=probs)
+        np.exp(probs, out=probs)
+        probs /= np.add.reduce(probs, axis=1, keepdims=True)
+        probs[np.arange(probs.shape[0]), labels] -= 1
+        probs *= 1.0 / probs.shape[0]
+        return probs
+
+    def _backward(self, inputs, delta, level):
+        layers = len(self.kernels)
+        elementwise = level >= STAGES.index("backward")
+        for i in reversed(range(layers)):
+            np.matmul(inputs[i].T, delta, out=self.grads[i])
+            if elementwise:
+                self.grads[i] += np.multiply(self.kernels[i], 2 * self.l2, out=self.scratch[i])
+                np.add.reduce(delta, axis=0, out=self.grads[layers + i])
+            if i == 0:
+                break
+            upstream = np.matmul(delta, self.kernels[i].T, out=self.delta[i - 1])
+            delta = self._hidden_delta(upstream, i - 1) if elementwise else self.fixed_delta[i - 1]
+
+    def _hidden_delta(self, g, i):
+        h = self.hidden[i]
+        if self.activation == "relu":
+            g *= h > 0
+        else:
+            g *= h * (1 - h)
+        if not self.batch_norm:
+            return g
+        layers, n, x_hat = len(self.kernels), g.shape[0], self.normalized[i]
+        d_gamma = np.einsum("ij,ij->j", g, x_hat, out=self.grads[2 * layers + i])
+        d_beta = np.add.reduce(g, axis=0, out=self.grads[2 * layers + len(self.gammas) + i])
+        correction = x_hat * (d_gamma / n)
+        correction += d_beta / n
+        g -= correction
+        g *= self.gammas[i] * self.inv_std[i]
+        return g
+
+    def _update(self, lr):
+        for i, (param, grad, scratch) in enumerate(zip(self.params, self.grads, self.scratch)):
+            step = np.multiply(grad, lr, out=scratch)
+            if self.velocities is None:
+                param -= step
+            else:
+                self.velocities[i] *= self.momentum
+                self.velocities[i] -= step
+                param += self.velocities[i]
+
+    def epoch_seconds(self, x, labels, rate, stage="update", seed=0):
+        """Time one epoch of `step` over x in shuffled batches (`rate(t)` gives the learning rate)."""
+        order = np.random.default_rng(seed).permutation(x.shape[0])
+        gather = STAGES.index(stage) >= STAGES.index("gather")
+        size = self.batch_size
+        start = time.perf_counter()
+        for t, begin in enumerate(range(0, x.shape[0] - size + 1, size)):
+            index = order[begin:begin + size]
+            batch = np.take(x, index, axis=0, out=self.batch, mode="clip") if gather else x[begin:begin + size]
+            self.step(batch, labels[index], rate(t), stage)
+        return time.perf_counter() - start
+
+
+def main(argv=None):
+    from threadpoolctl import threadpool_limits
+
+    from bench.run import Case, minikeras_model
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=45000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    case = Case("CIFAR seed net, BN", [3072, 50, 50, 10], args.batch_size, args.samples)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((case.samples, case.widths[0]), dtype=np.float32)
+    y = rng.integers(0, case.widths[-1], case.samples)
+    model = minikeras_model(case)
+    net = HandwrittenMLP(case.widths, case.batch_size, l2=case.l2)
+    rate = model.optimizer.learning_rate
+    contenders = {stage: (lambda stage=stage: net.epoch_seconds(x, y, rate, stage)) for stage in STAGES}
+    contenders["minikeras"] = lambda: _fit_seconds(model, x, y, case.batch_size)
+    with threadpool_limits(limits=args.threads):
+        times = {name: [] for name in contenders}
+        for run in contenders.values():
+            run()
+        for _ in range(args.repeats):
+            for name, run in contenders.items():
+                times[name].append(run())
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    floor, previous = medians["products"], None
+    print(f"{case.name}, batch {case.batch_size}, {case.samples:,} samples, {args.threads} BLAS threads; "
+          f"medians of {args.repeats} epochs")
+    print("| stage | epoch s | / products | added by the stage, us per batch |")
+    print("| --- | ---: | ---: | ---: |")
+    batches = case.samples // case.batch_size
+    for name, seconds in medians.items():
+        added = "" if previous is None else f"{(seconds - previous) / batches * 1e6:+.0f}"
+        print(f"| {name} | {seconds:.3f} | {seconds / floor:.2f}x | {added} |")
+        previous = seconds
+    return medians
+
+
+def _fit_seconds(model, x, y, batch_size):
+    start = time.perf_counter()
+    model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
