@@ -6,6 +6,8 @@ be written from it, so layers need not keep their inputs.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 SCALED_TANH_A = 1.7159
@@ -89,3 +91,19 @@ def softmax_backward(y, grad, out):
     np.subtract(grad, dot, out=out)
     return np.multiply(out, y, out=out)
 
+
+
+def column_sums(x, out, scale=1.0):
+    """out = scale * sum over the rows of the (N, D) array x  (scale = 1 / N gives the means).
+
+    Computed as one product with a constant (N,) vector: on (100, 50) batches that costs
+    under half of ufunc.reduce, whose iterator setup outweighs the arithmetic.
+    """
+    return np.dot(_constant_vector(x.shape[0], scale, x.dtype), x, out=out)
+
+
+@functools.lru_cache(maxsize=64)
+def _constant_vector(n, value, dtype):
+    vector = np.full(n, value, dtype=dtype)
+    vector.flags.writeable = False
+    return vector

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops import column_sums
 from .base import Layer, registry
 
 
@@ -65,22 +66,20 @@ class BatchNorm(Layer):
         return out
 
     def _forward_train(self, x):
-        # ufunc.reduce instead of mean()/sum(): on (100, 50) batches the wrappers cost more than the math.
         scale = 1.0 / x.shape[0]
         stats = self._buffer("batch_stats", self._moving.shape)
         mean, var = stats
-        np.add.reduce(x, axis=0, out=mean)
-        mean *= scale
+        column_sums(x, mean, scale)
         x_hat = np.subtract(x, mean, out=self._buffer("x_hat", x.shape))
-        np.einsum("ij,ij->j", x_hat, x_hat, out=var)
-        var *= scale
+        out = self._buffer("y", x.shape)
+        column_sums(np.multiply(x_hat, x_hat, out=out), var, scale)  # `out` as scratch until y is written
         inv_std = np.add(var, self.epsilon)
         np.sqrt(inv_std, out=inv_std)
         np.reciprocal(inv_std, out=inv_std)
         x_hat *= inv_std
         self._x_hat, self._inv_std = x_hat, inv_std
         self._update_moving(stats)
-        out = np.multiply(x_hat, self.params["gamma"], out=self._buffer("y", x.shape))
+        np.multiply(x_hat, self.params["gamma"], out=out)
         out += self.params["beta"]
         return out
 
@@ -92,10 +91,11 @@ class BatchNorm(Layer):
 
     def backward(self, grad_out):
         x_hat = self._x_hat
+        dx = self._buffer("dx", grad_out.shape)
+        d_beta = column_sums(grad_out, self.grads["beta"])
+        d_gamma = column_sums(np.multiply(grad_out, x_hat, out=dx), self.grads["gamma"])
         scale = 1.0 / grad_out.shape[0]
-        d_beta = np.add.reduce(grad_out, axis=0, out=self.grads["beta"])
-        d_gamma = np.einsum("ij,ij->j", grad_out, x_hat, out=self.grads["gamma"])
-        dx = np.multiply(x_hat, d_gamma * scale, out=self._buffer("dx", grad_out.shape))
+        np.multiply(x_hat, d_gamma * scale, out=dx)
         dx += d_beta * scale
         np.subtract(grad_out, dx, out=dx)
         dx *= self.params["gamma"] * self._inv_std

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..checks import check_int
+from ..ops import column_sums
 from ..registry import serialize
 from .base import Layer, registry
 
@@ -70,7 +71,7 @@ class Dense(Layer):
             scratch = self._buffer("penalty_grad", kernel.shape)
             self.kernel_regularizer.add_gradient(kernel, self.grads["kernel"], scratch)
         if self.use_bias:
-            np.add.reduce(grad_out, axis=0, out=self.grads["bias"])
+            column_sums(grad_out, self.grads["bias"])
         if not self.needs_input_grad:
             return None
         return np.matmul(grad_out, kernel.T, out=self._buffer("dx", self._x.shape))
