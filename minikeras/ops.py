@@ -97,9 +97,10 @@ def column_sums(x, out, scale=1.0):
     """out = scale * sum over the rows of the (N, D) array x  (scale = 1 / N gives the means).
 
     Computed as one product with a constant (N,) vector: on (100, 50) batches that costs
-    under half of ufunc.reduce, whose iterator setup outweighs the arithmetic.
+    under half of ufunc.reduce, whose iterator setup outweighs the arithmetic. x of another
+    dtype than out is converted first, as ufuncs do.
     """
-    return np.dot(_constant_vector(x.shape[0], scale, x.dtype), x, out=out)
+    return np.dot(_constant_vector(x.shape[0], scale, out.dtype), x.astype(out.dtype, copy=False), out=out)
 
 
 @functools.lru_cache(maxsize=64)

@@ -60,3 +60,13 @@ def test_weights_order_is_gamma_beta_moving_mean_moving_var():
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         layers.BatchNorm(**kwargs)
+
+
+def test_float64_input_into_a_float32_layer_is_converted_as_numpy_would():
+    layer = layers.BatchNorm()
+    layer.build((5,), np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((8, 5))
+    y = layer.forward(x, training=True)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-6)
+    assert layer.backward(np.ones((8, 5))).dtype == np.float32

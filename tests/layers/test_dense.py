@@ -55,3 +55,11 @@ def test_bad_units(units):
 def test_needs_flat_inputs():
     with pytest.raises(ValueError, match="Flatten"):
         layers.Dense(2).build((2, 3), np.random.default_rng(0), "float32")
+
+
+def test_float64_gradients_into_a_float32_layer_are_converted_as_numpy_would():
+    dense = layers.Dense(3)
+    dense.build((5,), np.random.default_rng(0))
+    dense.forward(np.ones((4, 5)), training=True)
+    dense.backward(np.ones((4, 3)))
+    np.testing.assert_array_equal(dense.grads["bias"], np.full(3, 4, np.float32))
