@@ -45,12 +45,15 @@ class HandwrittenMLP:
         self.gammas = [np.ones(d, np.float32) for d in hidden]
         self.betas = [np.zeros(d, np.float32) for d in hidden]
         self.moving = [np.stack([np.zeros(d, np.float32), np.ones(d, np.float32)]) for d in hidden]
+        self.kernel_grads = [np.empty_like(k) for k in self.kernels]
+        self.bias_grads = [np.empty_like(b) for b in self.biases]
+        self.gamma_grads = [np.empty_like(g) for g in self.gammas]
+        self.beta_grads = [np.empty_like(b) for b in self.betas]
         self.params = self.kernels + self.biases + (self.gammas + self.betas if batch_norm else [])
-        self.grads = [np.empty_like(p) for p in self.params]
+        self.grads = self.kernel_grads + self.bias_grads + (self.gamma_grads + self.beta_grads if batch_norm else [])
         self.velocities = [np.zeros_like(p) for p in self.params] if momentum else None
         self.scratch = [np.empty_like(p) for p in self.params]
-        empty = [np.empty((batch_size, d), np.float32) for d in widths[1:]]
-        self.pre = empty  # Dense outputs
+        self.pre = [np.empty((batch_size, d), np.float32) for d in widths[1:]]  # Dense outputs
         self.normalized = [np.empty((batch_size, d), np.float32) for d in hidden]  # x_hat
         self.inv_std = [np.empty(d, np.float32) for d in hidden]
         self.hidden = [np.empty((batch_size, d), np.float32) for d in hidden]  # activation outputs
@@ -119,10 +122,10 @@ class HandwrittenMLP:
         layers = len(self.kernels)
         elementwise = level >= STAGES.index("backward")
         for i in reversed(range(layers)):
-            np.matmul(inputs[i].T, delta, out=self.grads[i])
+            np.matmul(inputs[i].T, delta, out=self.kernel_grads[i])
             if elementwise:
-                self.grads[i] += np.multiply(self.kernels[i], 2 * self.l2, out=self.scratch[i])
-                np.add.reduce(delta, axis=0, out=self.grads[layers + i])
+                self.kernel_grads[i] += np.multiply(self.kernels[i], 2 * self.l2, out=self.scratch[i])
+                np.add.reduce(delta, axis=0, out=self.bias_grads[i])
             if i == 0:
                 break
             upstream = np.matmul(delta, self.kernels[i].T, out=self.delta[i - 1])
@@ -136,9 +139,9 @@ class HandwrittenMLP:
             g *= h * (1 - h)
         if not self.batch_norm:
             return g
-        layers, n, x_hat = len(self.kernels), g.shape[0], self.normalized[i]
-        d_gamma = np.einsum("ij,ij->j", g, x_hat, out=self.grads[2 * layers + i])
-        d_beta = np.add.reduce(g, axis=0, out=self.grads[2 * layers + len(self.gammas) + i])
+        n, x_hat = g.shape[0], self.normalized[i]
+        d_gamma = np.einsum("ij,ij->j", g, x_hat, out=self.gamma_grads[i])
+        d_beta = np.add.reduce(g, axis=0, out=self.beta_grads[i])
         correction = x_hat * (d_gamma / n)
         correction += d_beta / n
         g -= correction
@@ -171,7 +174,7 @@ class HandwrittenMLP:
 def main(argv=None):
     from threadpoolctl import threadpool_limits
 
-    from bench.run import Case, minikeras_model
+    from bench.run import Case, alternate, minikeras_model, random_data, timed
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -180,22 +183,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     case = Case("CIFAR seed net, BN", [3072, 50, 50, 10], args.batch_size, args.samples)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((case.samples, case.widths[0]), dtype=np.float32)
-    y = rng.integers(0, case.widths[-1], case.samples)
+    x, y = random_data(case)
     model = minikeras_model(case)
     net = HandwrittenMLP(case.widths, case.batch_size, l2=case.l2)
     rate = model.optimizer.learning_rate
     contenders = {stage: (lambda stage=stage: net.epoch_seconds(x, y, rate, stage)) for stage in STAGES}
-    contenders["minikeras"] = lambda: _fit_seconds(model, x, y, case.batch_size)
+    contenders["minikeras"] = lambda: timed(model.fit, x, y, epochs=1, batch_size=case.batch_size, verbose=0)
     with threadpool_limits(limits=args.threads):
-        times = {name: [] for name in contenders}
-        for run in contenders.values():
-            run()
-        for _ in range(args.repeats):
-            for name, run in contenders.items():
-                times[name].append(run())
-    fastest = {name: min(values) for name, values in times.items()}
+        fastest = {name: min(values) for name, values in alternate(contenders, args.repeats).items()}
     floor, previous = fastest["products"], None
     print(f"{case.name}, batch {case.batch_size}, {case.samples:,} samples, {args.threads} BLAS threads; "
           f"fastest of {args.repeats} epochs")
@@ -207,12 +202,6 @@ def main(argv=None):
         print(f"| {name} | {seconds:.3f} | {seconds / floor:.2f}x | {added} |")
         previous = seconds
     return fastest
-
-
-def _fit_seconds(model, x, y, batch_size):
-    start = time.perf_counter()
-    model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -71,10 +71,27 @@ def minikeras_model(case: Case) -> mk.Model:
     return model
 
 
-def measure(case: Case, repeats: int, threads: int) -> dict:
+def random_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """float32 inputs and class ids of the case's shapes."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((case.samples, case.widths[0]), dtype=np.float32)
-    y = rng.integers(0, case.widths[-1], case.samples)
+    return x, rng.integers(0, case.widths[-1], case.samples)
+
+
+def alternate(contenders: dict, repeats: int) -> dict[str, list[float]]:
+    """Seconds of `repeats` runs of each contender (a function returning its seconds), taken in
+    turns so that the machine's drift hits all alike, after one warm-up run each."""
+    times = {name: [] for name in contenders}
+    for run in contenders.values():  # warm-up: allocations, BLAS thread start
+        run()
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            times[name].append(run())
+    return times
+
+
+def measure(case: Case, repeats: int, threads: int) -> dict:
+    x, y = random_data(case)
     model, floor = minikeras_model(case), MatmulFloor(case.widths, case.batch_size)
     torch_net = None
     if torch_reference.available():
@@ -82,8 +99,8 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
                                              threads, case.cyclic, case.lr)
         tx, ty = torch_net.tensors(x, y)
     contenders = {
-        "minikeras": (lambda: _timed(model.predict, x, batch_size=case.batch_size)) if case.predict else
-                     (lambda: _timed(model.fit, x, y, epochs=1, batch_size=case.batch_size, verbose=0)),
+        "minikeras": (lambda: timed(model.predict, x, batch_size=case.batch_size)) if case.predict else
+                     (lambda: timed(model.fit, x, y, epochs=1, batch_size=case.batch_size, verbose=0)),
         "floor": (lambda: floor.predict_seconds(x)) if case.predict else (lambda: floor.epoch_seconds(x)),
     }
     if not case.predict:
@@ -94,13 +111,7 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     if torch_net is not None:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
-    times = {name: [] for name in contenders}
-    for run in contenders.values():  # warm-up: allocations, BLAS thread start
-        run()
-    for _ in range(repeats):
-        for name, run in contenders.items():
-            times[name].append(run())
-    medians = {name: statistics.median(values) for name, values in times.items()}
+    medians = {name: statistics.median(values) for name, values in alternate(contenders, repeats).items()}
     row = {"case": case.name, "samples": case.samples, **{f"{k}_s": v for k, v in medians.items()}}
     row["minikeras_vs_floor"] = medians["minikeras"] / medians["floor"]
     if "floor_shuffled" in medians:
@@ -113,7 +124,7 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     return row
 
 
-def _timed(function, *args, **kwargs) -> float:
+def timed(function, *args, **kwargs) -> float:
     start = time.perf_counter()
     function(*args, **kwargs)
     return time.perf_counter() - start
