@@ -4,9 +4,16 @@ Per batch: one forward product per layer, one weight-gradient product per layer 
 input-gradient product per layer but the first. No activations, no normalization, no update:
 whatever a framework adds on top of this is its overhead. The shuffled variant adds the one
 other thing a shuffled epoch cannot avoid: gathering each batch's random rows.
+
+    python -m bench.floor [--repeats 9] [--samples 45000]
+
+shows what one pass over a kernel-sized array costs inside the loop, against the same pass
+timed alone: the floor, the floor rewriting its first kernel once per batch (``kernel *= 1``, the
+cheapest stand-in for an update), and that rewrite alone, for the CIFAR seed network.
 """
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -33,17 +40,29 @@ class MatmulFloor:
             if i > 0:
                 np.matmul(self.output_grads[i], self.kernels[i].T, out=self.input_grads[i - 1])
 
-    def epoch_seconds(self, x: np.ndarray, shuffled: bool = False) -> float:
+    def epoch_seconds(self, x: np.ndarray, shuffled: bool = False, rewrite_kernel: bool = False) -> float:
         """Time one pass over x in contiguous batches (views, no copies), or with `shuffled` in
-        random batches gathered into one preallocated buffer first (what shuffling costs)."""
+        random batches gathered into one preallocated buffer first (what shuffling costs).
+        `rewrite_kernel` adds one in-place pass over the first kernel per batch."""
         order = np.random.default_rng(0).permutation(x.shape[0]) if shuffled else None
         batch = np.empty((self.batch_size, x.shape[1]), dtype=x.dtype)
+        one = x.dtype.type(1)
         start = time.perf_counter()
         for begin in range(0, x.shape[0] - self.batch_size + 1, self.batch_size):
             if order is None:
                 self.step(x[begin:begin + self.batch_size])
             else:
                 self.step(np.take(x, order[begin:begin + self.batch_size], axis=0, out=batch, mode="clip"))
+            if rewrite_kernel:
+                self.kernels[0] *= one
+        return time.perf_counter() - start
+
+    def rewrite_seconds(self, batches: int) -> float:
+        """Time `batches` in-place passes over the first kernel alone (it stays in cache)."""
+        one = self.kernels[0].dtype.type(1)
+        start = time.perf_counter()
+        for _ in range(batches):
+            self.kernels[0] *= one
         return time.perf_counter() - start
 
     def predict_seconds(self, x: np.ndarray) -> float:
@@ -54,3 +73,31 @@ class MatmulFloor:
             for inp, kernel, out in zip(inputs, self.kernels, self.outputs):
                 np.matmul(inp, kernel, out=out)
         return time.perf_counter() - start
+
+
+def main(argv=None):
+    from threadpoolctl import threadpool_limits
+
+    from bench.run import Case, alternate, random_data
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--samples", type=int, default=45000)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    case = Case("CIFAR seed net", [3072, 50, 50, 10], 100, args.samples)
+    x, _ = random_data(case)
+    floor = MatmulFloor(case.widths, case.batch_size)
+    batches = case.samples // case.batch_size
+    contenders = {"floor": lambda: floor.epoch_seconds(x),
+                  "floor + a pass over the first kernel per batch": lambda: floor.epoch_seconds(x, rewrite_kernel=True),
+                  f"that pass alone, {batches} times": lambda: floor.rewrite_seconds(batches)}
+    with threadpool_limits(limits=args.threads):
+        times = alternate(contenders, args.repeats)
+    for name, values in times.items():
+        print(f"{name:50s} fastest {min(values):.3f} s  median {sorted(values)[len(values) // 2]:.3f} s")
+    return times
+
+
+if __name__ == "__main__":
+    main()

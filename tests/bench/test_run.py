@@ -2,7 +2,7 @@
 import json
 import pathlib
 
-from bench import run, search_speedup
+from bench import floor, run, search_speedup
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -21,3 +21,9 @@ def test_search_speedup_runs(tmp_path, monkeypatch):
     seconds, agree = search_speedup.main(["--trials", "2", "--samples", "400", "--epochs", "1",
                                           "--json", str(tmp_path / "s.json")])
     assert set(seconds) == {"sequential", "process", "dask"} and agree
+
+
+def test_floor_pass_comparison_runs(capsys):
+    times = floor.main(["--repeats", "1", "--samples", "400"])
+    assert len(times) == 3 and all(len(values) == 1 for values in times.values())
+    assert "that pass alone, 4 times" in capsys.readouterr().out
