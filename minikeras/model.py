@@ -294,8 +294,11 @@ class Model:
         return output
 
     def _train_step(self, x, targets, weights) -> dict:
+        # The penalty reads every kernel: before the forward products, the last update has just
+        # left them in cache; after, the products have pushed them out.
+        penalty = self._penalty()
         values, grad = self._batch_values(x, targets, weights, training=True)
-        values["loss"] = float(values["loss"] + self._penalty())
+        values["loss"] = float(values["loss"] + penalty)
         self._backward(grad)
         self.optimizer.apply([self._flat_params], [self._flat_grads])
         return values
