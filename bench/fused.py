@@ -3,7 +3,7 @@
 The CIFAR seed network's training step (3072-50-50-10, BatchNorm + ReLU, softmax cross-entropy,
 L2, plain SGD) with everything but the matrix products and the gather compiled into fused loops:
 BatchNorm + ReLU forward, ReLU + BatchNorm backward, softmax + cross-entropy, and SGD + L2 +
-penalty each one loop over its arrays (numba, when installed: `pip install numba`). A second
+penalty each one loop over its arrays (numba, when installed: `pip install -e ".[bench]"`). A second
 variant also folds the first layer's update into its weight-gradient product, one BLAS call
 ``kernel = (1 - 2 lr lambda) kernel - lr x.T @ delta`` through numpy's own OpenBLAS (skipped where
 numpy links another BLAS). Without numba the loops run as plain Python: correct (the tests compare
