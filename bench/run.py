@@ -8,7 +8,7 @@ matrix products on preallocated arrays, and the same with each shuffled batch ga
 the same network written out by hand in numpy, bench/handwritten.py; PyTorch: a plain CPU
 training loop) and reports the medians and the ratios to the floor. BLAS
 threads are pinned to the same number on all sides. PyTorch is optional (pip install
-torch==2.13.0): without it its column says "n/a".
+torch==2.13.0): without it its columns show "-".
 """
 from __future__ import annotations
 

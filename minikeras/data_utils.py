@@ -177,4 +177,3 @@ class BatchGatherer:
 
 def _part(array: np.ndarray | None, start: int, stop: int):
     return None if array is None else array[start:stop]
-

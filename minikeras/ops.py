@@ -92,7 +92,6 @@ def softmax_backward(y, grad, out):
     return np.multiply(out, y, out=out)
 
 
-
 def column_sums(x, out, scale=1.0):
     """out = scale * sum over the rows of the (N, D) array x  (scale = 1 / N gives the means).
 
