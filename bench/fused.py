@@ -108,7 +108,7 @@ class FusedSeedNet(HandwrittenMLP):
         self.gemm_update = gemm_update  # kernel = beta kernel + alpha x.T @ delta, or None
 
     def step(self, x, labels, lr, stage="update"):
-        """One training step; returns the loss (data + penalty) before the update."""
+        """One whole training step (`stage` is ignored); returns the loss (data + penalty) before the update."""
         inputs, h = [], x
         for i, kernel in enumerate(self.kernels[:-1]):
             inputs.append(h)
