@@ -5,7 +5,7 @@ input-gradient product per layer but the first. No activations, no normalization
 whatever a framework adds on top of this is its overhead. The shuffled variant adds the one
 other thing a shuffled epoch cannot avoid: gathering each batch's random rows.
 
-    python -m bench.floor [--repeats 9] [--samples 45000]
+    python -m bench.floor [--repeats 9] [--samples 45000] [--batch-size 100]
 
 shows what one pass over a kernel-sized array costs inside the loop, against the same pass
 timed alone: the floor, the floor rewriting its first kernel once per batch (``kernel *= 1``, the
@@ -13,7 +13,6 @@ cheapest stand-in for an update), and that rewrite alone, for the CIFAR seed net
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -78,14 +77,9 @@ class MatmulFloor:
 def main(argv=None):
     from threadpoolctl import threadpool_limits
 
-    from bench.run import Case, alternate, random_data
+    from bench.run import alternate, random_data, seed_net_experiment
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--samples", type=int, default=45000)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    case = Case("CIFAR seed net", [3072, 50, 50, 10], 100, args.samples)
+    args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, _ = random_data(case)
     floor = MatmulFloor(case.widths, case.batch_size)
     batches = case.samples // case.batch_size

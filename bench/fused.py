@@ -9,11 +9,10 @@ variant also folds the first layer's update into its weight-gradient product, on
 numpy links another BLAS). Without numba the loops run as plain Python: correct (the tests compare
 them with the hand-written numpy network) but far too slow to time.
 
-    python -m bench.fused [--repeats 9]
+    python -m bench.fused [--repeats 9] [--samples 45000] [--batch-size 100]
 """
 from __future__ import annotations
 
-import argparse
 import ctypes
 import math
 import statistics
@@ -177,14 +176,9 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     from bench.floor import MatmulFloor
-    from bench.run import Case, alternate, random_data
+    from bench.run import alternate, random_data, seed_net_experiment
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--samples", type=int, default=45000)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    case = Case("CIFAR seed net, BN", [3072, 50, 50, 10], 100, args.samples)
+    args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, y = random_data(case)
     floor = MatmulFloor(case.widths, case.batch_size)
     rate = CyclicLR(1e-5, 1e-1, step_size=2250)  # as the bench's minikeras model

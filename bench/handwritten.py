@@ -21,7 +21,6 @@ neighbouring stages drown in it.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -174,15 +173,9 @@ class HandwrittenMLP:
 def main(argv=None):
     from threadpoolctl import threadpool_limits
 
-    from bench.run import Case, alternate, minikeras_model, random_data, timed
+    from bench.run import alternate, minikeras_model, random_data, seed_net_experiment, timed
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--samples", type=int, default=45000)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    case = Case("CIFAR seed net, BN", [3072, 50, 50, 10], args.batch_size, args.samples)
+    args, case = seed_net_experiment(argv, __doc__, repeats=5)
     x, y = random_data(case)
     model = minikeras_model(case)
     net = HandwrittenMLP(case.widths, case.batch_size, l2=case.l2)

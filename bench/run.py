@@ -71,6 +71,18 @@ def minikeras_model(case: Case) -> mk.Model:
     return model
 
 
+def seed_net_experiment(argv, description: str, repeats: int) -> tuple[argparse.Namespace, Case]:
+    """Options of the experiments on the CIFAR seed network with BatchNorm (bench.floor, bench.handwritten,
+    bench.fused): ``--repeats --samples --batch-size --threads``; returns them and the case."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=repeats, help="alternating epochs per contender")
+    parser.add_argument("--samples", type=int, default=45000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    return args, Case("CIFAR seed net, BN", [3072, 50, 50, 10], args.batch_size, args.samples)
+
+
 def random_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
     """float32 inputs and class ids of the case's shapes."""
     rng = np.random.default_rng(0)
