@@ -123,8 +123,10 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
     if torch_net is not None:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
-    medians = {name: statistics.median(values) for name, values in alternate(contenders, repeats).items()}
-    row = {"case": case.name, "samples": case.samples, **{f"{k}_s": v for k, v in medians.items()}}
+    times = alternate(contenders, repeats)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    row = {"case": case.name, "samples": case.samples, **{f"{k}_s": v for k, v in medians.items()},
+           "epochs_s": times}  # every measured epoch, for the spread behind each median
     row["minikeras_vs_floor"] = medians["minikeras"] / medians["floor"]
     if "floor_shuffled" in medians:
         row["minikeras_vs_floor_shuffled"] = medians["minikeras"] / medians["floor_shuffled"]

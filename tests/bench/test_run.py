@@ -13,6 +13,7 @@ def test_bench_suite_runs_and_writes_its_files(tmp_path, capsys):
     assert [row["case"] for row in rows] == ["predict, CIFAR seed net, 10,000 rows"]
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["environment"]["OPENBLAS_CORETYPE"] and saved["results"][0]["minikeras_s"] > 0
+    assert [len(epochs) for epochs in saved["results"][0]["epochs_s"].values()] == [1] * len(rows[0]["epochs_s"])
     assert "| predict, CIFAR seed net" in (tmp_path / "r.md").read_text()
 
 
