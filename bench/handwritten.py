@@ -123,7 +123,8 @@ class HandwrittenMLP:
         for i in reversed(range(layers)):
             np.matmul(inputs[i].T, delta, out=self.kernel_grads[i])
             if elementwise:
-                self.kernel_grads[i] += np.multiply(self.kernels[i], 2 * self.l2, out=self.scratch[i])
+                if self.l2:
+                    self.kernel_grads[i] += np.multiply(self.kernels[i], 2 * self.l2, out=self.scratch[i])
                 np.add.reduce(delta, axis=0, out=self.bias_grads[i])
             if i == 0:
                 break

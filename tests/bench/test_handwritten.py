@@ -7,14 +7,14 @@ import minikeras as mk
 from bench.handwritten import STAGES, HandwrittenMLP, main
 
 
-def _pair(batch_norm, activation, momentum):
+def _pair(batch_norm, activation, momentum, l2):
     model = mk.Model(input_dim=12, seed=0)
     for _ in range(2):
-        model.add_layer(8, activation, batch_norm=batch_norm, l2=0.01)
-    model.add_layer(4, "softmax", l2=0.01)
+        model.add_layer(8, activation, batch_norm=batch_norm, l2=l2)
+    model.add_layer(4, "softmax", l2=l2)
     model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=momentum))
     net = HandwrittenMLP([12, 8, 8, 4], batch_size=16, batch_norm=batch_norm, activation=activation,
-                         l2=0.01, momentum=momentum)
+                         l2=l2, momentum=momentum)
     dense = [layer for layer in model.layers if isinstance(layer, mk.layers.Dense)]
     norms = [layer for layer in model.layers if isinstance(layer, mk.layers.BatchNorm)]
     for i, layer in enumerate(dense):
@@ -23,10 +23,10 @@ def _pair(batch_norm, activation, momentum):
     return model, net, dense, norms
 
 
-@pytest.mark.parametrize("batch_norm, activation, momentum",
-                         [(True, "relu", 0.0), (False, "sigmoid", 0.9), (True, "sigmoid", 0.5)])
-def test_a_handwritten_step_matches_minikeras(batch_norm, activation, momentum):
-    model, net, dense, norms = _pair(batch_norm, activation, momentum)
+@pytest.mark.parametrize("batch_norm, activation, momentum, l2",
+                         [(True, "relu", 0.0, 0.01), (False, "sigmoid", 0.9, 0.0), (True, "sigmoid", 0.5, 0.01)])
+def test_a_handwritten_step_matches_minikeras(batch_norm, activation, momentum, l2):
+    model, net, dense, norms = _pair(batch_norm, activation, momentum, l2)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((48, 12)).astype(np.float32)
     y = rng.integers(0, 4, 48)
