@@ -20,6 +20,7 @@ import statistics
 import numpy as np
 
 from bench.handwritten import BN_EPSILON, BN_MOMENTUM, HandwrittenMLP
+from minikeras.blas import numpy_blas_function
 from minikeras.schedules import CyclicLR
 
 try:
@@ -144,18 +145,12 @@ class FusedSeedNet(HandwrittenMLP):
 
 def numpy_openblas_gemm():
     """``gemm(alpha, a, b, beta, c)``: c = alpha a.T @ b + beta c for C-ordered float32 arrays, calling
-    numpy's bundled OpenBLAS (64-bit integers, symbols prefixed ``scipy_``); None for any other BLAS."""
-    from threadpoolctl import threadpool_info
-
-    library = next((info["filepath"] for info in threadpool_info()
-                    if info["internal_api"] == "openblas" and "scipy_openblas64" in info["filepath"]), None)
-    if library is None:
-        return None
-    sgemm = ctypes.CDLL(library).scipy_cblas_sgemm64_
+    the BLAS numpy is linked with (`minikeras.blas`); None where that BLAS is not found."""
     int64, pointer, single = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float
-    sgemm.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int64, int64, int64, single, pointer, int64,
-                      pointer, int64, single, pointer, int64]
-    sgemm.restype = None
+    sgemm = numpy_blas_function("sgemm", [ctypes.c_int, ctypes.c_int, ctypes.c_int, int64, int64, int64, single,
+                                          pointer, int64, pointer, int64, single, pointer, int64])
+    if sgemm is None:
+        return None
     row_major, no_transpose, transpose = 101, 111, 112
 
     def gemm(alpha, a, b, beta, c):

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import schedules
+from . import blas, schedules
 from .registry import Registry, describe, serialize
 
 
@@ -117,18 +117,17 @@ class SGD(Optimizer):
         self.slot_names = ("velocity",) if self.momentum > 0 else ()
 
     def _update(self, param, grad, slots, lr, scratch):
-        step = np.multiply(grad, lr, out=scratch)
         if not slots:
-            param -= step
+            blas.axpy(-lr, grad, param, scratch)
             return
         (velocity,) = slots
         velocity *= self.momentum
-        velocity -= step
+        blas.axpy(-lr, grad, velocity, scratch)
         if self.nesterov:
-            param -= step
-            param += self.momentum * velocity
+            blas.axpy(self.momentum, velocity, param, scratch)
+            blas.axpy(-lr, grad, param, scratch)
         else:
-            param += velocity
+            blas.axpy(1.0, velocity, param, scratch)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

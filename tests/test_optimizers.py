@@ -1,41 +1,52 @@
-"""Each optimizer's update against the formula computed by hand for two steps."""
+"""Each optimizer's update against the formula computed by hand for two steps.
+
+SGD runs on short arrays (numpy ufuncs) and on long ones (numpy's BLAS axpy, minikeras.blas)."""
 import math
 
 import numpy as np
 import pytest
 
-from minikeras import optimizers, schedules
+from minikeras import blas, optimizers, schedules
 
 W0 = np.array([1.0, -2.0])
 G1 = np.array([0.5, 0.25])
 G2 = np.array([-1.0, 2.0])
 
 
-def _two_steps(optimizer):
-    param = W0.copy()
+def _two_steps(optimizer, copies=1):
+    """The parameter after two updates, W0 and the gradients repeated `copies` times."""
+    param = np.tile(W0, copies)
     optimizer.build([param])
     for grad in (G1, G2):
-        optimizer.apply([param], [grad.copy()])
+        optimizer.apply([param], [np.tile(grad, copies)])
     return param
 
 
-def test_plain_sgd():
-    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1)), W0 - 0.1 * G1 - 0.1 * G2)
+SGD_LENGTHS = pytest.mark.parametrize("copies", [1, blas.MIN_BLAS_SIZE], ids=["ufuncs", "blas"])
 
 
-def test_momentum_keras_form():
+@SGD_LENGTHS
+def test_plain_sgd(copies):
+    expected = W0 - 0.1 * G1 - 0.1 * G2
+    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1), copies), np.tile(expected, copies))
+
+
+@SGD_LENGTHS
+def test_momentum_keras_form(copies):
     v1 = -0.1 * G1
     v2 = 0.9 * v1 - 0.1 * G2
-    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1, momentum=0.9)), W0 + v1 + v2)
-    np.testing.assert_allclose(_two_steps(optimizers.Momentum(0.1)), W0 + v1 + v2)
+    expected = np.tile(W0 + v1 + v2, copies)
+    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1, momentum=0.9), copies), expected)
+    np.testing.assert_allclose(_two_steps(optimizers.Momentum(0.1), copies), expected)
 
 
-def test_nesterov_keras_form():
+@SGD_LENGTHS
+def test_nesterov_keras_form(copies):
     v1 = -0.1 * G1
     w1 = W0 + 0.9 * v1 - 0.1 * G1
     v2 = 0.9 * v1 - 0.1 * G2
-    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1, momentum=0.9, nesterov=True)),
-                               w1 + 0.9 * v2 - 0.1 * G2)
+    np.testing.assert_allclose(_two_steps(optimizers.SGD(0.1, momentum=0.9, nesterov=True), copies),
+                               np.tile(w1 + 0.9 * v2 - 0.1 * G2, copies))
 
 
 def test_adam():

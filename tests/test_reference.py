@@ -2,11 +2,14 @@
 
 The reference below shares no code with minikeras: a straightforward numpy implementation of
 Dense -> BatchNorm -> ReLU -> Dense -> softmax cross-entropy with L2 and SGD with momentum.
-After several updates both must hold the same weights (to float32 rounding).
+After several updates both must hold the same weights (to float32 rounding). The wide input
+makes the first kernel long enough for its L2 gradient and the update to run on numpy's BLAS.
 """
 import numpy as np
+import pytest
 
 import minikeras as mk
+from minikeras import blas
 
 LAMBDA, LR, MOMENTUM, EPS, BN_MOMENTUM = 0.01, 0.1, 0.9, 1e-5, 0.9
 
@@ -43,11 +46,12 @@ def reference_training(weights, batches):
     return [w1, b1, gamma, beta, mean_run, var_run, w2, b2], losses
 
 
-def test_float32_core_matches_a_float64_reference_after_several_updates():
+@pytest.mark.parametrize("input_dim", [20, blas.MIN_BLAS_SIZE // 16 + 1], ids=["narrow", "wide"])
+def test_float32_core_matches_a_float64_reference_after_several_updates(input_dim):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((6 * 32, 20)).astype(np.float32)
+    x = rng.standard_normal((6 * 32, input_dim)).astype(np.float32)
     y = rng.integers(0, 4, len(x))
-    model = mk.Model(input_dim=20, seed=0)
+    model = mk.Model(input_dim=input_dim, seed=0)
     model.add_layer(16, "relu", batch_norm=True, l2=LAMBDA)
     model.add_layer(4, "softmax", l2=LAMBDA)
     model.compile(optimizer=mk.optimizers.SGD(LR, momentum=MOMENTUM))
