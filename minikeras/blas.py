@@ -11,6 +11,7 @@ same update runs as numpy ufuncs, with the same result up to the rounding of ``a
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 
 import numpy as np
@@ -66,6 +67,17 @@ _AXPY = _find_axpy()
 def available(dtype="float32") -> bool:
     """Whether long arrays of `dtype` are updated by BLAS (else by ufuncs)."""
     return np.dtype(dtype) in _AXPY
+
+
+@contextlib.contextmanager
+def ufuncs_only():
+    """Within the block every `axpy` runs as numpy ufuncs (to compare the two paths)."""
+    global _AXPY
+    found, _AXPY = _AXPY, {}
+    try:
+        yield
+    finally:
+        _AXPY = found
 
 
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> None:

@@ -1,0 +1,63 @@
+"""What numpy's BLAS axpy (minikeras.blas) saves in the update, against the same update as ufuncs.
+
+Two identical models of one bench case train alternately, one with the BLAS path and one with
+it switched off, in turns of both orders (ABBA) so that neither profits from going second; prints
+the median epoch of each and the median of the paired ratios.
+
+    python -m bench.blas_update [--case "seed net, BN, batch 100"] [--repeats 11] [--min-size N]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+from unittest import mock
+
+from minikeras import blas
+
+
+def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:
+    from bench.run import timed
+
+    with contextlib.nullcontext() if use_blas else blas.ufuncs_only():
+        return timed(model.fit, x, y, epochs=1, batch_size=batch_size, verbose=0)
+
+
+def main(argv=None) -> float:
+    from threadpoolctl import threadpool_limits
+
+    from bench.run import cases, minikeras_model, random_data
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", default="seed net, BN, batch 100", help="text in the bench case's name")
+    parser.add_argument("--repeats", type=int, default=11, help="epochs per contender (paired)")
+    parser.add_argument("--samples", type=int, help="fewer samples than the case's")
+    parser.add_argument("--min-size", type=int, default=blas.MIN_BLAS_SIZE, help="blas.MIN_BLAS_SIZE to try")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    case = next((c for c in cases(quick=False) if args.case in c.name), None)
+    if case is None:
+        parser.error(f"no bench case name contains {args.case!r}")
+    if args.samples:
+        case.samples = args.samples
+    x, y = random_data(case)
+    with threadpool_limits(limits=args.threads), mock.patch.object(blas, "MIN_BLAS_SIZE", args.min_size):
+        ufunc_model, blas_model = minikeras_model(case), minikeras_model(case)
+        contenders = {"ufuncs": lambda: _epoch(ufunc_model, x, y, case.batch_size, use_blas=False),
+                      "blas": lambda: _epoch(blas_model, x, y, case.batch_size, use_blas=True)}
+        times = {name: [] for name in contenders}
+        for run in contenders.values():  # warm-up
+            run()
+        for turn in range(args.repeats):
+            for name in (("ufuncs", "blas") if turn % 2 == 0 else ("blas", "ufuncs")):
+                times[name].append(contenders[name]())
+    ratio = statistics.median(b / u for u, b in zip(times["ufuncs"], times["blas"]))
+    print(f"{case.name}, {case.samples:,} samples, BLAS axpy from {args.min_size:,} elements "
+          f"(available: {blas.available()}); medians of {args.repeats} epochs")
+    print(f"ufuncs {statistics.median(times['ufuncs']):.3f} s  blas {statistics.median(times['blas']):.3f} s  "
+          f"median paired ratio blas / ufuncs {ratio:.3f}")
+    return ratio
+
+
+if __name__ == "__main__":
+    main()
