@@ -20,7 +20,8 @@ import numpy as np
 # what the second core saves; measured at 50,000 float32 elements) and the ctypes call costs more.
 MIN_BLAS_SIZE = 1 << 16
 
-# Symbol names of ILP64 builds: scipy-openblas64 (numpy >= 2 wheels), openblas64_ (numpy 1.26 wheels).
+# Symbol names of ILP64 builds: scipy-openblas64 (numpy >= 2 wheels), openblas64_ (numpy 1.26 wheels,
+# checked with nm on numpy-1.26.4-cp311-manylinux2014_x86_64).
 ILP64_NAMES = ("scipy_cblas_{}64_", "cblas_{}64_")
 
 
@@ -85,7 +86,7 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> Non
     function = _AXPY.get(y.dtype) if y.size >= MIN_BLAS_SIZE else None
     if (function is not None and x.dtype == y.dtype and x.shape == y.shape
             and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
-        function(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+        function(y.size, float(alpha), x.ctypes.data, 1, y.ctypes.data, 1)
     elif alpha == 1:
         y += x
     else:

@@ -21,7 +21,7 @@ def _operands(length, dtype, seed=0):
 
 @pytest.mark.parametrize("length", [10, LONG], ids=["ufuncs", "blas"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("alpha", [-0.37, 1.0])
+@pytest.mark.parametrize("alpha", [-0.37, 1.0, np.float32(0.5)])
 def test_axpy_adds_alpha_x_in_place(length, dtype, alpha):
     x, y, scratch = _operands(length, dtype)
     expected = y.astype(np.float64) + alpha * x.astype(np.float64)
