@@ -1,0 +1,84 @@
+"""Where one bench case's epoch goes: minikeras with one part of the step switched off at a time.
+
+Each variant is the same model with one part skipped — the gather (an unshuffled epoch trains on
+contiguous views), the optimizer update, the L2 gradient, the L2 penalty of the reported loss,
+the metrics — and the part's cost is what skipping it saves, in µs per batch: the median over
+turns of the whole step's epoch minus the variant's epoch of the same turn (epochs alternate).
+What no variant removes (activations, BatchNorm, bias, loss, the calls' fixed costs) is the rest
+between minikeras and the floor.
+
+    python -m bench.breakdown [--case "seed net, BN, batch 100"] [--repeats 7] [--samples N]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+
+
+def _skip_update(model):
+    model.optimizer._update = lambda *args: None
+
+
+def _skip_l2_gradient(model):
+    for layer in model._regularized:
+        layer.kernel_regularizer.add_gradient = lambda *args: None
+
+
+def _skip_penalty(model):
+    for layer in model._regularized:
+        layer.kernel_regularizer.penalty = lambda weights: 0.0
+
+
+def _skip_metrics(model):
+    model.metrics = []
+
+
+PARTS = {"gather the shuffled batch": None, "optimizer update": _skip_update, "L2 gradient": _skip_l2_gradient,
+         "L2 penalty of the loss": _skip_penalty, "metrics": _skip_metrics}
+
+
+def main(argv=None) -> dict[str, float]:
+    from threadpoolctl import threadpool_limits
+
+    from bench.floor import MatmulFloor
+    from bench.run import alternate, cases, minikeras_model, random_data, timed
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", default="seed net, BN, batch 100", help="text in the bench case's name")
+    parser.add_argument("--repeats", type=int, default=7, help="alternating epochs per variant")
+    parser.add_argument("--samples", type=int, help="fewer samples than the case's")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    case = next((c for c in cases(quick=False) if args.case in c.name and not c.predict), None)
+    if case is None:
+        parser.error(f"no training case of the bench has {args.case!r} in its name")
+    case.samples = args.samples or case.samples
+    x, y = random_data(case)
+    batches = case.samples // case.batch_size
+    with threadpool_limits(limits=args.threads):
+        floor = MatmulFloor(case.widths, case.batch_size)
+        contenders = {"floor": lambda: floor.epoch_seconds(x)}
+        for name, skip in {"minikeras": None, **PARTS}.items():
+            model = minikeras_model(case)
+            model.fit(x[:2 * case.batch_size], y[:2 * case.batch_size], batch_size=case.batch_size, verbose=0)
+            if skip is not None:
+                skip(model)
+            shuffle = name != "gather the shuffled batch"
+            contenders[name] = lambda model=model, shuffle=shuffle: timed(
+                model.fit, x, y, epochs=1, batch_size=case.batch_size, shuffle=shuffle, verbose=0)
+        times = alternate(contenders, args.repeats)
+    per_batch = {name: statistics.median(seconds) / batches * 1e6 for name, seconds in times.items()}
+    costs = {name: statistics.median(whole - without for whole, without in zip(times["minikeras"], times[name]))
+             / batches * 1e6 for name in PARTS}
+    costs["the rest"] = per_batch["minikeras"] - per_batch["floor"] - sum(costs.values())
+    print(f"{case.name}, {case.samples:,} samples, {batches} batches; medians of {args.repeats} alternating epochs")
+    print(f"minikeras {per_batch['minikeras']:.0f} µs per batch ({per_batch['minikeras'] / per_batch['floor']:.2f}x), "
+          f"floor {per_batch['floor']:.0f}")
+    print("| part | µs per batch |\n| --- | ---: |")
+    for name, cost in costs.items():
+        print(f"| {name} | {cost:.0f} |")
+    return costs
+
+
+if __name__ == "__main__":
+    main()
