@@ -4,7 +4,7 @@ Two identical models of one bench case train alternately, one with the BLAS path
 it switched off, in turns of both orders (ABBA) so that neither profits from going second; prints
 the median epoch of each and the median of the paired ratios.
 
-    python -m bench.blas_update [--case "seed net, BN, batch 100"] [--repeats 11] [--min-size N]
+    python -m bench.blas_update [--case "CIFAR seed net, BN, batch 100"] [--repeats 11] [--min-size N]
 """
 from __future__ import annotations
 
@@ -26,18 +26,19 @@ def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:
 def main(argv=None) -> float:
     from threadpoolctl import threadpool_limits
 
-    from bench.run import cases, minikeras_model, random_data
+    from bench.run import minikeras_model, random_data, training_case
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="seed net, BN, batch 100", help="text in the bench case's name")
+    parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="text in the bench case's name")
     parser.add_argument("--repeats", type=int, default=11, help="epochs per contender (paired)")
     parser.add_argument("--samples", type=int, help="fewer samples than the case's")
     parser.add_argument("--min-size", type=int, default=blas.MIN_BLAS_SIZE, help="blas.MIN_BLAS_SIZE to try")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    case = next((c for c in cases(quick=False) if args.case in c.name), None)
-    if case is None:
-        parser.error(f"no bench case name contains {args.case!r}")
+    try:
+        case = training_case(args.case)
+    except ValueError as error:
+        parser.error(str(error))
     if args.samples:
         case.samples = args.samples
     x, y = random_data(case)

@@ -7,7 +7,7 @@ turns of the whole step's epoch minus the variant's epoch of the same turn (epoc
 What no variant removes (activations, BatchNorm, bias, loss, the calls' fixed costs) is the rest
 between minikeras and the floor.
 
-    python -m bench.breakdown [--case "seed net, BN, batch 100"] [--repeats 7] [--samples N]
+    python -m bench.breakdown [--case "CIFAR seed net, BN, batch 100"] [--repeats 7] [--samples N]
 """
 from __future__ import annotations
 
@@ -41,17 +41,18 @@ def main(argv=None) -> dict[str, float]:
     from threadpoolctl import threadpool_limits
 
     from bench.floor import MatmulFloor
-    from bench.run import alternate, cases, minikeras_model, random_data, timed
+    from bench.run import alternate, minikeras_model, random_data, timed, training_case
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="seed net, BN, batch 100", help="text in the bench case's name")
+    parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="text in the bench case's name")
     parser.add_argument("--repeats", type=int, default=7, help="alternating epochs per variant")
     parser.add_argument("--samples", type=int, help="fewer samples than the case's")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
-    case = next((c for c in cases(quick=False) if args.case in c.name and not c.predict), None)
-    if case is None:
-        parser.error(f"no training case of the bench has {args.case!r} in its name")
+    try:
+        case = training_case(args.case)
+    except ValueError as error:
+        parser.error(str(error))
     case.samples = args.samples or case.samples
     x, y = random_data(case)
     batches = case.samples // case.batch_size

@@ -61,6 +61,17 @@ def cases(quick: bool) -> list[Case]:
     return result
 
 
+def training_case(text: str) -> Case:
+    """The training case of the bench named `text`, or else the only one whose name contains it."""
+    matches = [case for case in cases(quick=False) if not case.predict and text in case.name]
+    exact = [case for case in matches if case.name == text]
+    if len(exact) == 1 or len(matches) == 1:
+        return (exact or matches)[0]
+    names = [case.name for case in matches] or [case.name for case in cases(quick=False) if not case.predict]
+    raise ValueError(f"{'Several' if matches else 'No'} training cases of the bench match {text!r}; "
+                     f"name one of: {'; '.join(names)}.")
+
+
 def minikeras_model(case: Case) -> mk.Model:
     model = mk.Model(input_dim=case.widths[0], seed=0)
     for units in case.widths[1:-1]:

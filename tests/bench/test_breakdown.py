@@ -4,7 +4,7 @@ from bench.breakdown import PARTS, main
 
 
 def test_breaks_a_bench_case_into_parts(capsys):
-    costs = main(["--case", "seed net, BN, batch 100", "--samples", "600", "--repeats", "1"])
+    costs = main(["--case", "CIFAR seed net, BN, batch 100", "--samples", "600", "--repeats", "1"])
     assert set(costs) == {*PARTS, "the rest"}
     assert "| gather the shuffled batch |" in capsys.readouterr().out
 

@@ -2,6 +2,8 @@
 import json
 import pathlib
 
+import pytest
+
 from bench import floor, run, search_speedup
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -28,3 +30,14 @@ def test_floor_pass_comparison_runs(capsys):
     times = floor.main(["--repeats", "1", "--samples", "400"])
     assert len(times) == 3 and all(len(values) == 1 for values in times.values())
     assert "that pass alone, 4 times" in capsys.readouterr().out
+
+
+def test_training_case_by_name_or_unique_part():
+    from bench.run import training_case
+
+    assert training_case("MNIST").name.startswith("MNIST")
+    assert training_case("CIFAR seed net, BN, batch 256").widths == [3072, 50, 50, 10]
+    with pytest.raises(ValueError, match="Several .* wide 3072-1024-1024-10, BN, batch 256; CIFAR seed net"):
+        training_case("batch 256")
+    with pytest.raises(ValueError, match="No training cases .* 'predict'"):
+        training_case("predict")
