@@ -8,7 +8,6 @@ the median epoch of each and the median of the paired ratios.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import statistics
 from unittest import mock
@@ -26,21 +25,11 @@ def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:
 def main(argv=None) -> float:
     from threadpoolctl import threadpool_limits
 
-    from bench.run import minikeras_model, random_data, training_case
+    from bench.run import case_experiment_parser, minikeras_model, parse_case_experiment, random_data
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="text in the bench case's name")
-    parser.add_argument("--repeats", type=int, default=11, help="epochs per contender (paired)")
-    parser.add_argument("--samples", type=int, help="fewer samples than the case's")
+    parser = case_experiment_parser(__doc__, repeats=11)
     parser.add_argument("--min-size", type=int, default=blas.MIN_BLAS_SIZE, help="blas.MIN_BLAS_SIZE to try")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    try:
-        case = training_case(args.case)
-    except ValueError as error:
-        parser.error(str(error))
-    if args.samples:
-        case.samples = args.samples
+    args, case = parse_case_experiment(parser, argv)
     x, y = random_data(case)
     with threadpool_limits(limits=args.threads), mock.patch.object(blas, "MIN_BLAS_SIZE", args.min_size):
         ufunc_model, blas_model = minikeras_model(case), minikeras_model(case)

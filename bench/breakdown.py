@@ -11,7 +11,6 @@ between minikeras and the floor.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 
 
@@ -41,19 +40,10 @@ def main(argv=None) -> dict[str, float]:
     from threadpoolctl import threadpool_limits
 
     from bench.floor import MatmulFloor
-    from bench.run import alternate, minikeras_model, random_data, timed, training_case
+    from bench.run import (alternate, case_experiment_parser, minikeras_model, parse_case_experiment,
+                           random_data, timed)
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="text in the bench case's name")
-    parser.add_argument("--repeats", type=int, default=7, help="alternating epochs per variant")
-    parser.add_argument("--samples", type=int, help="fewer samples than the case's")
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    try:
-        case = training_case(args.case)
-    except ValueError as error:
-        parser.error(str(error))
-    case.samples = args.samples or case.samples
+    args, case = parse_case_experiment(case_experiment_parser(__doc__, repeats=7), argv)
     x, y = random_data(case)
     batches = case.samples // case.batch_size
     with threadpool_limits(limits=args.threads):

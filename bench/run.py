@@ -72,6 +72,28 @@ def training_case(text: str) -> Case:
                      f"name one of: {'; '.join(names)}.")
 
 
+def case_experiment_parser(description: str, repeats: int) -> argparse.ArgumentParser:
+    """Options of the experiments on one training case (bench.blas_update, bench.breakdown):
+    ``--case --repeats --samples --threads``; add more, then call `parse_case_experiment`."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="the case's name, or a unique part")
+    parser.add_argument("--repeats", type=int, default=repeats, help="alternating epochs per contender")
+    parser.add_argument("--samples", type=int, help="fewer samples than the case's")
+    parser.add_argument("--threads", type=int, default=2)
+    return parser
+
+
+def parse_case_experiment(parser: argparse.ArgumentParser, argv) -> tuple[argparse.Namespace, Case]:
+    """The parsed options and their case (with `--samples` applied); an unknown case is a usage error."""
+    args = parser.parse_args(argv)
+    try:
+        case = training_case(args.case)
+    except ValueError as error:
+        parser.error(str(error))
+    case.samples = args.samples or case.samples
+    return args, case
+
+
 def minikeras_model(case: Case) -> mk.Model:
     model = mk.Model(input_dim=case.widths[0], seed=0)
     for units in case.widths[1:-1]:
