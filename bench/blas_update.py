@@ -25,7 +25,7 @@ def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:
 def main(argv=None) -> float:
     from threadpoolctl import threadpool_limits
 
-    from bench.run import case_experiment_parser, minikeras_model, parse_case_experiment, random_data
+    from bench.run import alternate, case_experiment_parser, minikeras_model, parse_case_experiment, random_data
 
     parser = case_experiment_parser(__doc__, repeats=11)
     parser.add_argument("--min-size", type=int, default=blas.MIN_BLAS_SIZE, help="blas.MIN_BLAS_SIZE to try")
@@ -35,12 +35,7 @@ def main(argv=None) -> float:
         ufunc_model, blas_model = minikeras_model(case), minikeras_model(case)
         contenders = {"ufuncs": lambda: _epoch(ufunc_model, x, y, case.batch_size, use_blas=False),
                       "blas": lambda: _epoch(blas_model, x, y, case.batch_size, use_blas=True)}
-        times = {name: [] for name in contenders}
-        for run in contenders.values():  # warm-up
-            run()
-        for turn in range(args.repeats):
-            for name in (("ufuncs", "blas") if turn % 2 == 0 else ("blas", "ufuncs")):
-                times[name].append(contenders[name]())
+        times = alternate(contenders, args.repeats, both_orders=True)
     ratio = statistics.median(b / u for u, b in zip(times["ufuncs"], times["blas"]))
     print(f"{case.name}, {case.samples:,} samples, BLAS axpy from {args.min_size:,} elements "
           f"(available: {blas.available()}); medians of {args.repeats} epochs")

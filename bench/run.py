@@ -123,14 +123,16 @@ def random_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
     return x, rng.integers(0, case.widths[-1], case.samples)
 
 
-def alternate(contenders: dict, repeats: int) -> dict[str, list[float]]:
+def alternate(contenders: dict, repeats: int, both_orders: bool = False) -> dict[str, list[float]]:
     """Seconds of `repeats` runs of each contender (a function returning its seconds), taken in
-    turns so that the machine's drift hits all alike, after one warm-up run each."""
+    turns so that the machine's drift hits all alike, after one warm-up run each. With
+    `both_orders` every other turn runs them in reverse, so that none profits from its place."""
     times = {name: [] for name in contenders}
     for run in contenders.values():  # warm-up: allocations, BLAS thread start
         run()
-    for _ in range(repeats):
-        for name, run in contenders.items():
+    for turn in range(repeats):
+        order = list(contenders.items())
+        for name, run in reversed(order) if both_orders and turn % 2 else order:
             times[name].append(run())
     return times
 

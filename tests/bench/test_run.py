@@ -41,3 +41,13 @@ def test_training_case_by_name_or_unique_part():
         training_case("batch 256")
     with pytest.raises(ValueError, match="No training cases .* 'predict'"):
         training_case("predict")
+
+
+def test_alternate_reverses_every_other_turn_when_asked():
+    calls = []
+    contenders = {name: (lambda name=name: calls.append(name) or 0.0) for name in "ab"}
+    run.alternate(contenders, 3, both_orders=True)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]  # warm-up, then turns in both orders
+    calls.clear()
+    run.alternate(contenders, 2)
+    assert calls == ["a", "b", "a", "b", "a", "b"]
