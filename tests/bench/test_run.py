@@ -28,7 +28,7 @@ def test_search_speedup_runs(tmp_path, monkeypatch):
 
 def test_floor_pass_comparison_runs(capsys):
     times = floor.main(["--repeats", "1", "--samples", "400"])
-    assert len(times) == 3 and all(len(values) == 1 for values in times.values())
+    assert len(times) == 5 and all(len(values) == 1 for values in times.values())
     assert "that pass alone, 4 times" in capsys.readouterr().out
 
 
