@@ -15,7 +15,6 @@ the gather and that one pass per batch.
 """
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
@@ -80,7 +79,7 @@ class MatmulFloor:
 def main(argv=None):
     from threadpoolctl import threadpool_limits
 
-    from bench.run import alternate, random_data, seed_net_experiment
+    from bench.run import alternate, print_against_floor, random_data, seed_net_experiment
 
     args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, _ = random_data(case)
@@ -93,10 +92,7 @@ def main(argv=None):
                   "floor + gather + the pass": lambda: floor.epoch_seconds(x, shuffled=True, rewrite_kernel=True)}
     with threadpool_limits(limits=args.threads):
         times = alternate(contenders, args.repeats)
-    floor_median = statistics.median(times["floor"])
-    for name, values in times.items():
-        print(f"{name:50s} fastest {min(values):.3f} s  median {statistics.median(values):.3f} s  "
-              f"median / floor's {statistics.median(values) / floor_median:.2f}x")
+    print_against_floor(times)
     return times
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import statistics
 
 import numpy as np
 
@@ -171,7 +170,7 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     from bench.floor import MatmulFloor
-    from bench.run import alternate, random_data, seed_net_experiment
+    from bench.run import alternate, print_against_floor, random_data, seed_net_experiment
 
     args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, y = random_data(case)
@@ -188,12 +187,9 @@ def main(argv=None):
         for name, net in nets.items():
             contenders[name] = (lambda net=net: net.epoch_seconds(x, y, rate))
         times = alternate(contenders, args.repeats)
-    fastest_floor, median_floor = min(times["floor"]), statistics.median(times["floor"])
     print(f"{case.name}, batch {case.batch_size}, {case.samples:,} samples, {args.threads} BLAS threads, "
           f"{args.repeats} alternating epochs")
-    for name, values in times.items():
-        print(f"{name:38s} fastest {min(values):.3f} s ({min(values) / fastest_floor:.2f}x)  "
-              f"median {statistics.median(values):.3f} s ({statistics.median(values) / median_floor:.2f}x)")
+    print_against_floor(times)
     return times
 
 

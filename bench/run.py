@@ -137,6 +137,16 @@ def alternate(contenders: dict, repeats: int, both_orders: bool = False) -> dict
     return times
 
 
+def print_against_floor(times: dict[str, list[float]]) -> None:
+    """One line per contender of `alternate`'s times: its fastest and median run, each also as a
+    ratio to the fastest and median of the contender named "floor"."""
+    fastest_floor, median_floor = min(times["floor"]), statistics.median(times["floor"])
+    width = max(map(len, times))
+    for name, values in times.items():
+        fastest, median = min(values), statistics.median(values)
+        print(f"{name:{width}s}  fastest {fastest:.3f} s ({fastest / fastest_floor:.2f}x)  "
+              f"median {median:.3f} s ({median / median_floor:.2f}x)")
+
 def measure(case: Case, repeats: int, threads: int) -> dict:
     x, y = random_data(case)
     model, floor = minikeras_model(case), MatmulFloor(case.widths, case.batch_size)
