@@ -147,6 +147,7 @@ def print_against_floor(times: dict[str, list[float]]) -> None:
         print(f"{name:{width}s}  fastest {fastest:.3f} s ({fastest / fastest_floor:.2f}x)  "
               f"median {median:.3f} s ({median / median_floor:.2f}x)")
 
+
 def measure(case: Case, repeats: int, threads: int) -> dict:
     x, y = random_data(case)
     model, floor = minikeras_model(case), MatmulFloor(case.widths, case.batch_size)

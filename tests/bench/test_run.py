@@ -29,7 +29,9 @@ def test_search_speedup_runs(tmp_path, monkeypatch):
 def test_floor_pass_comparison_runs(capsys):
     times = floor.main(["--repeats", "1", "--samples", "400"])
     assert len(times) == 5 and all(len(values) == 1 for values in times.values())
-    assert "that pass alone, 4 times" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "that pass alone, 4 times" in out
+    assert "floor + gather + the pass" in out and "(1.00x)" in out  # the floor against itself
 
 
 def test_training_case_by_name_or_unique_part():
