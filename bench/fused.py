@@ -20,7 +20,6 @@ import numpy as np
 
 from bench.handwritten import BN_EPSILON, BN_MOMENTUM, HandwrittenMLP
 from minikeras.blas import numpy_blas_function
-from minikeras.schedules import CyclicLR
 
 try:
     from numba import njit
@@ -170,12 +169,12 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     from bench.floor import MatmulFloor
-    from bench.run import alternate, print_against_floor, random_data, seed_net_experiment
+    from bench.run import alternate, learning_rate, print_against_floor, random_data, seed_net_experiment
 
     args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, y = random_data(case)
     floor = MatmulFloor(case.widths, case.batch_size)
-    rate = CyclicLR(1e-5, 1e-1, step_size=2250)  # as the bench's minikeras model
+    rate = learning_rate(case)  # the cyclical schedule of the bench's minikeras model
     contenders = {"floor": lambda: floor.epoch_seconds(x), "floor + gather": lambda: floor.epoch_seconds(x, True)}
     with threadpool_limits(limits=args.threads):
         gemm = numpy_openblas_gemm()

@@ -94,13 +94,17 @@ def parse_case_experiment(parser: argparse.ArgumentParser, argv) -> tuple[argpar
     return args, case
 
 
+def learning_rate(case: Case):
+    """The case's learning rate: the seed experiments' cyclical schedule, or the float `case.lr`."""
+    return mk.schedules.CyclicLR(1e-5, 1e-1, step_size=2250) if case.cyclic else case.lr
+
+
 def minikeras_model(case: Case) -> mk.Model:
     model = mk.Model(input_dim=case.widths[0], seed=0)
     for units in case.widths[1:-1]:
         model.add_layer(units, case.activation, batch_norm=case.batch_norm, l2=case.l2)
     model.add_layer(case.widths[-1], "softmax", l2=case.l2)
-    rate = mk.schedules.CyclicLR(1e-5, 1e-1, step_size=2250) if case.cyclic else case.lr
-    model.compile(optimizer=mk.optimizers.SGD(rate, momentum=case.momentum), metrics=["accuracy"])
+    model.compile(optimizer=mk.optimizers.SGD(learning_rate(case), momentum=case.momentum), metrics=["accuracy"])
     return model
 
 
