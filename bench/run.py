@@ -72,14 +72,20 @@ def training_case(text: str) -> Case:
                      f"name one of: {'; '.join(names)}.")
 
 
+def _experiment_parser(description: str, repeats: int) -> argparse.ArgumentParser:
+    """The options every experiment of the bench takes: ``--repeats --threads``."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=repeats, help="alternating epochs per contender")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads")
+    return parser
+
+
 def case_experiment_parser(description: str, repeats: int) -> argparse.ArgumentParser:
     """Options of the experiments on one training case (bench.blas_update, bench.breakdown):
     ``--case --repeats --samples --threads``; add more, then call `parse_case_experiment`."""
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _experiment_parser(description, repeats)
     parser.add_argument("--case", default="CIFAR seed net, BN, batch 100", help="the case's name, or a unique part")
-    parser.add_argument("--repeats", type=int, default=repeats, help="alternating epochs per contender")
     parser.add_argument("--samples", type=int, help="fewer samples than the case's")
-    parser.add_argument("--threads", type=int, default=2)
     return parser
 
 
@@ -111,11 +117,9 @@ def minikeras_model(case: Case) -> mk.Model:
 def seed_net_experiment(argv, description: str, repeats: int) -> tuple[argparse.Namespace, Case]:
     """Options of the experiments on the CIFAR seed network with BatchNorm (bench.floor, bench.handwritten,
     bench.fused): ``--repeats --samples --batch-size --threads``; returns them and the case."""
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=repeats, help="alternating epochs per contender")
+    parser = _experiment_parser(description, repeats)
     parser.add_argument("--samples", type=int, default=45000)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     return args, Case("CIFAR seed net, BN", [3072, 50, 50, 10], args.batch_size, args.samples)
 
