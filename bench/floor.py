@@ -4,14 +4,7 @@ Per batch: one forward product per layer, one weight-gradient product per layer 
 input-gradient product per layer but the first. No activations, no normalization, no update:
 whatever a framework adds on top of this is its overhead. The shuffled variant adds the one
 other thing a shuffled epoch cannot avoid: gathering each batch's random rows.
-
-    python -m bench.floor [--repeats 9] [--samples 45000] [--batch-size 100]
-
-shows what one pass over a kernel-sized array costs inside the loop, against the same pass
-timed alone: the floor, the floor rewriting its first kernel once per batch (``kernel *= 1``, the
-cheapest stand-in for an update), and that rewrite alone, for the CIFAR seed network; then the
-least that any shuffled training epoch does: the floor with each batch gathered, and with both
-the gather and that one pass per batch.
+(`python -m bench.investigations.floor` times the floor's variants against each other.)
 """
 from __future__ import annotations
 
@@ -74,27 +67,3 @@ class MatmulFloor:
             for inp, kernel, out in zip(inputs, self.kernels, self.outputs):
                 np.matmul(inp, kernel, out=out)
         return time.perf_counter() - start
-
-
-def main(argv=None):
-    from threadpoolctl import threadpool_limits
-
-    from bench.run import alternate, print_against_floor, random_data, seed_net_experiment
-
-    args, case = seed_net_experiment(argv, __doc__, repeats=9)
-    x, _ = random_data(case)
-    floor = MatmulFloor(case.widths, case.batch_size)
-    batches = case.samples // case.batch_size
-    contenders = {"floor": lambda: floor.epoch_seconds(x),
-                  "floor + a pass over the first kernel per batch": lambda: floor.epoch_seconds(x, rewrite_kernel=True),
-                  f"that pass alone, {batches} times": lambda: floor.rewrite_seconds(batches),
-                  "floor + gather": lambda: floor.epoch_seconds(x, shuffled=True),
-                  "floor + gather + the pass": lambda: floor.epoch_seconds(x, shuffled=True, rewrite_kernel=True)}
-    with threadpool_limits(limits=args.threads):
-        times = alternate(contenders, args.repeats)
-    print_against_floor(times)
-    return times
-
-
-if __name__ == "__main__":
-    main()

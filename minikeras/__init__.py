@@ -8,18 +8,19 @@
 """
 import importlib
 
-from . import (callbacks, datasets, initializers, layers, losses, metrics, optimizers, preprocessing,
+from . import (callbacks, datasets, initializers, layers, losses, metrics, models, optimizers, preprocessing,
                regularizers, schedules, search)
+from .config import show_config
 from .layers import register_layer
 from .lr_range import lr_range_test
-from .model import Model, Sequential
-from .saving import ModelFileError, load_model
+from .models import Model, Sequential, load_model
+from .saving import ModelFileError
 from .seeding import set_seed
+from .version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer",
-           "layers", "initializers",
+           "show_config", "layers", "models", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 

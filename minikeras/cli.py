@@ -1,5 +1,6 @@
 """The ``minikeras`` command line.
 
+    minikeras info                              versions, numpy's BLAS, whether the threaded update is active
     minikeras inspect model.h5                  summary, training position and optimizer of a saved model
     minikeras run experiment.toml               train and evaluate; model, results and plots in --out
     minikeras search experiment.toml            hyper-parameter search over the file's [search.space]
@@ -12,12 +13,13 @@ import json
 import os
 import sys
 
+from .config import show_config
 from .registry import describe
 
 
 def inspect_model(path: str) -> None:
     """Print what a model file holds: architecture, training position, compile settings."""
-    from .saving import load_model
+    from .models import load_model
 
     model = load_model(path)
     print(f"{path}: minikeras model")
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="minikeras", description="minikeras command line tools")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("info", help="versions, numpy's BLAS and the numeric paths in use")
     inspect = commands.add_parser("inspect", help="describe a saved model file")
     inspect.add_argument("path", help="a file written by model.save")
     run = commands.add_parser("run", help="train and evaluate the experiment of a TOML file")
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--scheduler", help="address of a running Dask scheduler (backend dask)")
     find.add_argument("--out", help="output folder (default runs/<name>-search)")
     args = parser.parse_args(argv)
-    handlers = {"inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),
+    handlers = {"info": show_config, "inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),
                 "search": lambda: search_command(args)}
     try:
         handlers[args.command]()

@@ -14,14 +14,12 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
 def _wide_copy(model):
     """The same network in the widest float (x86: 80-bit long double), with the same weights,
     dropout switched off and the same loss."""
-    from .model import Model
-
     config = model.get_config()
     config["dtype"] = np.dtype(np.longdouble).name
     for layer_config in config["layers"]:
         if layer_config["class_name"] == Dropout.__name__:
             layer_config["config"]["rate"] = 0.0
-    clone = Model.from_config(config)
+    clone = type(model).from_config(config)
     clone.set_weights(model.get_weights())
     clone.compile(optimizer="sgd", loss=model.loss or "categorical_crossentropy")
     return clone
@@ -54,24 +52,21 @@ def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None 
     """
     if not epsilon > 0:
         raise ValueError(f"epsilon must be > 0; got {epsilon!r}.")
-    model._require_built(x)
-    clone = _wide_copy(model)
-    data = clone._dataset(x, y, sample_weight)
-    clone._plan()
+    if not model.built:
+        model.build(model.input_shape or np.shape(x)[1:])
+    engine = _wide_copy(model).engine
+    data = engine.dataset(x, y, sample_weight)
 
-    def full_loss() -> tuple[float, np.ndarray]:
-        values, grad = clone._batch_values(data.x, data.targets, data.weights, training=True)
-        return values["loss"] + clone._penalty(), grad
+    def loss_value():
+        # Kept in the wide float (not rounded to a Python float): the differences need its digits.
+        values, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
+        return values["loss"] + engine.penalty()
 
-    def loss_value() -> float:
-        return full_loss()[0]
-
-    _, grad = full_loss()
-    clone._backward(grad)
+    engine.compute_gradients(data.x, data.targets, data.weights)
     rng = np.random.default_rng(seed)
     errors = {}
-    for (layer, name), param, analytic in zip(clone._trainable, clone._params, clone._grads):
-        flat, analytic = param.reshape(-1), analytic.reshape(-1).copy()
+    for layer, name in engine.trainable:
+        flat, analytic = layer.params[name].reshape(-1), layer.grads[name].reshape(-1).copy()
         entries = np.arange(flat.size)
         if max_entries is not None and flat.size > max_entries:
             entries = rng.choice(flat.size, size=max_entries, replace=False)

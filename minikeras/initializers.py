@@ -26,7 +26,7 @@ class Initializer:
         return describe(serialize(self))
 
 
-registry = Registry("initializer", Initializer)
+registry = Registry("initializer", Initializer, required=("__call__",))
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -7,8 +7,11 @@ vector, or a float ``(N, C)`` matrix. A loss returns the mean over samples of
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
+from . import ops
 from .registry import Registry
 
 PROBABILITY_FLOOR = 1e-7  # as Keras: log(p) is taken of max(p, 1e-7) when p is not from logits
@@ -64,9 +67,19 @@ def one_hot(ids: np.ndarray, n_classes: int, dtype) -> np.ndarray:
 
 
 class Loss:
-    """Base class: ``loss(output, targets, sample_weight) -> (mean_loss, d_output)``."""
+    """Base class: ``loss(output, targets, sample_weight=None) -> (mean_loss, d_output)``.
+
+    Attributes
+    ----------
+    logits_of : str or None
+        The name of the activation (``"softmax"``) whose *input* this loss can take instead of its
+        output. A loss that declares one is called with ``from_logits=True`` when the model ends
+        with that activation: the model then skips the activation in training and the loss
+        computes both in one stable step. Its ``__call__`` must accept ``from_logits``.
+    """
 
     name = ""
+    logits_of: str | None = None
 
     def prepare_targets(self, y, n_outputs, dtype):
         return prepare_targets(y, n_outputs, dtype)
@@ -81,7 +94,14 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
-registry = Registry("loss", Loss)
+def _check_logits_capability(cls: type) -> None:
+    """A loss declaring `logits_of` must take ``from_logits``."""
+    if cls.logits_of is not None and "from_logits" not in inspect.signature(cls.__call__).parameters:
+        raise TypeError(f"{cls.__name__} declares logits_of={cls.logits_of!r}, so its __call__ must accept "
+                        f"from_logits.")
+
+
+registry = Registry("loss", Loss, required=("__call__",), check=_check_logits_capability)
 
 
 def _weighted_mean(per_sample: np.ndarray, sample_weight):
@@ -110,6 +130,7 @@ class CategoricalCrossentropy(Loss):
     """
 
     name = "categorical_crossentropy"
+    logits_of = "softmax"
 
     def __call__(self, output, targets, sample_weight=None, from_logits=False):
         if from_logits:
@@ -118,11 +139,7 @@ class CategoricalCrossentropy(Loss):
 
     def _from_logits(self, logits, targets, sample_weight):
         n = logits.shape[0]
-        shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
-        probs = np.exp(shifted)
-        norm = np.add.reduce(probs, axis=1)
-        probs /= norm[:, None]
-        log_norm = np.log(norm, out=norm)
+        shifted, probs, log_norm = ops.softmax_and_log_normalizer(logits)
         if is_class_ids(targets):
             rows = np.arange(n)
             per_sample = log_norm - shifted[rows, targets]
@@ -161,7 +178,7 @@ class MeanSquaredError(Loss):
     def prepare_targets(self, y, n_outputs, dtype):
         return dense_targets(prepare_targets(y, n_outputs, dtype), n_outputs, dtype)
 
-    def __call__(self, output, targets, sample_weight=None, from_logits=False):
+    def __call__(self, output, targets, sample_weight=None):
         diff = output - targets
         per_sample = np.einsum("ij,ij->i", diff, diff) / output.shape[1]
         return _weighted_mean(per_sample, sample_weight), _scale_rows(diff, sample_weight, 2.0 / diff.size)

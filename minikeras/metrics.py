@@ -20,7 +20,7 @@ class Metric:
         return {}
 
 
-registry = Registry("metric", Metric)
+registry = Registry("metric", Metric, required=("__call__",))
 
 
 @registry.register("accuracy", "acc", "categorical_accuracy")

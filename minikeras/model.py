@@ -5,44 +5,25 @@ import re
 
 import numpy as np
 
-from . import losses, metrics as metrics_module, optimizers, regularizers, seeding
+from . import gradcheck, losses, metrics as metrics_module, optimizers, regularizers, saving, seeding
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import ProgressBar
 from .checks import check_int, is_int
-from .data_utils import (BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights,
-                         split_validation)
+from .data_utils import BatchGatherer, Dataset, check_inputs, split_validation
+from .engine import Engine
 from .layers import activations
 from .layers.base import Layer, registry as layer_registry
 from .layers.batchnorm import BatchNorm
 from .layers.dense import Dense
 from .layers.dropout import Dropout
 from .registry import serialize
-
-PREDICT_BATCH_SIZE = 1024
+from .summary import print_summary
 
 
 def _snake_case(name: str) -> str:
     """``BatchNorm -> batch_norm``, ``LeakyReLU -> leaky_relu``, ``ReLU -> relu``."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z][a-z])", "_", name).lower()
-
-
-def _pack(trainable: list, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Move every trainable array (and its gradient) into one flat array, leaving named views in
-    the layers' `params` / `grads`: the optimizer then updates the whole model in a few numpy
-    calls instead of a few per parameter (what small layers and small batches pay most for)."""
-    arrays = [layer.params[name] for layer, name in trainable]
-    flat_params = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype)
-    flat_grads = np.zeros_like(flat_params)
-    for (layer, name), params, grads in zip(trainable, _unpack(flat_params, arrays), _unpack(flat_grads, arrays)):
-        layer.params[name], layer.grads[name] = params, grads
-    return flat_params, flat_grads
-
-
-def _unpack(flat: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
-    """Views of consecutive pieces of `flat` shaped like the arrays of `like`."""
-    bounds = np.cumsum([0, *(a.size for a in like)])
-    return [flat[start:stop].reshape(a.shape) for start, stop, a in zip(bounds[:-1], bounds[1:], like)]
 
 
 class Model:
@@ -64,6 +45,8 @@ class Model:
     >>> model.add_layer(3, "softmax")
     >>> model.predict(np.ones((2, 4), dtype="float32")).shape
     (2, 3)
+
+    Every numeric pass runs in the model's `engine` (`minikeras.engine.Engine`).
     """
 
     def __init__(self, input_dim: int | tuple[int, ...] | None = None, layers: list[Layer] | None = None,
@@ -86,6 +69,7 @@ class Model:
         self.history: History | None = None
         self.epoch = 0  # epochs completed by fit so far (saved with the model)
         self._name_counts: dict[str, int] = {}
+        self._engine: Engine | None = None
         for layer in layers or []:
             self.add(layer)
 
@@ -182,35 +166,25 @@ class Model:
             self.build(None if x is None or self.input_shape is not None else np.shape(x)[1:])
 
     def _invalidate(self) -> None:
-        """Forget what is derived from the layer list (recomputed by `_plan`)."""
-        self._planned = False
+        """Forget the engine, which is derived from the layer list and the compile settings."""
+        self._engine = None
 
-    def _plan(self) -> None:
-        """Derive the training plan: trainable arrays, fused loss, which layers run backward."""
-        if self._planned:
-            return
-        self._require_built()
-        self._trainable = [(layer, name) for layer in self.layers for name in layer.params]
-        self._flat_params, self._flat_grads = _pack(self._trainable, self.dtype)
-        self._params = [layer.params[name] for layer, name in self._trainable]
-        self._grads = [layer.grads[name] for layer, name in self._trainable]
-        self._regularized = [layer for layer in self.layers if getattr(layer, "kernel_regularizer", None)]
-        self._fused = (isinstance(self.loss, losses.CategoricalCrossentropy)
-                       and isinstance(self.layers[-1], activations.Softmax))
-        self._train_layers = self.layers[:-1] if self._fused else self.layers
-        first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
-        for i, layer in enumerate(self._train_layers):
-            layer.needs_input_grad = i > first
-        self._backward_layers = self._train_layers[first:][::-1]
-        if self.optimizer is not None:
-            self.optimizer.build([self._flat_params])
-        self._planned = True
+    @property
+    def engine(self) -> Engine:
+        """The training engine of the built model: flat params and grads, optimizer slots, the
+        passes and the training step. Made when first needed; a new one (with a fresh optimizer
+        state) after layers are added or the model is compiled again."""
+        if self._engine is None:
+            self._require_built()
+            self._rebuild_engine()
+        return self._engine
 
-    def _slot_views(self) -> dict[str, list[np.ndarray]]:
-        """The optimizer's slots cut into one array per trainable parameter, in `_trainable` order."""
-        self._plan()
-        return {slot: _unpack(arrays[0], [layer.params[name] for layer, name in self._trainable])
-                for slot, arrays in self.optimizer.slots.items()}
+    def _rebuild_engine(self) -> None:
+        """Forget the engine and, once the layers are built, make the new one at once (binding the
+        optimizer's slots now, as Keras builds the optimizer at compile)."""
+        self._engine = None
+        if self.built:
+            self._engine = Engine(self.layers, self.dtype, self.loss, self.optimizer, self.metrics)
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None) -> None:
@@ -222,9 +196,7 @@ class Model:
         self.optimizer = optimizer
         self.loss = losses.get(loss)
         self.metrics = [metrics_module.get(m) for m in (metrics or [])]
-        self._invalidate()
-        if self.built:
-            self._plan()
+        self._rebuild_engine()
 
     def get_compile_config(self) -> dict | None:
         """Optimizer (with its schedule), loss and metrics as JSON-able data; None before compile."""
@@ -250,15 +222,7 @@ class Model:
     # -- data --------------------------------------------------------------------------------
     def _dataset(self, x, y, sample_weight=None, class_weight=None, what="x") -> Dataset:
         self._require_built(x)
-        self._plan()
-        x = check_inputs(x, self.input_shape, self.dtype, what)
-        if y is None:
-            raise ValueError(f"Labels are missing for {what}: pass y.")
-        check_same_length(x, y, "y")
-        n_outputs = self.output_shape[0]
-        targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
-        weights = sample_weights(targets, n_outputs, sample_weight, class_weight)
-        return Dataset(x, targets, weights)
+        return self.engine.dataset(x, y, sample_weight, class_weight, what)
 
     def _validation_dataset(self, validation_data) -> Dataset:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -266,49 +230,12 @@ class Model:
         x_val, y_val, *weight = validation_data
         return self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x")
 
-    # -- forward / backward ------------------------------------------------------------------
-    def _forward(self, x: np.ndarray, training: bool, layers=None) -> np.ndarray:
-        for layer in self.layers if layers is None else layers:
-            x = layer.forward(x, training)
-        return x
-
-    def _backward(self, grad: np.ndarray) -> None:
-        for layer in self._backward_layers:
-            grad = layer.backward(grad)
-
-    def _penalty(self) -> float:
-        return sum(layer.penalty() for layer in self._regularized)
-
-    def _batch_values(self, x, targets, weights, training: bool):
-        """Forward pass; returns ``({"loss": data loss, metric: value}, d_loss/d_output)``."""
-        output = self._forward(x, training, self._train_layers)
-        loss, grad = self.loss(output, targets, weights, from_logits=self._fused)
-        values = {"loss": loss}
-        for metric in self.metrics:
-            values[metric.name] = metric(self._metric_output(output, metric), targets)
-        return values, grad
-
-    def _metric_output(self, output, metric):
-        if self._fused and not metric.accepts_logits:
-            return self.layers[-1].forward(output)
-        return output
-
-    def _train_step(self, x, targets, weights) -> dict:
-        # The penalty reads every kernel: before the forward products, the last update has just
-        # left them in cache; after, the products have pushed them out.
-        penalty = self._penalty()
-        values, grad = self._batch_values(x, targets, weights, training=True)
-        values["loss"] = float(values["loss"] + penalty)
-        self._backward(grad)
-        self.optimizer.apply([self._flat_params], [self._flat_grads])
-        return values
-
     # -- training ----------------------------------------------------------------------------
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None) -> dict:
         """One update from one batch; returns loss and metrics of the forward pass it used."""
         self._require_compiled("train_on_batch")
         data = self._dataset(x, y, sample_weight, class_weight)
-        return self._train_step(data.x, data.targets, data.weights)
+        return self.engine.train_step(data.x, data.targets, data.weights)
 
     def fit(self, x, y, batch_size: int = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
@@ -364,11 +291,12 @@ class Model:
         totals: dict[str, float] = {}
         seen = 0
         logs: dict = {}
+        train_step = self.engine.train_step
         for batch, (xb, tb, wb) in enumerate(gatherer.batches(order)):
             if augment is not None:
                 xb = augment(xb, self._rng)
             callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
-            values = self._train_step(xb, tb, wb)
+            values = train_step(xb, tb, wb)
             seen += xb.shape[0]
             for key, value in values.items():
                 totals[key] = totals.get(key, 0.0) + value * xb.shape[0]
@@ -377,7 +305,7 @@ class Model:
             if self.stop_training:
                 break
         if val is not None:
-            logs.update({f"val_{key}": value for key, value in self._evaluate(val).items()})
+            logs.update({f"val_{key}": value for key, value in self.engine.evaluate(val).items()})
         logs["lr"] = self.optimizer.last_learning_rate
         self.epoch = epoch + 1
         callback_list.on_epoch_end(epoch, logs)
@@ -390,31 +318,20 @@ class Model:
         The loss is the (weighted) mean data loss over samples plus the regularization penalty.
         """
         self._require_compiled("evaluate")
-        values = self._evaluate(self._dataset(x, y, sample_weight), batch_size)
+        if batch_size is not None:
+            check_int("batch_size", batch_size, 1)
+        values = self.engine.evaluate(self._dataset(x, y, sample_weight), batch_size)
         if verbose:
             print(" - ".join(f"{key}: {value:.4f}" for key, value in values.items()))
         return values
-
-    def _evaluate(self, data: Dataset, batch_size: int | None = None) -> dict:
-        batch_size = check_int("batch_size", batch_size or PREDICT_BATCH_SIZE, 1)
-        totals: dict[str, float] = {}
-        for xb, tb, wb in BatchGatherer(data, batch_size).batches(None):
-            values, _ = self._batch_values(xb, tb, wb, training=False)
-            for key, value in values.items():
-                totals[key] = totals.get(key, 0.0) + float(value) * xb.shape[0]
-        results = {key: total / len(data) for key, total in totals.items()}
-        results["loss"] += float(self._penalty())
-        return results
 
     def predict(self, x, batch_size: int | None = None) -> np.ndarray:
         """Outputs ``(N, ...)`` (class probabilities after a Softmax), computed `batch_size` rows at a time."""
         self._require_built(x)
         x = check_inputs(x, self.input_shape, self.dtype)
-        batch_size = check_int("batch_size", batch_size or PREDICT_BATCH_SIZE, 1)
-        output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
-        for start in range(0, x.shape[0], batch_size):
-            output[start:start + batch_size] = self._forward(x[start:start + batch_size], training=False)
-        return output
+        if batch_size is not None:
+            check_int("batch_size", batch_size, 1)
+        return self.engine.predict(x, batch_size)
 
     # -- weights and config ------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -475,22 +392,18 @@ class Model:
 
     def save(self, path) -> None:
         """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`)."""
-        from .saving import save_model
-        save_model(self, path)
+        saving.save_model(self, path)
 
     def save_weights(self, path) -> None:
         """Write the weights only to an HDF5 file, atomically."""
-        from .saving import save_weights
-        save_weights(self, path)
+        saving.save_weights(self, path)
 
     def load_weights(self, path) -> None:
         """Set the weights from a file; nothing changes unless every array fits."""
-        from .saving import load_weights
-        load_weights(self, path)
+        saving.load_weights(self, path)
 
     def summary(self, print_fn=None) -> None:
         """Print a table of layers, output shapes and parameter counts."""
-        from .summary import print_summary
         print_summary(self, print_fn)
 
     def check_gradients(self, x, y, epsilon: float = 1e-6, max_entries: int | None = None,
@@ -499,9 +412,8 @@ class Model:
 
         See `minikeras.gradcheck.check_gradients`.
         """
-        from .gradcheck import check_gradients
-        return check_gradients(self, x, y, epsilon=epsilon, max_entries=max_entries,
-                               sample_weight=sample_weight)
+        return gradcheck.check_gradients(self, x, y, epsilon=epsilon, max_entries=max_entries,
+                                         sample_weight=sample_weight)
 
     def __repr__(self) -> str:
         layers = ", ".join(repr(layer) for layer in self.layers)

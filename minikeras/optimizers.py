@@ -10,14 +10,14 @@ import math
 
 import numpy as np
 
-from . import blas, schedules
+from . import ops, schedules
 from .registry import Registry, describe, serialize
 
 
 class Optimizer:
     """Base class.
 
-    Subclasses set `slot_names` and implement ``_update(param, grad, slots, lr, scratch)``,
+    Subclasses set `slot_names` and implement ``update_step(param, grad, slots, lr, scratch)``,
     which changes `param` in place. `scratch` is a reusable array shaped like `param`.
     """
 
@@ -66,12 +66,12 @@ class Optimizer:
         lr = self.current_learning_rate()
         for i, (param, grad) in enumerate(zip(params, grads)):
             slots = [self.slots[name][i] for name in self.slot_names]
-            self._update(param, grad, slots, lr, self._scratch[i])
+            self.update_step(param, grad, slots, lr, self._scratch[i])
         self.iterations += 1
         self.last_learning_rate = lr
         return lr
 
-    def _update(self, param, grad, slots, lr, scratch):
+    def update_step(self, param, grad, slots, lr, scratch):
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -89,7 +89,7 @@ class Optimizer:
         return describe(serialize(self))
 
 
-registry = Registry("optimizer", Optimizer)
+registry = Registry("optimizer", Optimizer, required=("update_step",))
 
 
 def _check_fraction(name: str, value: float, upper_inclusive: bool = False) -> float:
@@ -116,18 +116,18 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self.slot_names = ("velocity",) if self.momentum > 0 else ()
 
-    def _update(self, param, grad, slots, lr, scratch):
+    def update_step(self, param, grad, slots, lr, scratch):
         if not slots:
-            blas.axpy(-lr, grad, param, scratch)
+            ops.axpy(-lr, grad, param, scratch)
             return
         (velocity,) = slots
         velocity *= self.momentum
-        blas.axpy(-lr, grad, velocity, scratch)
+        ops.axpy(-lr, grad, velocity, scratch)
         if self.nesterov:
-            blas.axpy(self.momentum, velocity, param, scratch)
-            blas.axpy(-lr, grad, param, scratch)
+            ops.axpy(self.momentum, velocity, param, scratch)
+            ops.axpy(-lr, grad, param, scratch)
         else:
-            blas.axpy(1.0, velocity, param, scratch)
+            ops.axpy(1.0, velocity, param, scratch)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -164,7 +164,7 @@ class Adam(Optimizer):
         self._correction = math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
         return super().apply(params, grads)
 
-    def _update(self, param, grad, slots, lr, scratch):
+    def update_step(self, param, grad, slots, lr, scratch):
         m, v = slots
         np.subtract(grad, m, out=scratch)
         scratch *= 1.0 - self.beta_1
@@ -195,7 +195,7 @@ class RMSprop(Optimizer):
         self.rho = _check_fraction("RMSprop rho", rho)
         self.epsilon = float(epsilon)
 
-    def _update(self, param, grad, slots, lr, scratch):
+    def update_step(self, param, grad, slots, lr, scratch):
         (velocity,) = slots
         velocity *= self.rho
         np.multiply(grad, grad, out=scratch)

@@ -1,9 +1,11 @@
 """Name -> class registries.
 
-Every configurable family (layers, initializers, optimizers, ...) has one `Registry`.
-It turns strings, classes, instances and ``{"class_name", "config"}`` dicts into objects,
-and it is the allowlist used when reading configs and model files: a name that was not
-registered is refused, nothing is imported or evaluated.
+Every configurable family (layers, activations, losses, metrics, optimizers, schedules,
+initializers, regularizers, callbacks) has one `Registry`. It turns strings, classes, instances
+and ``{"class_name", "config"}`` dicts into objects, and it is the allowlist used when reading
+configs and model files: a name that was not registered is refused, nothing is imported or
+evaluated. A registry also holds its family to its contract: a class that does not implement
+the family's `required` methods, or fails its `check`, cannot be registered.
 """
 from __future__ import annotations
 
@@ -19,13 +21,23 @@ class Registry:
         What the family is called in error messages, e.g. ``"layer"``.
     base : type
         Every registered class must subclass it; instances of it pass `get` as they are.
+    required : tuple of str
+        Methods every registered class must define itself or inherit from a class other than `base`.
+    check : callable, optional
+        ``check(cls)`` raises TypeError when `cls` breaks a contract of the family that
+        `required` cannot express (e.g. a declared capability its methods do not back).
+    class_names : bool
+        Whether a class is also found under its own name (``"ReLU"``), besides the names given.
     """
 
-    def __init__(self, kind: str, base: type):
+    def __init__(self, kind: str, base: type, required: tuple[str, ...] = (),
+                 check: Callable[[type], None] | None = None, class_names: bool = True):
         self.kind = kind
         self.base = base
+        self.required = required
+        self.check = check
+        self.class_names = class_names
         self._classes: dict[str, type] = {}
-        self._aliases: dict[str, tuple[str, dict]] = {}
 
     def register(self, *names: str) -> Callable[[type], type]:
         """Class decorator: register under the class name and any extra `names`."""
@@ -37,27 +49,31 @@ class Registry:
         return add
 
     def add(self, cls: type, *names: str) -> None:
-        """Register `cls` under its own name and the lower-case `names` given."""
+        """Register `cls` under the lower-case `names` given (and its own name, see `class_names`)."""
         if not (isinstance(cls, type) and issubclass(cls, self.base)):
             raise TypeError(f"Only subclasses of {self.base.__name__} can be registered as a {self.kind}; "
                             f"got {cls!r}.")
-        for name in (cls.__name__, *names):
+        missing = [method for method in self.required if getattr(cls, method) is getattr(self.base, method)]
+        if missing:
+            raise TypeError(f"{cls.__name__} cannot be registered as a {self.kind}: it does not implement "
+                            f"{', '.join(missing)}.")
+        if self.check is not None:
+            self.check(cls)
+        for name in (cls.__name__, *names) if self.class_names else names:
             self._classes[name] = cls
-
-    def alias(self, name: str, class_name: str, **config: Any) -> None:
-        """Register a string shortcut that builds `class_name` with `config`."""
-        self._aliases[name] = (class_name, config)
 
     def names(self) -> list[str]:
         """Every name `get` accepts, sorted."""
-        return sorted({*self._classes, *self._aliases})
+        return sorted(self._classes)
+
+    def classes(self) -> list[type]:
+        """Every registered class, once each, in the order of registration."""
+        return list(dict.fromkeys(self._classes.values()))
 
     def lookup(self, name: str) -> type:
         """The class registered under `name`; ValueError naming the known names otherwise."""
         if not isinstance(name, str):
             raise TypeError(f"A {self.kind} name must be a string; got {type(name).__name__} {name!r}.")
-        if name in self._aliases:
-            name = self._aliases[name][0]
         try:
             return self._classes[name]
         except KeyError:
@@ -74,8 +90,7 @@ class Registry:
                                 f"got {spec.__name__}.")
             return spec(**overrides)
         if isinstance(spec, str):
-            config = dict(self._aliases.get(spec, (spec, {}))[1])
-            return self.lookup(spec)(**config, **overrides)
+            return self.lookup(spec)(**overrides)
         if isinstance(spec, dict):
             return self.from_config(spec)
         raise TypeError(f"Expected a {self.kind} name ({', '.join(self.names())}), class or instance; "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import blas
+from . import ops
 from .registry import Registry, describe, serialize
 
 
@@ -28,7 +28,7 @@ class Regularizer:
         return describe(serialize(self))
 
 
-registry = Registry("regularizer", Regularizer)
+registry = Registry("regularizer", Regularizer, required=("penalty", "add_gradient", "get_config"))
 
 
 @registry.register("l2")
@@ -46,7 +46,7 @@ class L2(Regularizer):
         return self.l2 * np.dot(flat, flat)
 
     def add_gradient(self, weights, grad, scratch):
-        blas.axpy(2.0 * self.l2, weights, grad, scratch)
+        ops.axpy(2.0 * self.l2, weights, grad, scratch)
 
     def get_config(self):
         return {"l2": self.l2}

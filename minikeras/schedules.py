@@ -19,7 +19,7 @@ class Schedule:
         return describe(serialize(self))
 
 
-registry = Registry("schedule", Schedule)
+registry = Registry("schedule", Schedule, required=("__call__",))
 
 
 def _check_positive(name: str, value, kind=float):

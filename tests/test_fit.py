@@ -77,8 +77,9 @@ def test_no_shuffle_visits_samples_in_order(blob_data):
     x, y = blob_data
     seen = []
     model = _model()
-    original = model._train_step
-    model._train_step = lambda xb, tb, wb: (seen.append(tb.copy()), original(xb, tb, wb))[1]
+    engine = model.engine
+    original = engine.train_step
+    engine.train_step = lambda xb, tb, wb: (seen.append(tb.copy()), original(xb, tb, wb))[1]
     model.fit(x, y, epochs=1, batch_size=100, shuffle=False, verbose=0)
     np.testing.assert_array_equal(np.concatenate(seen), y)
 
@@ -107,14 +108,15 @@ def test_validation_split_does_not_copy_inputs(blob_data):
     x, y = blob_data
     model = _model()
     captured = []
-    original = model._dataset
+    engine = model.engine
+    original = engine.dataset
 
     def spy(*args, **kwargs):
         data = original(*args, **kwargs)
         captured.append(data)
         return data
 
-    model._dataset = spy
+    engine.dataset = spy
     model.fit(x, y, epochs=1, validation_split=0.3, verbose=0)
     assert captured[0].x is x  # float32 input used as it is
 

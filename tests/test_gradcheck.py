@@ -4,7 +4,7 @@ import pytest
 
 import minikeras as mk
 from minikeras import layers
-from minikeras.layers.activations import ACTIVATIONS
+from minikeras.layers import activations
 from tests.conftest import blobs
 
 TOLERANCE = 1e-6  # max relative error as defined in DESIGN.md
@@ -19,7 +19,7 @@ def _deep(activation, batch_norm, dtype="float64", hidden=(7, 6, 5, 4)):
     return model
 
 
-@pytest.mark.parametrize("activation", [a for a in ACTIVATIONS if a != "softmax"])
+@pytest.mark.parametrize("activation", [a for a in activations.registry.names() if a != "softmax"])
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_deep_stacks_pass(activation, batch_norm):
     x, y = blobs(n=8, dim=6, seed=1, dtype="float64")

@@ -46,9 +46,9 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks: list[Callback], model, params: dict):
         super().__init__()
+        # Through the registry: an instance as it is, a registered class or name built with its defaults.
+        callbacks = [registry.get(callback) for callback in callbacks]
         for callback in callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks must be minikeras Callback instances; got {callback!r}.")
             callback.set_model(model)
             callback.set_params(params)
         self.callbacks = list(callbacks)

@@ -1,5 +1,5 @@
 """Layers: each with ``build``, ``forward(x, training)``, ``backward(grad_out)``, ``params``, ``grads``."""
-from .activations import (ACTIVATIONS, Activation, LeakyReLU, Linear, ReLU, ScaledTanh, Sigmoid,
+from .activations import (Activation, LeakyReLU, Linear, ReLU, ScaledTanh, Sigmoid,
                           Softmax, Tanh)
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm
@@ -8,5 +8,5 @@ from .dropout import Dropout
 from .reshape import Flatten
 
 __all__ = ["Layer", "Dense", "BatchNorm", "Dropout", "Flatten", "Activation", "ReLU", "LeakyReLU",
-           "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "Linear", "ACTIVATIONS", "register_layer",
+           "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "Linear", "register_layer",
            "registry"]

@@ -1,11 +1,14 @@
 """Activation layers: thin wrappers around the kernels in `minikeras.ops`.
 
-Each caches its output ``y`` and writes the derivative from it.
+Each caches its output ``y`` and writes the derivative from it. `registry` maps activation
+names (``"relu"``) to these classes; the layer registry knows them by class name (``"ReLU"``).
 """
 from __future__ import annotations
 
 from .. import ops
-from .base import Layer, registry
+from ..registry import Registry
+from .base import Layer
+from .base import registry as layer_registry
 
 
 class Activation(Layer):
@@ -32,7 +35,22 @@ class Activation(Layer):
         return self._df(self._y, grad_out, out=self._buffer("dx", grad_out.shape))
 
 
-@registry.register("relu")
+registry = Registry("activation", Activation, class_names=False)
+
+
+def register_activation(name: str):
+    """Class decorator: an activation layer found as `name` (``add_layer(10, name)``) and, in configs
+    and model files, by its class name."""
+
+    def add(cls: type) -> type:
+        registry.add(cls, name)
+        layer_registry.add(cls)
+        return cls
+
+    return add
+
+
+@register_activation("relu")
 class ReLU(Activation):
     """``y = max(x, 0)``.
 
@@ -47,7 +65,7 @@ class ReLU(Activation):
         return ops.relu_backward(y, grad, out)
 
 
-@registry.register("leaky_relu")
+@register_activation("leaky_relu")
 class LeakyReLU(Activation):
     """``y = x`` for x > 0, ``alpha * x`` otherwise (0 <= alpha < 1)."""
 
@@ -67,7 +85,7 @@ class LeakyReLU(Activation):
         return {"alpha": self.alpha, "name": self.name}
 
 
-@registry.register("sigmoid")
+@register_activation("sigmoid")
 class Sigmoid(Activation):
     """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``."""
 
@@ -78,7 +96,7 @@ class Sigmoid(Activation):
         return ops.sigmoid_backward(y, grad, out)
 
 
-@registry.register("tanh")
+@register_activation("tanh")
 class Tanh(Activation):
     """``y = tanh(x)``; ``dy/dx = 1 - y^2``."""
 
@@ -89,7 +107,7 @@ class Tanh(Activation):
         return ops.tanh_backward(y, grad, out)
 
 
-@registry.register("scaled_tanh")
+@register_activation("scaled_tanh")
 class ScaledTanh(Activation):
     """LeCun's improved sigmoid ``y = 1.7159 * tanh(2x / 3)`` (Efficient BackProp, 1998)."""
 
@@ -100,7 +118,7 @@ class ScaledTanh(Activation):
         return ops.scaled_tanh_backward(y, grad, out)
 
 
-@registry.register("softmax")
+@register_activation("softmax")
 class Softmax(Activation):
     """Row-wise ``y = exp(x) / sum(exp(x))``; backward ``dx = y * (g - sum(g * y))``.
 
@@ -121,7 +139,7 @@ class Softmax(Activation):
         return ops.softmax_backward(y, grad, out)
 
 
-@registry.register("linear")
+@register_activation("linear")
 class Linear(Activation):
     """Identity ``y = x`` (what ``activation="linear"`` adds)."""
 
@@ -132,11 +150,6 @@ class Linear(Activation):
         return grad_out
 
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "linear")
-
-
 def get(spec) -> Layer:
-    """An activation layer from a name in `ACTIVATIONS`, a layer class or a layer instance."""
-    if isinstance(spec, str) and spec not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {spec!r}. Expected one of: {', '.join(ACTIVATIONS)}.")
-    return registry.get(spec)
+    """An activation layer from a name in `registry` (``"relu"``), a layer class or a layer instance."""
+    return registry.get(spec) if isinstance(spec, str) else layer_registry.get(spec)

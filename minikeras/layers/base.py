@@ -4,7 +4,14 @@ Lifecycle (as in Keras): hyper-parameters in ``__init__``; ``build(input_shape, 
 creates the parameters once the per-sample input shape is known; ``forward(x, training)``
 computes the output and caches what ``backward`` needs; ``backward(grad_out)`` fills
 ``self.grads`` (same keys as ``self.params``) and returns the gradient with respect to the
-input. ``backward`` never changes a parameter: the optimizer owns updates.
+input. ``backward`` never changes a parameter: the optimizer owns updates. Weight penalties are
+declared by `regularizers()` and computed by the training engine, not by the layer.
+
+Once a model is compiled, ``params[name]`` and ``grads[name]`` are views into the engine's flat
+arrays (`ParamArrays`). Assigning a new array to one of them copies it into the view, so a
+layer written as ``self.grads["w"] = x.T @ g`` trains as well as one that writes in place
+(``np.matmul(x.T, g, out=self.grads["w"])``, which saves the copy); an array of another shape,
+a new key or a removed key is a ValueError naming the layer and the array.
 
 Arrays returned by ``forward`` and ``backward`` are per-layer buffers reused by the next
 call of the same batch size: copy them if you keep them.
@@ -14,6 +21,77 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import Registry, describe
+
+
+class ParamArrays(dict):
+    """A layer's `params` or `grads`: a dict that, once bound to the engine's flat arrays,
+    keeps every entry a view into them (see the module docstring)."""
+
+    def __init__(self, layer: "Layer", kind: str, arrays=()):
+        super().__init__(arrays)
+        self._layer = layer
+        self._kind = kind
+        self.bound = False
+
+    def bind(self, views: dict[str, np.ndarray]) -> None:
+        """Make each entry the engine's view of the same name (shapes already match)."""
+        for name, view in views.items():
+            dict.__setitem__(self, name, view)
+        self.bound = True
+
+    def _where(self, name) -> str:
+        return f"layer {self._layer.name!r} ({type(self._layer).__name__}) {self._kind}[{name!r}]"
+
+    def __setitem__(self, name, array):
+        if not self.bound:
+            return dict.__setitem__(self, name, array)
+        if name not in self:
+            raise ValueError(f"Cannot add {self._where(name)} after the model is compiled: create every "
+                             f"parameter in build().")
+        target = dict.__getitem__(self, name)
+        if np.shape(array) != target.shape:
+            raise ValueError(f"{self._where(name)} must keep its shape {target.shape}; got an array of shape "
+                             f"{np.shape(array)}.")
+        if array is not target:
+            np.copyto(target, array)
+
+    def replace_all(self, arrays: dict) -> None:
+        """``layer.params = {...}``: a fresh dict before binding; after, the same keys, copied in."""
+        if self.bound and set(arrays) != set(self):
+            raise ValueError(f"Layer {self._layer.name!r} {self._kind} must keep the keys {sorted(self)} after "
+                             f"the model is compiled; got {sorted(arrays)}.")
+        if not self.bound:
+            dict.clear(self)
+        self.update(arrays)
+
+    def update(self, arrays=(), **more):
+        for name, array in {**dict(arrays), **more}.items():
+            self[name] = array
+
+    def setdefault(self, name, default=None):
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def _refuse_removal(self, name="") -> None:
+        if self.bound:
+            raise ValueError(f"Cannot remove {self._where(name)} after the model is compiled.")
+
+    def __delitem__(self, name):
+        self._refuse_removal(name)
+        dict.__delitem__(self, name)
+
+    def pop(self, name, *default):
+        self._refuse_removal(name)
+        return dict.pop(self, name, *default)
+
+    def popitem(self):
+        self._refuse_removal()
+        return dict.popitem(self)
+
+    def clear(self):
+        self._refuse_removal()
+        dict.clear(self)
 
 
 class Layer:
@@ -33,14 +111,30 @@ class Layer:
 
     def __init__(self, name: str | None = None):
         self.name = name
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self._params = ParamArrays(self, "params")
+        self._grads = ParamArrays(self, "grads")
         self.state: dict[str, np.ndarray] = {}
         self.input_shape: tuple[int, ...] | None = None
         self.dtype = np.dtype("float32")
         self.needs_input_grad = True
         self.built = False
         self._buffers: dict[str, np.ndarray] = {}
+
+    @property
+    def params(self) -> ParamArrays:
+        return self._params
+
+    @params.setter
+    def params(self, arrays: dict) -> None:
+        self._params.replace_all(arrays)
+
+    @property
+    def grads(self) -> ParamArrays:
+        return self._grads
+
+    @grads.setter
+    def grads(self, arrays: dict) -> None:
+        self._grads.replace_all(arrays)
 
     # -- lifecycle -------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype="float32") -> None:
@@ -60,9 +154,9 @@ class Layer:
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
-    def penalty(self) -> float:
-        """Regularization added to the loss (0 for layers without regularizers)."""
-        return 0.0
+    def regularizers(self) -> dict:
+        """``{param name: Regularizer}`` of the params whose penalty the loss includes (none by default)."""
+        return {}
 
     # -- weights and config ----------------------------------------------------------------
     def weight_names(self) -> list[str]:
@@ -119,7 +213,7 @@ class Layer:
         self.grads[name] = np.zeros_like(value)
 
 
-registry = Registry("layer", Layer)
+registry = Registry("layer", Layer, required=("forward", "backward"))
 
 
 def register_layer(cls: type) -> type:

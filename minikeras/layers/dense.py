@@ -29,7 +29,8 @@ class Dense(Layer):
 
     Backward
     --------
-    ``d_kernel = x.T @ g (+ 2 * lambda * kernel)``, ``d_bias = sum_n g``, ``dx = g @ kernel.T``.
+    ``d_kernel = x.T @ g``, ``d_bias = sum_n g``, ``dx = g @ kernel.T``; the training engine adds
+    the regularizer's gradient (``2 * lambda * kernel`` for L2).
 
     >>> Dense(10)
     Dense(units=10, kernel_initializer=He(), bias_initializer=Zeros(), kernel_regularizer=None, use_bias=True)
@@ -67,19 +68,14 @@ class Dense(Layer):
     def backward(self, grad_out):
         kernel = self.params["kernel"]
         np.matmul(self._x.T, grad_out, out=self.grads["kernel"])
-        if self.kernel_regularizer is not None:
-            scratch = self._buffer("penalty_grad", kernel.shape)
-            self.kernel_regularizer.add_gradient(kernel, self.grads["kernel"], scratch)
         if self.use_bias:
             column_sums(grad_out, self.grads["bias"])
         if not self.needs_input_grad:
             return None
         return np.matmul(grad_out, kernel.T, out=self._buffer("dx", self._x.shape))
 
-    def penalty(self):
-        if self.kernel_regularizer is None:
-            return 0.0
-        return self.kernel_regularizer.penalty(self.params["kernel"])
+    def regularizers(self):
+        return {} if self.kernel_regularizer is None else {"kernel": self.kernel_regularizer}
 
     def get_config(self):
         regularizer = self.kernel_regularizer

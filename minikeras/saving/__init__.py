@@ -1,4 +1,7 @@
-"""Model files: HDF5, no pickle, classes looked up in minikeras' registries only."""
-from .hdf5 import FORMAT_VERSION, ModelFileError, load_model, load_weights, save_model, save_weights
+"""Model files: HDF5, no pickle, classes looked up in minikeras' registries only.
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "load_weights", "save_model", "save_weights"]
+`minikeras.load_model` (also `minikeras.models.load_model`) opens a whole model.
+"""
+from .hdf5 import FORMAT_VERSION, ModelFileError, load_weights, save_model, save_weights
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load_weights", "save_model", "save_weights"]

@@ -10,7 +10,9 @@ Layout (format_version 1)::
     /optimizer/<slot>/<layer>/<param> optimizer slots (velocity, m, v, ...)
 
 Nothing in a file is executed: configs are JSON, classes are looked up by name in
-minikeras' registries, arrays must be numeric.
+minikeras' registries, arrays must be numeric. This module talks to a model through its public
+methods and its `engine` (`minikeras.engine.Engine`), and never imports the model module: the
+model class to rebuild is passed to `load_model`.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import os
 import h5py
 import numpy as np
 
+from ..version import __version__
 from .atomic import atomic_path
 
 FORMAT = "minikeras"
@@ -34,27 +37,23 @@ class ModelFileError(ValueError):
 # -- writing ---------------------------------------------------------------------------------------
 def save_model(model, path) -> None:
     """Write architecture, weights, compile settings, optimizer state and training position."""
-    from .. import __version__
-
-    model._require_built()
+    engine = model.engine
     with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "model", __version__)
         f.attrs["model_config"] = json.dumps(model.get_config())
         f.attrs["compile_config"] = json.dumps(model.get_compile_config())
         f.attrs["training_state"] = json.dumps(model.get_training_state())
-        _write_weights(f, model)
-        if model.optimizer is not None:
-            _write_optimizer(f, model)
+        _write_weights(f, engine)
+        if engine.optimizer is not None:
+            _write_optimizer(f, engine)
 
 
 def save_weights(model, path) -> None:
     """Write only the weights (``/weights/<layer>/<array>``)."""
-    from .. import __version__
-
-    model._require_built()
+    engine = model.engine
     with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "weights", __version__)
-        _write_weights(f, model)
+        _write_weights(f, engine)
 
 
 def _write_header(f: h5py.File, kind: str, version: str) -> None:
@@ -64,40 +63,38 @@ def _write_header(f: h5py.File, kind: str, version: str) -> None:
     f.attrs["minikeras_version"] = version
 
 
-def _write_weights(f: h5py.File, model) -> None:
+def _write_weights(f: h5py.File, engine) -> None:
     group = f.create_group("weights")
-    for layer in model.layers:
+    for layer in engine.layers:
         layer_group = group.create_group(layer.name)
         for name, array in (*layer.params.items(), *layer.state.items()):
             layer_group.create_dataset(name, data=array)
 
 
-def _write_optimizer(f: h5py.File, model) -> None:
-    optimizer = model.optimizer
+def _write_optimizer(f: h5py.File, engine) -> None:
+    optimizer = engine.optimizer
     group = f.create_group("optimizer")
     group.attrs["iterations"] = optimizer.iterations
     group.attrs["last_learning_rate"] = json.dumps(optimizer.last_learning_rate)
-    for slot, arrays in model._slot_views().items():
-        for (layer, name), array in zip(model._trainable, arrays):
+    for slot, arrays in engine.slot_views().items():
+        for (layer, name), array in zip(engine.trainable, arrays):
             group.create_dataset(f"{slot}/{layer.name}/{name}", data=array)
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def load_model(path):
-    """A model rebuilt from a `save_model` file: same predictions, and `fit` continues exactly."""
-    from ..model import Model
-
+def load_model(path, model_class):
+    """A `model_class` rebuilt from a `save_model` file: same predictions, and `fit` continues exactly."""
     with _open(path) as f:
         try:
             if _attr(f, "kind") != "model":
                 raise ModelFileError("it holds weights only; build the model and call load_weights")
-            model = Model.from_config(_json_attr(f, "model_config"))
+            model = model_class.from_config(_json_attr(f, "model_config"))
             compile_config = _json_attr(f, "compile_config")
             if compile_config is not None:
                 model.compile_from_config(compile_config)
-            model.set_weights(_read_weights(f, model))
+            model.set_weights(_read_weights(f, model.engine))
             if compile_config is not None and "optimizer" in f:
-                _read_optimizer(f, model)
+                _read_optimizer(f, model.engine)
             model.set_training_state(_json_attr(f, "training_state"))
         except (KeyError, TypeError, ValueError, OSError) as error:
             raise _file_error(path, error) from None
@@ -112,10 +109,10 @@ def load_weights(model, path) -> None:
 
     Every array is read and checked against the model before any weight changes.
     """
-    model._require_built()
+    engine = model.engine
     with _open(path) as f:
         try:
-            arrays = _read_weights(f, model)
+            arrays = _read_weights(f, engine)
         except (KeyError, TypeError, ValueError, OSError) as error:
             raise _file_error(path, error) from None
     model.set_weights(arrays)
@@ -172,18 +169,18 @@ def _dataset(group: h5py.Group, path: str) -> np.ndarray:
     return item[()]
 
 
-def _read_weights(f: h5py.File, model) -> list[np.ndarray]:
+def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
     if "weights" not in f:
         raise ModelFileError("the group /weights is missing")
     return [_dataset(f["weights"], f"{layer.name}/{name}")
-            for layer in model.layers for name in layer.weight_names()]
+            for layer in engine.layers for name in layer.weight_names()]
 
 
-def _read_optimizer(f: h5py.File, model) -> None:
+def _read_optimizer(f: h5py.File, engine) -> None:
     group = f["optimizer"]
-    optimizer = model.optimizer
-    views = model._slot_views()
-    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}") for layer, name in model._trainable]
+    optimizer = engine.optimizer
+    views = engine.slot_views()
+    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}") for layer, name in engine.trainable]
              for slot in views}
     for slot, arrays in slots.items():
         for target, array in zip(views[slot], arrays):

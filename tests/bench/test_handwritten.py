@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minikeras as mk
-from bench.handwritten import STAGES, HandwrittenMLP, main
+from bench.handwritten import STAGES, HandwrittenMLP
 
 
 def _pair(batch_norm, activation, momentum, l2):
@@ -41,15 +41,12 @@ def test_a_handwritten_step_matches_minikeras(batch_norm, activation, momentum, 
         np.testing.assert_allclose(net.moving[i][1], layer.state["moving_var"], rtol=1e-4, atol=1e-6)
 
 
-def test_every_stage_runs_and_the_ladder_prints(capsys):
+def test_every_stage_runs():
     net = HandwrittenMLP([12, 8, 8, 4], batch_size=16)
     x = np.random.default_rng(0).standard_normal((64, 12)).astype(np.float32)
     y = np.arange(64) % 4
     for stage in STAGES:
         assert net.epoch_seconds(x, y, lambda t: 0.01, stage) > 0
-    fastest = main(["--repeats", "1", "--samples", "400", "--batch-size", "100"])
-    assert set(fastest) == {*STAGES, "minikeras"}
-    assert "| update |" in capsys.readouterr().out
 
 
 def test_unknown_activation_is_refused():

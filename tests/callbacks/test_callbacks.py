@@ -153,10 +153,17 @@ def test_lambda_callback_rejects_unknown_hooks():
         callbacks.LambdaCallback(on_epoch_finish=print)
 
 
-def test_callbacks_must_be_callback_instances(data):
+def test_callbacks_must_be_callbacks(data):
     x, y = data
-    with pytest.raises(TypeError, match="Callback instances"):
+    with pytest.raises(TypeError, match="Expected a callback name .*EarlyStopping.*, class or instance; got "
+                                        "builtin_function_or_method"):
         _model().fit(x, y, verbose=0, callbacks=[print])
+
+
+def test_a_callback_class_or_name_is_built_with_its_defaults(data):
+    x, y = data
+    history = _model().fit(x, y, epochs=2, verbose=0, callbacks=[callbacks.TerminateOnNaN, "LambdaCallback"])
+    assert len(history.history["loss"]) == 2
 
 
 def test_model_checkpoint_best_only_with_placeholders(data, tmp_path):

@@ -37,7 +37,7 @@ def test_sigmoid_does_not_overflow():
     np.testing.assert_allclose(_forward(layers.Sigmoid(), np.array([[-1e4, 1e4]])), [[0.0, 1.0]])
 
 
-@pytest.mark.parametrize("name", activations.ACTIVATIONS)
+@pytest.mark.parametrize("name", activations.registry.names())
 def test_every_activation_name_builds_a_layer(name):
     assert isinstance(activations.get(name), layers.Layer)
 

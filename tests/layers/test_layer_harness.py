@@ -1,4 +1,5 @@
-"""One harness run over every registered layer: shapes, dtypes, gradients, config, determinism."""
+"""One harness run over every registered layer: shapes, dtypes, gradients, config, determinism,
+one training step inside a model and a round trip through a saved file."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+import minikeras as mk
 from minikeras import layers, regularizers
 from minikeras.layers import registry
 from tests.conftest import max_relative_error, numeric_gradient
@@ -28,8 +30,7 @@ BATCH = 6
 
 
 def test_every_registered_layer_is_covered():
-    classes = {registry.lookup(name) for name in registry.names()}
-    ours = {cls.__name__ for cls in classes if cls.__module__.startswith("minikeras.")}
+    ours = {cls.__name__ for cls in registry.classes() if cls.__module__.startswith("minikeras.")}
     assert ours <= set(CASES)
 
 
@@ -42,9 +43,10 @@ def _built(name, dtype, seed=0):
 
 
 def _reseed_dropout(layer):
-    # Dropout draws a new mask per forward; the same generator state gives the same mask.
+    # Dropout draws a new mask per forward from the generator it was built with: building it
+    # again with the same seed gives the same mask (it has no parameters to lose).
     if isinstance(layer, layers.Dropout):
-        layer._rng = np.random.default_rng(99)
+        layer.build(layer.input_shape, np.random.default_rng(99), layer.dtype)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -61,7 +63,7 @@ def test_forward_shape_and_dtype(name, dtype):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradients_match_centered_differences(name):
-    """f = sum(forward(x) * G) (+ penalty): check d f / d x and d f / d every param."""
+    """f = sum(forward(x) * G): check d f / d x and d f / d every param (penalties: tests/test_engine.py)."""
     dtype = np.float64 if name == "Dropout" else np.longdouble
     layer, shape = _built(name, dtype)
     rng = np.random.default_rng(2)
@@ -70,7 +72,7 @@ def test_gradients_match_centered_differences(name):
 
     def objective():
         _reseed_dropout(layer)
-        return (layer.forward(x, training=True) * upstream).sum() + layer.penalty()
+        return (layer.forward(x, training=True) * upstream).sum()
 
     objective()
     dx = layer.backward(upstream).copy()
@@ -104,3 +106,27 @@ def test_same_seed_same_parameters(name):
 def test_repr_names_the_class(name):
     layer, _ = _built(name, "float32")
     assert repr(layer).startswith(type(layer).__name__ + "(")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_one_fit_step_in_a_model_and_a_saved_file_round_trip(name, tmp_path):
+    layer, shape = CASES[name][0](), CASES[name][1]
+    model = mk.Sequential(input_dim=shape, seed=0, layers=[layer, layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), metrics=["accuracy"])
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((BATCH, *shape)).astype("float32"), rng.integers(0, 3, BATCH)
+    before = {key: param.copy() for key, param in layer.params.items()}
+    history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    for key, param in layer.params.items():
+        assert np.all(np.isfinite(param)) and not np.array_equal(param, before[key]), f"{name}.{key} was not trained"
+    model.save(tmp_path / "m.h5")
+    loaded = mk.load_model(tmp_path / "m.h5")
+    assert type(loaded.layers[0]) is type(layer)
+    for saved, restored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(saved, restored)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+    for trained, resumed in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(trained, resumed)

@@ -1,6 +1,6 @@
 """Speed-up of an 8-trial lambda search with 2 process workers and with Dask over sequential.
 
-    python -m bench.search_speedup [--trials 8] [--samples 10000] [--epochs 3]
+    python -m bench.investigations.search_speedup [--trials 8] [--samples 10000] [--epochs 3]
 
 Each trial trains the CIFAR seed network (3072-50-50-10, BatchNorm, cyclical rate) for a few
 epochs on CIFAR-shaped random data with its own L2 strength, and reports its validation
@@ -49,7 +49,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     # Refer to the trial through its module, never as __main__.lambda_trial: Dask would pickle a
     # __main__ function by value, with the data its module caches.
-    from bench.search_speedup import lambda_trial as importable_trial
+    from bench.investigations.search_speedup import lambda_trial as importable_trial
     trial = functools.partial(importable_trial, samples=args.samples, epochs=args.epochs)
     space = {"l2": search.LogUniform(1e-5, 1e-1)}
     os.environ.setdefault("PYTHONPATH", os.getcwd())  # Dask workers import this module

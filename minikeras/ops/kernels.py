@@ -1,4 +1,4 @@
-"""Pure numpy kernels in forward/backward pairs.
+"""Pure numpy kernels in forward/backward pairs (reached through `minikeras.ops`).
 
 Every function writes into `out` (which may be one of its inputs) so that layers can reuse
 preallocated buffers. Backward kernels take the forward *output* `y` where the derivative can
@@ -78,11 +78,26 @@ def scaled_tanh_backward(y, grad, out):
     return np.multiply(out, grad, out=out)
 
 
+def shift_logits(x, out):
+    """out = x - max over each row of x (the largest entry of each row becomes 0)."""
+    return np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True), out=out)
+
+
 def softmax(x, out):
     """Row-wise y = exp(x - max) / sum(exp(x - max)); stable for any finite logits."""
-    np.subtract(x, x.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+    np.exp(shift_logits(x, out), out=out)
+    return np.divide(out, np.add.reduce(out, axis=1, keepdims=True), out=out)
+
+
+def softmax_and_log_normalizer(x):
+    """For (N, C) logits: ``(s, p, log_z)`` with s = x - row max, p = softmax(x) and
+    log_z = log sum_c exp(s), so that log p = s - log_z (the log-likelihoods of a
+    cross-entropy, stable for any finite logits). All three are new arrays."""
+    shifted = shift_logits(x, np.empty_like(x))
+    probs = np.exp(shifted)
+    norm = np.add.reduce(probs, axis=1)
+    probs /= norm[:, None]
+    return shifted, probs, np.log(norm, out=norm)
 
 
 def softmax_backward(y, grad, out):

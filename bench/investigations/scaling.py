@@ -1,6 +1,6 @@
 """Scaling checks: epoch time against N, predict memory against batch size, no copy of x in fit.
 
-    python -m bench.scaling
+    python -m bench.investigations.scaling
 
 1. Epoch time of a small net (784-64-10) for N = 10k, 100k, 1M rows: seconds per 10k rows should
    stay flat (linear scaling).

@@ -1,10 +1,10 @@
-"""What numpy's BLAS axpy (minikeras.blas) saves in the update, against the same update as ufuncs.
+"""What numpy's BLAS axpy (minikeras.ops.blas) saves in the update, against the same update as ufuncs.
 
 Two identical models of one bench case train alternately, one with the BLAS path and one with
 it switched off, in turns of both orders (ABBA) so that neither profits from going second; prints
 the median epoch of each and the median of the paired ratios.
 
-    python -m bench.blas_update [--case "CIFAR seed net, BN, batch 100"] [--repeats 11] [--min-size N]
+    python -m bench.investigations.blas_update [--case "CIFAR seed net, BN, batch 100"] [--repeats 11] [--min-size N]
 """
 from __future__ import annotations
 
@@ -12,21 +12,20 @@ import contextlib
 import statistics
 from unittest import mock
 
-from minikeras import blas
+from threadpoolctl import threadpool_limits
+
+from bench.cases import minikeras_model, random_data
+from bench.options import case_experiment_parser, parse_case_experiment
+from bench.timing import alternate, timed
+from minikeras.ops import blas
 
 
 def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:
-    from bench.run import timed
-
     with contextlib.nullcontext() if use_blas else blas.ufuncs_only():
         return timed(model.fit, x, y, epochs=1, batch_size=batch_size, verbose=0)
 
 
 def main(argv=None) -> float:
-    from threadpoolctl import threadpool_limits
-
-    from bench.run import alternate, case_experiment_parser, minikeras_model, parse_case_experiment, random_data
-
     parser = case_experiment_parser(__doc__, repeats=11)
     parser.add_argument("--min-size", type=int, default=blas.MIN_BLAS_SIZE, help="blas.MIN_BLAS_SIZE to try")
     args, case = parse_case_experiment(parser, argv)

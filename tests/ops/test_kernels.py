@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from minikeras import ops
+from minikeras.ops import kernels
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.longdouble])
@@ -23,6 +24,6 @@ def test_column_sums_take_strided_inputs_and_other_dtypes():
 
 def test_the_shared_constant_vectors_cannot_be_changed_by_a_caller():
     ops.column_sums(np.ones((3, 2), np.float32), np.empty(2, np.float32))
-    vector = ops._constant_vector(3, 1.0, np.dtype(np.float32))
+    vector = kernels._constant_vector(3, 1.0, np.dtype(np.float32))
     with pytest.raises(ValueError, match="read-only"):
         vector[0] = 5

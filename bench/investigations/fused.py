@@ -9,7 +9,7 @@ variant also folds the first layer's update into its weight-gradient product, on
 numpy links another BLAS). Without numba the loops run as plain Python: correct (the tests compare
 them with the hand-written numpy network) but far too slow to time.
 
-    python -m bench.fused [--repeats 9] [--samples 45000] [--batch-size 100]
+    python -m bench.investigations.fused [--repeats 9] [--samples 45000] [--batch-size 100]
 """
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ import math
 
 import numpy as np
 
+from threadpoolctl import threadpool_limits
+
+from bench.cases import learning_rate, random_data
+from bench.floor import MatmulFloor
 from bench.handwritten import BN_EPSILON, BN_MOMENTUM, HandwrittenMLP
-from minikeras.blas import numpy_blas_function
+from bench.options import seed_net_experiment
+from bench.timing import alternate, print_against_floor
+from minikeras.ops import numpy_blas_function
 
 try:
     from numba import njit
@@ -166,11 +172,6 @@ def numpy_openblas_gemm():
 
 
 def main(argv=None):
-    from threadpoolctl import threadpool_limits
-
-    from bench.floor import MatmulFloor
-    from bench.run import alternate, learning_rate, print_against_floor, random_data, seed_net_experiment
-
     args, case = seed_net_experiment(argv, __doc__, repeats=9)
     x, y = random_data(case)
     floor = MatmulFloor(case.widths, case.batch_size)

@@ -6,15 +6,20 @@ products and spin idle between them, so the update gets the second core for noth
 thread of our own would fight those spinning workers instead (docs/performance.md has both
 measurements). numpy does not expose axpy, so it is looked up with ctypes in the library numpy
 was linked with, under the names of the ILP64 builds numpy's wheels use (64-bit integer
-arguments). Where it is not found, and for short, non-contiguous or mixed-dtype arrays, the
-same update runs as numpy ufuncs, with the same result up to the rounding of ``alpha * x``.
+arguments). Where it is not found, where ``MINIKERAS_BLAS_UPDATE=0`` is set in the environment,
+and for short, non-contiguous or mixed-dtype arrays, the same update runs as numpy ufuncs, with
+the same result up to the rounding of ``alpha * x``. `status()` says which path is active and why.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 
 import numpy as np
+
+# Set to 0 (or "off", "false", "no") to run every update as numpy ufuncs.
+SWITCH = "MINIKERAS_BLAS_UPDATE"
 
 # Below this many elements a threaded axpy is no faster than the ufuncs (thread wake-up costs
 # what the second core saves; measured at 50,000 float32 elements) and the ctypes call costs more.
@@ -62,12 +67,30 @@ def _find_axpy() -> dict:
     return found
 
 
-_AXPY = _find_axpy()
+def _switched_off() -> bool:
+    return os.environ.get(SWITCH, "1").strip().lower() in ("0", "off", "false", "no")
+
+
+_FOUND = _find_axpy()
+_AXPY = {} if _switched_off() else dict(_FOUND)
 
 
 def available(dtype="float32") -> bool:
     """Whether long arrays of `dtype` are updated by BLAS (else by ufuncs)."""
     return np.dtype(dtype) in _AXPY
+
+
+def status() -> dict:
+    """``{"active": bool, "reason": str}``: whether long updates run on numpy's threaded BLAS axpy."""
+    if _AXPY:
+        names = ", ".join(np.dtype(dtype).name for dtype in _AXPY)
+        return {"active": True, "reason": f"numpy's BLAS axpy ({names}) for arrays of {MIN_BLAS_SIZE:,}+ elements"}
+    if _FOUND and _switched_off():
+        return {"active": False, "reason": f"switched off by {SWITCH}={os.environ[SWITCH]}"}
+    if _FOUND:
+        return {"active": False, "reason": "switched off for this block (ufuncs_only)"}
+    return {"active": False, "reason": "numpy's BLAS has no ILP64 cblas axpy symbol (not an OpenBLAS wheel "
+                                       "build?); updates run as numpy ufuncs"}
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minikeras as mk
-from bench.fused import FusedSeedNet, main, numpy_openblas_gemm
+from bench.investigations.fused import FusedSeedNet, main, numpy_openblas_gemm
 
 WIDTHS, BATCH, L2, LR = [12, 8, 8, 4], 16, 0.01, 0.1
 

@@ -1,0 +1,1 @@
+"""Investigations: experiments that explain the suite's numbers (python -m bench.investigations.NAME)."""

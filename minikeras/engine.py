@@ -1,0 +1,188 @@
+"""The training engine: what one batch does to a built stack of layers.
+
+`Model` is the facade users call (build, compile, fit, evaluate, predict, save); it makes an
+`Engine` once its layers are built (and a new one after each change of layers or `compile`) and
+delegates every numeric pass to it. The tools (gradient checks, saving, the bench) use the
+engine's public methods below and nothing private of either.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
+from .layers import activations
+
+PREDICT_BATCH_SIZE = 1024
+
+
+def unpack(flat: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
+    """Views of consecutive pieces of `flat` shaped like the arrays of `like`."""
+    bounds = np.cumsum([0, *(a.size for a in like)])
+    return [flat[start:stop].reshape(a.shape) for start, stop, a in zip(bounds[:-1], bounds[1:], like)]
+
+
+class Engine:
+    """Forward and backward passes, the regularized loss and one training step over built layers.
+
+    It owns the training arrays. Every trainable array of the layers is packed into one flat
+    `flat_params` array (its gradient into `flat_grads`), and the layers' ``params[name]`` /
+    ``grads[name]`` become named views into them, so the optimizer updates the whole model in a
+    few numpy calls instead of a few per parameter (what small layers and batches pay most for).
+    The optimizer's slots are shaped like `flat_params`.
+
+    When the loss declares ``logits_of`` (categorical cross-entropy: ``"softmax"``) and the last
+    layer is that activation, training skips the layer and the loss takes its input (`fused`).
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Built layers, in order.
+    dtype : numpy dtype
+        The model's dtype.
+    loss, optimizer, metrics
+        From ``Model.compile``; None (and no metrics) for an engine that only predicts.
+
+    Attributes
+    ----------
+    trainable : list of (Layer, str)
+        ``(layer, param name)`` of every trainable array, in `flat_params` order.
+    flat_params, flat_grads : ndarray
+        All trainable arrays, and their gradients, end to end.
+    """
+
+    def __init__(self, layers, dtype, loss=None, optimizer=None, metrics=()):
+        self.layers = list(layers)
+        self.dtype = np.dtype(dtype)
+        self.loss, self.optimizer, self.metrics = loss, optimizer, list(metrics)
+        last = self.layers[-1]
+        self.input_shape = self.layers[0].input_shape
+        self.output_shape = last.output_shape(last.input_shape)
+        self.trainable = [(layer, name) for layer in self.layers for name in layer.params]
+        self.flat_params, self.flat_grads = self._pack()
+        self.fused = (loss is not None and loss.logits_of is not None
+                      and isinstance(last, activations.registry.lookup(loss.logits_of)))
+        self._train_layers = self.layers[:-1] if self.fused else self.layers
+        first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
+        for i, layer in enumerate(self._train_layers):
+            layer.needs_input_grad = i > first  # nobody uses the input gradient of the first trained layer
+        self._backward_layers = self._train_layers[first:][::-1]
+        # (regularizer, param, grad, scratch) in layer order: the first (largest) kernel comes first,
+        # while backward has just left its gradient in cache.
+        self._penalties = [(regularizer, layer.params[name], layer.grads[name], np.empty_like(layer.params[name]))
+                           for layer in self.layers for name, regularizer in layer.regularizers().items()]
+        if optimizer is not None:
+            optimizer.build([self.flat_params])
+
+    def _pack(self) -> tuple[np.ndarray, np.ndarray]:
+        arrays = [layer.params[name] for layer, name in self.trainable]
+        flat_params = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, self.dtype)
+        flat_grads = np.zeros_like(flat_params)
+        param_views, grad_views = iter(unpack(flat_params, arrays)), iter(unpack(flat_grads, arrays))
+        for layer in self.layers:
+            layer.params.bind({name: next(param_views) for name in layer.params})
+            layer.grads.bind({name: next(grad_views) for name in layer.params})
+        return flat_params, flat_grads
+
+    # -- data ------------------------------------------------------------------------------------
+    def dataset(self, x, y, sample_weight=None, class_weight=None, what: str = "x") -> Dataset:
+        """Checked inputs (in the model dtype; no copy when already so), the loss's prepared targets
+        and the per-sample weights. Needs a loss."""
+        x = check_inputs(x, self.input_shape, self.dtype, what)
+        if y is None:
+            raise ValueError(f"Labels are missing for {what}: pass y.")
+        check_same_length(x, y, "y")
+        n_outputs = self.output_shape[0]
+        targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
+        return Dataset(x, targets, sample_weights(targets, n_outputs, sample_weight, class_weight))
+
+    # -- passes ----------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """The output of every layer applied in turn (the last layer included, fused or not)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def loss_and_metrics(self, x, targets, weights, training: bool) -> tuple[dict, np.ndarray]:
+        """Forward pass and loss: ``({"loss": data loss, metric name: value}, d loss / d output)``.
+
+        The loss and its gradient are taken at the logits when `fused`; the values are numpy
+        scalars in the model dtype (the penalty is not included: see `penalty`)."""
+        output = x
+        for layer in self._train_layers:
+            output = layer.forward(output, training)
+        if self.fused:
+            loss, grad = self.loss(output, targets, weights, from_logits=True)
+        else:
+            loss, grad = self.loss(output, targets, weights)
+        values = {"loss": loss}
+        for metric in self.metrics:
+            values[metric.name] = metric(self._metric_input(output, metric), targets)
+        return values, grad
+
+    def _metric_input(self, output, metric):
+        if self.fused and not metric.accepts_logits:
+            return self.layers[-1].forward(output)
+        return output
+
+    def backward(self, grad: np.ndarray) -> None:
+        """Fill every layer's `grads` with the data loss's gradient, from `grad` = d loss / d output."""
+        for layer in self._backward_layers:
+            grad = layer.backward(grad)
+
+    def penalty(self):
+        """Sum of the layers' regularization penalties (a numpy scalar, or 0 without regularizers)."""
+        return sum(regularizer.penalty(param) for regularizer, param, _, _ in self._penalties)
+
+    def add_penalty_gradients(self) -> None:
+        """Add each penalty's gradient (``2 * lambda * W`` for L2) to the gradient of its param."""
+        for regularizer, param, grad, scratch in self._penalties:
+            regularizer.add_gradient(param, grad, scratch)
+
+    def compute_gradients(self, x, targets, weights) -> dict:
+        """Forward and backward in training mode: `grads` (and `flat_grads`) hold the gradient of
+        the full loss J = data loss + penalty; returns ``{"loss": J, metric name: value}``."""
+        # The penalty reads every kernel: before the forward products, the last update has just
+        # left them in cache; after, the products have pushed them out.
+        penalty = self.penalty()
+        values, grad = self.loss_and_metrics(x, targets, weights, training=True)
+        values["loss"] = float(values["loss"] + penalty)
+        self.backward(grad)
+        self.add_penalty_gradients()
+        return values
+
+    def apply_gradients(self) -> float:
+        """One optimizer update of `flat_params` from `flat_grads`; returns the learning rate used."""
+        return self.optimizer.apply([self.flat_params], [self.flat_grads])
+
+    def train_step(self, x, targets, weights) -> dict:
+        """`compute_gradients`, then `apply_gradients`: one update from one batch. Returns the loss
+        and metrics of the forward pass the update was computed from."""
+        values = self.compute_gradients(x, targets, weights)
+        self.apply_gradients()
+        return values
+
+    # -- whole data sets -------------------------------------------------------------------------
+    def evaluate(self, data: Dataset, batch_size: int | None = None) -> dict:
+        """``{"loss": mean data loss + penalty, metric name: mean}`` over `data`, in inference mode."""
+        totals: dict[str, float] = {}
+        for xb, tb, wb in BatchGatherer(data, batch_size or PREDICT_BATCH_SIZE).batches(None):
+            values, _ = self.loss_and_metrics(xb, tb, wb, training=False)
+            for key, value in values.items():
+                totals[key] = totals.get(key, 0.0) + float(value) * xb.shape[0]
+        results = {key: total / len(data) for key, total in totals.items()}
+        results["loss"] += float(self.penalty())
+        return results
+
+    def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Outputs ``(N, ...)`` of checked inputs `x`, computed `batch_size` rows at a time."""
+        batch_size = batch_size or PREDICT_BATCH_SIZE
+        output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
+        for start in range(0, x.shape[0], batch_size):
+            output[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
+        return output
+
+    # -- optimizer state -------------------------------------------------------------------------
+    def slot_views(self) -> dict[str, list[np.ndarray]]:
+        """The optimizer's slots cut into one array per trainable param, in `trainable` order."""
+        like = [layer.params[name] for layer, name in self.trainable]
+        return {slot: unpack(arrays[0], like) for slot, arrays in self.optimizer.slots.items()}

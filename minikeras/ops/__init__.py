@@ -1,0 +1,18 @@
+"""The one seam between minikeras and the numerics: every kernel the layers, losses, regularizers
+and optimizers run is reached through this module.
+
+`kernels` holds pure numpy functions in forward/backward pairs; `blas` the update
+``y += alpha * x`` on numpy's own threaded BLAS (switchable with ``MINIKERAS_BLAS_UPDATE=0``;
+`blas_status()` says whether it is active).
+"""
+from .blas import MIN_BLAS_SIZE, axpy, numpy_blas_function, ufuncs_only
+from .blas import available as blas_available
+from .blas import status as blas_status
+from .kernels import (column_sums, leaky_relu, leaky_relu_backward, relu, relu_backward, scaled_tanh,
+                      scaled_tanh_backward, shift_logits, sigmoid, sigmoid_backward, softmax,
+                      softmax_and_log_normalizer, softmax_backward, tanh, tanh_backward)
+
+__all__ = ["MIN_BLAS_SIZE", "axpy", "blas_available", "blas_status", "numpy_blas_function", "ufuncs_only",
+           "column_sums", "leaky_relu", "leaky_relu_backward", "relu", "relu_backward", "scaled_tanh",
+           "scaled_tanh_backward", "shift_logits", "sigmoid", "sigmoid_backward", "softmax",
+           "softmax_and_log_normalizer", "softmax_backward", "tanh", "tanh_backward"]
