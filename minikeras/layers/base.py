@@ -94,47 +94,50 @@ class ParamArrays(dict):
         dict.clear(self)
 
 
+class ParamArraysAttribute:
+    """`Layer.params` / `Layer.grads`: assigning a dict goes through `ParamArrays.replace_all`
+    (so ``layer.grads = {...}`` after compile is copied in, not lost). It defines no ``__get__``,
+    so reading the attribute is a plain instance-dict lookup: layers read it on every batch."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __set__(self, layer, arrays):
+        current = layer.__dict__.get(self.name)
+        if current is None:
+            layer.__dict__[self.name] = ParamArrays(layer, self.name, arrays)
+        else:
+            current.replace_all(arrays)
+
+
 class Layer:
     """Base class of every layer.
 
     Attributes
     ----------
-    params : dict[str, ndarray]
+    params : ParamArrays (a dict of ndarray)
         Trainable arrays, updated by the optimizer.
-    grads : dict[str, ndarray]
+    grads : ParamArrays (a dict of ndarray)
         Gradients of the loss with respect to `params`, filled by `backward`.
     state : dict[str, ndarray]
         Non-trainable arrays saved with the weights (e.g. BatchNorm moving statistics).
     needs_input_grad : bool
-        Set to False by the model for the first layer, whose input gradient nobody uses.
+        Set to False by the training engine for the first trained layer, whose input gradient nobody uses.
     """
+
+    params = ParamArraysAttribute()
+    grads = ParamArraysAttribute()
 
     def __init__(self, name: str | None = None):
         self.name = name
-        self._params = ParamArrays(self, "params")
-        self._grads = ParamArrays(self, "grads")
+        self.params = {}
+        self.grads = {}
         self.state: dict[str, np.ndarray] = {}
         self.input_shape: tuple[int, ...] | None = None
         self.dtype = np.dtype("float32")
         self.needs_input_grad = True
         self.built = False
         self._buffers: dict[str, np.ndarray] = {}
-
-    @property
-    def params(self) -> ParamArrays:
-        return self._params
-
-    @params.setter
-    def params(self, arrays: dict) -> None:
-        self._params.replace_all(arrays)
-
-    @property
-    def grads(self) -> ParamArrays:
-        return self._grads
-
-    @grads.setter
-    def grads(self, arrays: dict) -> None:
-        self._grads.replace_all(arrays)
 
     # -- lifecycle -------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype="float32") -> None:
