@@ -39,12 +39,12 @@ def main(argv=None):
     history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=64, validation_split=0.1, verbose=1,
                         callbacks=[mk.callbacks.EarlyStopping(patience=5, restore_best_weights=True)])
 
-    test = model.evaluate(x_test, y_test)
+    test = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     print(f"test accuracy: {test['accuracy']:.4f} (loss {test['loss']:.4f})")
     path = os.path.join(args.out, "mnist_mlp.h5")
     model.save(path)
     reloaded = mk.load_model(path)
-    same = np.array_equal(reloaded.predict(x_test), model.predict(x_test))
+    same = np.array_equal(reloaded.predict(x_test, verbose=0), model.predict(x_test, verbose=0))
     print(f"saved {path}; reloaded model predicts identically: {same}")
     curves = os.path.join(args.out, "learning_curves.png")
     plot.learning_curves(history, curves, title="MNIST subset, 784-256-128-10")

@@ -9,9 +9,9 @@
 import importlib
 
 from . import (callbacks, datasets, initializers, layers, losses, metrics, models, optimizers, preprocessing,
-               regularizers, schedules, search)
+               regularizers, schedules, search, utils)
 from .config import show_config
-from .layers import register_layer
+from .layers import Input, register_layer
 from .lr_range import lr_range_test
 from .models import Model, Sequential, load_model
 from .saving import ModelFileError
@@ -20,7 +20,7 @@ from .version import __version__
 
 
 __all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer",
-           "show_config", "layers", "models", "initializers",
+           "show_config", "Input", "layers", "models", "utils", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import class_ids
+from .targets import class_ids
 
 SPLIT_MODES = ("stratified", "random", "last")
 

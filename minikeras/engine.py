@@ -7,8 +7,11 @@ engine's public methods below and nothing private of either.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
+from . import targets as targets_module
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .layers import activations
 
@@ -30,8 +33,13 @@ class Engine:
     few numpy calls instead of a few per parameter (what small layers and batches pay most for).
     The optimizer's slots are shaped like `flat_params`.
 
-    When the loss declares ``logits_of`` (categorical cross-entropy: ``"softmax"``) and the last
-    layer is that activation, training skips the layer and the loss takes its input (`fused`).
+    It runs the layers' `steps` (a Dense with ``activation=`` is two steps). When the loss
+    declares ``logits_of`` (categorical cross-entropy: ``"softmax"``, binary: ``"sigmoid"``) and the
+    last step is that activation, training and evaluation skip the step and the loss takes its
+    input (`fused`). Frozen layers (``trainable=False``) keep their params out of the flat arrays.
+
+    Metrics accumulate over batches (`reset_metrics`, `metric_results`); an ``"accuracy"`` is
+    resolved for the output width here, as Keras does at compile.
 
     Parameters
     ----------
@@ -39,29 +47,40 @@ class Engine:
         Built layers, in order.
     dtype : numpy dtype
         The model's dtype.
-    loss, optimizer, metrics
-        From ``Model.compile``; None (and no metrics) for an engine that only predicts.
+    loss, optimizer, metrics, weighted_metrics
+        From ``Model.compile``; None (and no metrics) for an engine that only predicts. Weighted
+        metrics are given the samples' weights.
 
     Attributes
     ----------
+    steps : list of Layer
+        What runs, in order: every layer's `steps`.
     trainable : list of (Layer, str)
         ``(layer, param name)`` of every trainable array, in `flat_params` order.
     flat_params, flat_grads : ndarray
         All trainable arrays, and their gradients, end to end.
     """
 
-    def __init__(self, layers, dtype, loss=None, optimizer=None, metrics=()):
+    def __init__(self, layers, dtype, loss=None, optimizer=None, metrics=(), weighted_metrics=()):
         self.layers = list(layers)
         self.dtype = np.dtype(dtype)
-        self.loss, self.optimizer, self.metrics = loss, optimizer, list(metrics)
-        last = self.layers[-1]
+        self.steps = [step for layer in self.layers for step in layer.steps()]
+        last = self.steps[-1]
         self.input_shape = self.layers[0].input_shape
         self.output_shape = last.output_shape(last.input_shape)
-        self.trainable = [(layer, name) for layer in self.layers for name in layer.params]
+        self.loss, self.optimizer = loss, optimizer
+        resolved = [metric.resolve(self.output_shape[0]) if hasattr(metric, "resolve") else metric
+                    for metric in (*metrics, *weighted_metrics)]
+        self.metrics = resolved
+        self._weighted = [False] * len(metrics) + [True] * len(weighted_metrics)
+        # evaluate() accumulates into copies: a callback that evaluates mid-epoch leaves fit's metrics alone.
+        self._evaluation_metrics = copy.deepcopy(resolved)
+        self.trainable_flags = tuple(layer.trainable for layer in self.layers)
+        self.trainable = [(layer, name) for layer in self.layers if layer.trainable for name in layer.params]
         self.flat_params, self.flat_grads = self._pack()
         self.fused = (loss is not None and loss.logits_of is not None
                       and isinstance(last, activations.registry.lookup(loss.logits_of)))
-        self._train_layers = self.layers[:-1] if self.fused else self.layers
+        self._train_layers = self.steps[:-1] if self.fused else self.steps
         first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
         for i, layer in enumerate(self._train_layers):
             layer.needs_input_grad = i > first  # nobody uses the input gradient of the first trained layer
@@ -69,7 +88,8 @@ class Engine:
         # (regularizer, param, grad, scratch) in layer order: the first (largest) kernel comes first,
         # while backward has just left its gradient in cache.
         self._penalties = [(regularizer, layer.params[name], layer.grads[name], np.empty_like(layer.params[name]))
-                           for layer in self.layers for name, regularizer in layer.regularizers().items()]
+                           for layer in self.layers if layer.trainable
+                           for name, regularizer in layer.regularizers().items()]
         if optimizer is not None:
             optimizer.build([self.flat_params])
 
@@ -78,7 +98,7 @@ class Engine:
         flat_params = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, self.dtype)
         flat_grads = np.zeros_like(flat_params)
         param_views, grad_views = iter(unpack(flat_params, arrays)), iter(unpack(flat_grads, arrays))
-        for layer in self.layers:
+        for layer in (layer for layer in self.layers if layer.trainable):
             layer.params.bind({name: next(param_views) for name in layer.params})
             layer.grads.bind({name: next(grad_views) for name in layer.params})
         return flat_params, flat_grads
@@ -93,36 +113,45 @@ class Engine:
         check_same_length(x, y, "y")
         n_outputs = self.output_shape[0]
         targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
-        return Dataset(x, targets, sample_weights(targets, n_outputs, sample_weight, class_weight))
+        weights = sample_weights(targets, targets_module.n_classes(n_outputs), sample_weight, class_weight)
+        return Dataset(x, targets, weights)
 
     # -- passes ----------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """The output of every layer applied in turn (the last layer included, fused or not)."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
+        """The output of every step applied in turn (the last one included, fused or not)."""
+        for step in self.steps:
+            x = step.forward(x, training)
         return x
 
-    def loss_and_metrics(self, x, targets, weights, training: bool) -> tuple[dict, np.ndarray]:
-        """Forward pass and loss: ``({"loss": data loss, metric name: value}, d loss / d output)``.
+    def loss_and_metrics(self, x, targets, weights, training: bool, metrics=None):
+        """Forward pass and loss, and the batch added to every metric (`metrics`, or the training
+        ones): ``(data loss, d loss / d output)``.
 
-        The loss and its gradient are taken at the logits when `fused`; the values are numpy
-        scalars in the model dtype (the penalty is not included: see `penalty`)."""
+        The loss and its gradient are taken at the logits when `fused`; the loss is a numpy
+        scalar in the model dtype (the penalty is not included: see `penalty`)."""
         output = x
-        for layer in self._train_layers:
-            output = layer.forward(output, training)
+        for step in self._train_layers:
+            output = step.forward(output, training)
         if self.fused:
             loss, grad = self.loss(output, targets, weights, from_logits=True)
         else:
             loss, grad = self.loss(output, targets, weights)
-        values = {"loss": loss}
-        for metric in self.metrics:
-            values[metric.name] = metric(self._metric_input(output, metric), targets)
-        return values, grad
+        probabilities = None  # the fused activation's output, computed once if a metric needs it
+        for metric, weighted in zip(self.metrics if metrics is None else metrics, self._weighted):
+            metric_input = output
+            if self.fused and not metric.accepts_logits:
+                probabilities = self.steps[-1].forward(output) if probabilities is None else probabilities
+                metric_input = probabilities
+            metric.update_state(targets, metric_input, weights if weighted else None)
+        return loss, grad
 
-    def _metric_input(self, output, metric):
-        if self.fused and not metric.accepts_logits:
-            return self.layers[-1].forward(output)
-        return output
+    def reset_metrics(self, metrics=None) -> None:
+        for metric in self.metrics if metrics is None else metrics:
+            metric.reset_state()
+
+    def metric_results(self, metrics=None) -> dict:
+        """``{metric name: result}`` as Python floats (lists of floats for per-class results)."""
+        return {metric.name: log_value(metric.result()) for metric in (self.metrics if metrics is None else metrics)}
 
     def backward(self, grad: np.ndarray) -> None:
         """Fill every layer's `grads` with the data loss's gradient, from `grad` = d loss / d output."""
@@ -138,47 +167,55 @@ class Engine:
         for regularizer, param, grad, scratch in self._penalties:
             regularizer.add_gradient(param, grad, scratch)
 
-    def compute_gradients(self, x, targets, weights) -> dict:
+    def compute_gradients(self, x, targets, weights) -> float:
         """Forward and backward in training mode: `grads` (and `flat_grads`) hold the gradient of
-        the full loss J = data loss + penalty; returns ``{"loss": J, metric name: value}``."""
+        the full loss J = data loss + penalty; returns J (and the batch is added to the metrics)."""
         # The penalty reads every kernel: before the forward products, the last update has just
         # left them in cache; after, the products have pushed them out.
         penalty = self.penalty()
-        values, grad = self.loss_and_metrics(x, targets, weights, training=True)
-        values["loss"] = float(values["loss"] + penalty)
+        loss, grad = self.loss_and_metrics(x, targets, weights, training=True)
         self.backward(grad)
         self.add_penalty_gradients()
-        return values
+        return float(loss + penalty)
 
     def apply_gradients(self) -> float:
         """One optimizer update of `flat_params` from `flat_grads`; returns the learning rate used."""
         return self.optimizer.apply([self.flat_params], [self.flat_grads])
 
-    def train_step(self, x, targets, weights) -> dict:
+    def train_step(self, x, targets, weights) -> float:
         """`compute_gradients`, then `apply_gradients`: one update from one batch. Returns the loss
-        and metrics of the forward pass the update was computed from."""
-        values = self.compute_gradients(x, targets, weights)
+        of the forward pass the update was computed from."""
+        loss = self.compute_gradients(x, targets, weights)
         self.apply_gradients()
-        return values
+        return loss
 
     # -- whole data sets -------------------------------------------------------------------------
-    def evaluate(self, data: Dataset, batch_size: int | None = None) -> dict:
-        """``{"loss": mean data loss + penalty, metric name: mean}`` over `data`, in inference mode."""
-        totals: dict[str, float] = {}
-        for xb, tb, wb in BatchGatherer(data, batch_size or PREDICT_BATCH_SIZE).batches(None):
-            values, _ = self.loss_and_metrics(xb, tb, wb, training=False)
-            for key, value in values.items():
-                totals[key] = totals.get(key, 0.0) + float(value) * xb.shape[0]
-        results = {key: total / len(data) for key, total in totals.items()}
-        results["loss"] += float(self.penalty())
-        return results
+    def evaluate(self, data: Dataset, batch_size: int | None = None, on_batch=None) -> dict:
+        """``{"loss": mean data loss + penalty, metric name: result}`` over `data`, in inference mode
+        (the metrics are reset first). `on_batch(index)` is called after each batch."""
+        metrics = self._evaluation_metrics
+        self.reset_metrics(metrics)
+        total = 0.0
+        for index, (xb, tb, wb) in enumerate(BatchGatherer(data, self.evaluation_batch_size(batch_size)).batches(None)):
+            loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=metrics)
+            total += float(loss) * xb.shape[0]
+            if on_batch is not None:
+                on_batch(index)
+        return {"loss": total / len(data) + float(self.penalty()), **self.metric_results(metrics)}
 
-    def predict(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+    @staticmethod
+    def evaluation_batch_size(batch_size: int | None) -> int:
+        """The rows per pass of `evaluate` and `predict`: `batch_size`, or 1024 (results do not depend on it)."""
+        return batch_size or PREDICT_BATCH_SIZE
+
+    def predict(self, x: np.ndarray, batch_size: int | None = None, on_batch=None) -> np.ndarray:
         """Outputs ``(N, ...)`` of checked inputs `x`, computed `batch_size` rows at a time."""
-        batch_size = batch_size or PREDICT_BATCH_SIZE
+        batch_size = self.evaluation_batch_size(batch_size)
         output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
-        for start in range(0, x.shape[0], batch_size):
+        for index, start in enumerate(range(0, x.shape[0], batch_size)):
             output[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
+            if on_batch is not None:
+                on_batch(index)
         return output
 
     # -- optimizer state -------------------------------------------------------------------------
@@ -186,3 +223,9 @@ class Engine:
         """The optimizer's slots cut into one array per trainable param, in `trainable` order."""
         like = [layer.params[name] for layer, name in self.trainable]
         return {slot: unpack(arrays[0], like) for slot, arrays in self.optimizer.slots.items()}
+
+
+def log_value(value):
+    """A metric result as logs hold it: a Python float, or a list of floats for per-class results."""
+    array = np.asarray(value, dtype=np.float64)
+    return float(array) if array.ndim == 0 else array.tolist()

@@ -223,7 +223,7 @@ def scores(model: Model, splits: dict) -> dict:
     """``{"train_accuracy", "train_loss", "val_...", "test_..."}`` in inference mode."""
     result = {}
     for split, (x, y) in splits.items():
-        for key, value in model.evaluate(x, y).items():
+        for key, value in model.evaluate(x, y, verbose=0, return_dict=True).items():
             result[f"{split}_{key}"] = value
     return result
 
@@ -253,6 +253,6 @@ def plot_run(model: Model, history, test: tuple, out_dir: str, prefix: str = "",
 
     plot.learning_curves(history, os.path.join(out_dir, f"{prefix}curves.png"), title=title)
     x_test, y_test = test
-    plot.confusion_matrix(y_test, model.predict(x_test).argmax(axis=1), class_names,
+    plot.confusion_matrix(y_test, model.predict(x_test, verbose=0).argmax(axis=1), class_names,
                           os.path.join(out_dir, f"{prefix}confusion.png"), title=confusion_title)
     plot.plt.close("all")

@@ -53,14 +53,14 @@ def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None 
     if not epsilon > 0:
         raise ValueError(f"epsilon must be > 0; got {epsilon!r}.")
     if not model.built:
-        model.build(model.input_shape or np.shape(x)[1:])
+        model.build(model.sample_shape or np.shape(x)[1:])
     engine = _wide_copy(model).engine
     data = engine.dataset(x, y, sample_weight)
 
     def loss_value():
         # Kept in the wide float (not rounded to a Python float): the differences need its digits.
-        values, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
-        return values["loss"] + engine.penalty()
+        loss, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
+        return loss + engine.penalty()
 
     engine.compute_gradients(data.x, data.targets, data.weights)
     rng = np.random.default_rng(seed)

@@ -1,8 +1,10 @@
-"""Weight initializers.
+"""Weight initializers: the courses' (`He`, `Xavier`, `FanIn`, `Normal`, `Uniform`) and Keras 3's
+(`GlorotUniform`, `HeNormal`, `VarianceScaling`, `Orthogonal`, ... by their class and string names).
 
 An initializer is called as ``init(shape, rng, dtype)`` with the shape of the array to make,
 the model's `numpy.random.Generator` and the model's dtype. For a Dense kernel of shape
-``(fan_in, fan_out)`` the fans are its two dimensions.
+``(fan_in, fan_out)`` the fans are its two dimensions. A Keras initializer given ``seed=`` draws
+from its own generator seeded with it instead.
 """
 from __future__ import annotations
 
@@ -123,6 +125,189 @@ class Ones(_Constant):
     value = 1.0
 
 
+class _Seeded(Initializer):
+    """Keras' `seed`: an int gives the initializer its own generator (same values every call)."""
+
+    def __init__(self, seed=None):
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an int or None; got {seed!r}.")
+        self.seed = None if seed is None else int(seed)
+
+    def _generator(self, rng):
+        return rng if self.seed is None else np.random.default_rng(self.seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def _truncated_normal(rng, shape, stddev):
+    """N(0, stddev) with every draw beyond two standard deviations drawn again."""
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2.0
+    return values * stddev
+
+
+@registry.register("variance_scaling")
+class VarianceScaling(_Seeded):
+    """Keras' VarianceScaling: variance ``scale / n`` with ``n`` the fan in, fan out or their mean
+    (`mode`), drawn from a truncated normal (stddev ``sqrt(scale / n) / 0.8796...``), an
+    untruncated normal or a uniform distribution on ``[-sqrt(3 scale / n), sqrt(3 scale / n)]``."""
+
+    modes = ("fan_in", "fan_out", "fan_avg")
+    distributions = ("truncated_normal", "untruncated_normal", "uniform")
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed=None):
+        super().__init__(seed)
+        if not scale > 0:
+            raise ValueError(f"VarianceScaling scale must be > 0; got {scale!r}.")
+        if mode not in self.modes:
+            raise ValueError(f"mode must be one of {self.modes}; got {mode!r}.")
+        if distribution not in self.distributions:
+            raise ValueError(f"distribution must be one of {self.distributions}; got {distribution!r}.")
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def __call__(self, shape, rng, dtype):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        rng = self._generator(rng)
+        if self.distribution == "truncated_normal":
+            values = _truncated_normal(rng, shape, math.sqrt(variance) / 0.87962566103423978)
+        elif self.distribution == "untruncated_normal":
+            values = rng.standard_normal(shape) * math.sqrt(variance)
+        else:
+            limit = math.sqrt(3.0 * variance)
+            values = rng.uniform(-limit, limit, shape)
+        return values.astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+
+
+def _variance_scaling_preset(class_name: str, alias: str, scale: float, mode: str, distribution: str, formula: str):
+    def __init__(self, seed=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+
+    def get_config(self):
+        return _Seeded.get_config(self)
+
+    cls = type(class_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
+                                                 "__doc__": f"Keras' {class_name}: {formula}.",
+                                                 "__module__": __name__})
+    registry.add(cls, alias)
+    return cls
+
+
+GlorotUniform = _variance_scaling_preset("GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform",
+                                         "U(-sqrt(6 / (fan_in + fan_out)), +sqrt(6 / (fan_in + fan_out)))")
+GlorotNormal = _variance_scaling_preset("GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal",
+                                        "truncated normal, stddev sqrt(2 / (fan_in + fan_out))")
+HeUniform = _variance_scaling_preset("HeUniform", "he_uniform", 2.0, "fan_in", "uniform",
+                                     "U(-sqrt(6 / fan_in), +sqrt(6 / fan_in))")
+HeNormal = _variance_scaling_preset("HeNormal", "he_normal", 2.0, "fan_in", "truncated_normal",
+                                    "truncated normal, stddev sqrt(2 / fan_in)")
+LecunUniform = _variance_scaling_preset("LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform",
+                                        "U(-sqrt(3 / fan_in), +sqrt(3 / fan_in))")
+LecunNormal = _variance_scaling_preset("LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal",
+                                       "truncated normal, stddev sqrt(1 / fan_in)")
+
+
+@registry.register("random_normal")
+class RandomNormal(_Seeded):
+    """N(mean, stddev)."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, rng, dtype):
+        return (self._generator(rng).standard_normal(shape) * self.stddev + self.mean).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+@registry.register("truncated_normal")
+class TruncatedNormal(RandomNormal):
+    """N(mean, stddev) with draws beyond two standard deviations drawn again."""
+
+    def __call__(self, shape, rng, dtype):
+        return (_truncated_normal(self._generator(rng), shape, self.stddev) + self.mean).astype(dtype, copy=False)
+
+
+@registry.register("random_uniform")
+class RandomUniform(_Seeded):
+    """U(minval, maxval)."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed=None):
+        super().__init__(seed)
+        if not minval < maxval:
+            raise ValueError(f"RandomUniform needs minval < maxval; got {minval!r} and {maxval!r}.")
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, rng, dtype):
+        return self._generator(rng).uniform(self.minval, self.maxval, shape).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+
+
+@registry.register("constant")
+class Constant(Initializer):
+    """Every entry equal to `value`."""
+
+    def __init__(self, value: float = 0.0):
+        self.value = float(value)
+
+    def __call__(self, shape, rng, dtype):
+        return np.full(shape, self.value, dtype=dtype)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+@registry.register("orthogonal")
+class Orthogonal(_Seeded):
+    """``gain`` times an orthogonal matrix: the Q of the QR factorization of a normal draw (signs
+    fixed by R's diagonal), so that ``W.T @ W = gain^2 I`` (or ``W @ W.T`` when wider than tall)."""
+
+    def __init__(self, gain: float = 1.0, seed=None):
+        super().__init__(seed)
+        self.gain = float(gain)
+
+    def __call__(self, shape, rng, dtype):
+        rows, columns = math.prod(shape[:-1]), shape[-1]
+        draw = self._generator(rng).standard_normal((max(rows, columns), min(rows, columns)))
+        q, r = np.linalg.qr(draw)
+        q *= np.sign(np.diag(r))
+        if rows < columns:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"gain": self.gain, **super().get_config()}
+
+
+@registry.register("identity")
+class Identity(Initializer):
+    """``gain`` times the identity matrix (2-D shapes only)."""
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, rng, dtype):
+        if len(shape) != 2:
+            raise ValueError(f"The identity initializer needs a 2-D shape; got {shape}.")
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
 def get(spec) -> Initializer:
-    """An initializer from a name (``"he"``, ``"xavier"``, ``"fan_in"``, ``"zeros"``, ...), class or instance."""
+    """An initializer from a name (``"glorot_uniform"``, ``"he_normal"``, ``"he"``, ``"zeros"``, ...),
+    a class, a config or an instance."""
     return registry.get(spec)

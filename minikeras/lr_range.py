@@ -35,7 +35,7 @@ def lr_range_test(model, x, y, min_lr: float = 1e-6, max_lr: float = 1.0, steps:
     for step in range(steps):
         index = order[step * batch_size:(step + 1) * batch_size]
         rates.append(trial.optimizer.current_learning_rate())
-        loss = trial.train_on_batch(x[index], y[index])["loss"]
+        loss = trial.train_on_batch(x[index], y[index], return_dict=True)["loss"]
         losses.append(loss)
         average = SMOOTHING * average + (1 - SMOOTHING) * loss
         smoothed.append(average / (1 - SMOOTHING ** (step + 1)))

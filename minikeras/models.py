@@ -1,10 +1,29 @@
 """Keras' ``keras.models`` namespace: the model classes and opening a saved model."""
 from __future__ import annotations
 
+import json
+
 from .model import Model, Sequential
 from .saving import hdf5
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json"]
+
+
+def model_from_json(json_string: str, custom_objects=None) -> Model:
+    """The architecture saved by ``model.to_json()`` (fresh weights). Classes are looked up in the
+    layer registry only; `custom_objects` is not needed: register custom layers with
+    ``register_layer`` instead."""
+    if custom_objects:
+        raise ValueError("custom_objects is not used: decorate custom layers with minikeras.register_layer.")
+    try:
+        data = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"model_from_json expects the JSON text of model.to_json(); it is not valid JSON ({error}).") \
+            from None
+    if not isinstance(data, dict) or data.get("class_name") not in ("Sequential", "Model"):
+        raise ValueError(f"model_from_json expects a Sequential model's JSON ({{'class_name': 'Sequential', "
+                         f"'config': ...}}); got {str(data)[:80]!r}.")
+    return Model.from_config(data.get("config"))
 
 
 def load_model(path) -> Model:

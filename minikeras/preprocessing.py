@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data_utils import SPLIT_MODES, Dataset, split_validation
-from .losses import one_hot
+from .targets import one_hot
 
 
 class Standardize:

@@ -18,15 +18,15 @@ def summary_table(model) -> Table:
     table.add_column("Output shape")
     table.add_column("Param #", justify="right")
     for layer in model.layers:
-        trainable, frozen = layer.count_params()
-        shape = layer.output_shape(layer.input_shape) if layer.built else "?"
-        table.add_row(f"{layer.name} ({type(layer).__name__})",
-                      _shape_text(shape) if layer.built else shape, f"{trainable + frozen:,}")
+        last = layer.steps()[-1]
+        shape = _shape_text(last.output_shape(last.input_shape)) if layer.built else "?"
+        table.add_row(f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}")
     return table
 
 
 def totals_text(model) -> str:
-    trainable, frozen = model.count_params()
+    trainable = sum(array.size for array in model.trainable_weights)
+    frozen = sum(array.size for array in model.non_trainable_weights)
     return (f"Total params: {trainable + frozen:,}\nTrainable params: {trainable:,}\n"
             f"Non-trainable params: {frozen:,}")
 

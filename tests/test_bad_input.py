@@ -60,10 +60,10 @@ def test_mismatched_lengths(model, data):
 
 @pytest.mark.parametrize("make, error, message", [
     (lambda m: m.add_layer(3, "swish"), ValueError, "Unknown activation 'swish'. Expected one of"),
-    (lambda m: m.add_layer(3, "relu", kernel_initializer="orthogonal"), ValueError, "Unknown initializer 'orthogonal'"),
+    (lambda m: m.add_layer(3, "relu", kernel_initializer="orthogonl"), ValueError, "Unknown initializer 'orthogonl'"),
     (lambda m: m.compile(optimizer="adagrad"), ValueError, "Unknown optimizer 'adagrad'. Expected one of"),
-    (lambda m: m.compile(loss="hinge"), ValueError, "Unknown loss 'hinge'"),
-    (lambda m: m.compile(metrics=["auc"]), ValueError, "Unknown metric 'auc'"),
+    (lambda m: m.compile(loss="hinje"), ValueError, "Unknown loss 'hinje'"),
+    (lambda m: m.compile(metrics=["acurracy"]), ValueError, "Unknown metric 'acurracy'"),
     (lambda m: m.add("dense"), TypeError, "expects a Layer instance"),
     (lambda m: m.add_layer(3, 42), TypeError, "Expected a layer name"),
 ])
@@ -116,7 +116,7 @@ def test_bad_model_arguments():
 
 def test_shape_errors_name_the_layer_and_add_nothing():
     model = mk.Model(input_dim=(2, 3))
-    with pytest.raises(ValueError, match=r"Layer 0 \(dense_1\).*Flatten"):
+    with pytest.raises(ValueError, match=r"Layer 0 \(dense\).*Flatten"):
         model.add_layer(4)
     assert model.layers == []
     model.add(mk.layers.Flatten())

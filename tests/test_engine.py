@@ -52,9 +52,9 @@ def test_train_step_is_compute_gradients_then_one_update():
     engine = model.engine
     data = engine.dataset(x, y)
     before = engine.flat_params.copy()
-    data_values, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
-    values = engine.compute_gradients(data.x, data.targets, data.weights)
-    assert values["loss"] == float(data_values["loss"] + engine.penalty()) and engine.penalty() > 0
+    data_loss, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
+    loss = engine.compute_gradients(data.x, data.targets, data.weights)
+    assert loss == float(data_loss + engine.penalty()) and engine.penalty() > 0
     np.testing.assert_array_equal(engine.flat_params, before)
     gradient = engine.flat_grads.copy()
     assert engine.apply_gradients() == 0.1
@@ -170,7 +170,7 @@ def test_a_gradient_of_another_shape_is_a_clear_error():
             self.grads["w"] = (grad_out * self._x)  # forgot the sum over the batch
             return grad_out
 
-    with pytest.raises(ValueError, match=r"layer 'wrong_shape_1' \(WrongShape\) grads\['w'\] must keep its shape "
+    with pytest.raises(ValueError, match=r"layer 'wrong_shape' \(WrongShape\) grads\['w'\] must keep its shape "
                                          r"\(4,\); got an array of shape \(30, 4\)"):
         _trained(WrongShape())
 
@@ -178,7 +178,7 @@ def test_a_gradient_of_another_shape_is_a_clear_error():
 def test_params_cannot_gain_or_lose_keys_after_compile():
     model = _trained(AssigningScale())
     layer = model.layers[0]
-    with pytest.raises(ValueError, match=r"Cannot add layer 'assigning_scale_1' \(AssigningScale\) params\['v'\] "
+    with pytest.raises(ValueError, match=r"Cannot add layer 'assigning_scale' \(AssigningScale\) params\['v'\] "
                                          r"after the model is compiled: create every parameter in build"):
         layer.params["v"] = np.ones(4)
     with pytest.raises(ValueError, match="Cannot remove"):

@@ -36,7 +36,7 @@ def test_dtype_is_respected():
 
 
 def test_unknown_name_and_bad_stddev():
-    with pytest.raises(ValueError, match="Unknown initializer 'orthogonal'.*fan_in"):
-        initializers.get("orthogonal")
+    with pytest.raises(ValueError, match="Unknown initializer 'orthogonl'.*fan_in.*orthogonal"):
+        initializers.get("orthogonl")
     with pytest.raises(ValueError, match="stddev"):
         initializers.Normal(0)

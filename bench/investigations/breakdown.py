@@ -35,13 +35,13 @@ PARTS = {"gather the shuffled batch": {"shuffle": False}, "optimizer update": {"
 def step(engine, x, targets, weights, penalty=True, l2_gradient=True, update=True) -> float:
     """`Engine.train_step` from its public parts, any of three left out; returns the reported loss."""
     penalty_value = engine.penalty() if penalty else 0.0
-    values, grad = engine.loss_and_metrics(x, targets, weights, training=True)
+    loss, grad = engine.loss_and_metrics(x, targets, weights, training=True)
     engine.backward(grad)
     if l2_gradient:
         engine.add_penalty_gradients()
     if update:
         engine.apply_gradients()
-    return float(values["loss"] + penalty_value)
+    return float(loss + penalty_value)
 
 
 def epoch_seconds(model, x, y, batch_size: int, seed: int = 0, shuffle=True, **step_parts) -> float:

@@ -50,7 +50,7 @@ def main():
     print(f"2. predict on 200,000 rows (input {x[:200_000].nbytes / 2**20:.0f} MiB, output "
           f"{200_000 * 10 * 4 / 2**20:.1f} MiB)")
     for batch in (100, 10_000):
-        peak = peak_mib(lambda size=batch: model.predict(x[:200_000], batch_size=size))
+        peak = peak_mib(lambda size=batch: model.predict(x[:200_000], batch_size=size, verbose=0))
         print(f"   batch {batch:>6,}: peak {peak:.1f} MiB")
     print(f"3. fit on 100,000 rows (input {x[:100_000].nbytes / 2**20:.0f} MiB)")
     print(f"   float32 input: peak {peak_mib(lambda: model.fit(x[:100_000], y[:100_000], verbose=0)):.1f} MiB")

@@ -36,7 +36,7 @@ def lambda_trial(params, samples=10000, epochs=3):
     model.compile(optimizer=mk.optimizers.SGD(mk.schedules.CyclicLR(1e-5, 1e-1, step_size=200)), metrics=["accuracy"])
     split = samples * 9 // 10
     model.fit(x[:split], y[:split], epochs=epochs, batch_size=100, verbose=0)
-    return {"val_accuracy": model.evaluate(x[split:], y[split:])["accuracy"]}
+    return {"val_accuracy": model.evaluate(x[split:], y[split:], verbose=0, return_dict=True)["accuracy"]}
 
 
 def main(argv=None):

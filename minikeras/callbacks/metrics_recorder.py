@@ -35,7 +35,7 @@ class MetricsRecorder(Callback):
         if batch not in self._marks:
             return
         x_val, y_val = self.validation_data[:2]
-        scores = self.model.evaluate(x_val, y_val, batch_size=self.batch_size)
+        scores = self.model.evaluate(x_val, y_val, batch_size=self.batch_size, verbose=0, return_dict=True)
         record = {"epoch": self._epoch + (batch + 1) / self.params["steps"], **(logs or {}),
                   **{f"val_{key}": value for key, value in scores.items()}}
         for key, value in record.items():

@@ -1,4 +1,9 @@
-"""Training progress display (the callback ``verbose=1`` and ``verbose=2`` add)."""
+"""Progress display: the callback ``verbose=1`` and ``verbose=2`` add to `fit`, and the batch
+count `evaluate` and `predict` show with ``verbose=1``.
+
+Lines never cut a value: where the logs do not fit the terminal's width they wrap between
+entries (a bar's row keeps the epoch, the bar, the count and the time, and wraps its logs).
+"""
 from __future__ import annotations
 
 import sys
@@ -6,16 +11,68 @@ import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Column
 
 from .base import Callback, registry
 
 REFRESH_SECONDS = 0.1  # at most this often the bar's text is rebuilt: cheap even for tiny batches
 
 
-def format_logs(logs: dict) -> str:
-    """``loss: 0.1234 - accuracy: 0.9500 - ...`` for the numbers in `logs`."""
-    return " - ".join(f"{key}: {value:.4g}" if key == "lr" else f"{key}: {value:.4f}"
-                      for key, value in logs.items() if isinstance(value, (int, float)))
+def _format_value(key: str, value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(f"{item:.4f}" for item in value) + "]"
+    return f"{value:.4g}" if key == "lr" else f"{value:.4f}"
+
+
+def format_logs(logs: dict, keep_together: bool = False) -> str:
+    """``loss: 0.1234 - accuracy: 0.9500 - ...`` for the numbers (and per-class lists) in `logs`.
+
+    With `keep_together` (for a terminal, which wraps long lines) each entry's space is a
+    non-breaking one, so that a line wraps between entries, never inside one."""
+    space = "\u00a0" if keep_together else " "
+    return " - ".join(f"{key}:{space}{_format_value(key, value)}" for key, value in logs.items()
+                      if isinstance(value, (int, float, list, tuple)) and value is not None)
+
+
+def print_line(console: Console, text: str) -> None:
+    """One line of progress: wrapped between entries on a terminal, left whole in a file or pipe."""
+    console.print(text, markup=False, highlight=False, soft_wrap=not console.is_terminal)
+
+
+def _progress(console: Console, label: str) -> Progress:
+    """A bar row: label, bar, count and time left, then the logs, which wrap instead of being cut."""
+    return Progress(TextColumn(label, table_column=Column(no_wrap=True)), BarColumn(bar_width=20),
+                    MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                    TimeRemainingColumn(table_column=Column(no_wrap=True)),
+                    TextColumn("{task.fields[logs]}", table_column=Column(ratio=1, no_wrap=False, overflow="fold")),
+                    console=console, transient=True, expand=True)
+
+
+class BatchProgress:
+    """``verbose`` 1: a bar over `total` batches while they run, then ``N/N - 0.3s - loss: ...``
+    (only that line when not on a terminal); 0: nothing. For `evaluate` and `predict`."""
+
+    def __init__(self, total: int, verbose: int, file=None):
+        self.total, self.verbose = total, verbose
+        self._start = time.monotonic()
+        self._console = Console(file=file or sys.stdout) if verbose else None
+        self._progress = None
+        if verbose == 1 and self._console.is_terminal:
+            self._progress = _progress(self._console, "")
+            self._progress.start()
+            self._task = self._progress.add_task("", total=total, logs="")
+
+    def advance(self, index: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=index + 1)
+
+    def finish(self, logs: dict) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        if self.verbose:
+            logs_text = format_logs(logs, keep_together=self._console.is_terminal)
+            print_line(self._console, " - ".join(filter(None, (f"{self.total}/{self.total}",
+                                                               f"{time.monotonic() - self._start:.1f}s", logs_text))))
 
 
 @registry.register()
@@ -43,13 +100,9 @@ class ProgressBar(Callback):
         self._epoch_start = self._last_refresh = time.monotonic()
         if not self._use_bar:
             return
-        self._progress = Progress(TextColumn("Epoch {task.fields[epoch]}"), BarColumn(),
-                                  MofNCompleteColumn(), TimeRemainingColumn(),
-                                  TextColumn("{task.fields[logs]}"), console=self._console,
-                                  transient=False)
+        self._progress = _progress(self._console, f"Epoch {epoch + 1}/{self._epochs}")
         self._progress.start()
-        self._task = self._progress.add_task("", total=self._steps,
-                                             epoch=f"{epoch + 1}/{self._epochs}", logs="")
+        self._task = self._progress.add_task("", total=self._steps, logs="")
 
     def on_batch_end(self, batch, logs=None):
         if self._progress is None:
@@ -57,17 +110,15 @@ class ProgressBar(Callback):
         now = time.monotonic()
         if now - self._last_refresh >= REFRESH_SECONDS or batch + 1 == self._steps:
             self._last_refresh = now
-            self._progress.update(self._task, completed=batch + 1, logs=format_logs(logs or {}))
+            self._progress.update(self._task, completed=batch + 1, logs=format_logs(logs or {}, keep_together=True))
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.monotonic() - self._epoch_start
-        if self._progress is not None:
-            self._progress.update(self._task, logs=f"{seconds:.1f}s - {format_logs(logs or {})}")
+        if self._progress is not None:  # the bar disappears; the epoch's line stays, as without a terminal
             self._progress.stop()
             self._progress = None
-            return
-        self._console.print(f"Epoch {epoch + 1}/{self._epochs} - {seconds:.1f}s - {format_logs(logs or {})}",
-                            markup=False, highlight=False, soft_wrap=True)
+        logs_text = format_logs(logs or {}, keep_together=self._console.is_terminal)
+        print_line(self._console, f"Epoch {epoch + 1}/{self._epochs} - {seconds:.1f}s - {logs_text}")
 
     def on_train_end(self, logs=None):
         if self._progress is not None:

@@ -1,12 +1,13 @@
 """Layers: each with ``build``, ``forward(x, training)``, ``backward(grad_out)``, ``params``, ``grads``."""
-from .activations import (Activation, LeakyReLU, Linear, ReLU, ScaledTanh, Sigmoid,
-                          Softmax, Tanh)
+from .activations import (Activation, ActivationLayer, LeakyReLU, Linear, ReLU, ScaledTanh, Sigmoid, Softmax,
+                          Tanh)
 from .base import Layer, register_layer, registry
-from .batchnorm import BatchNorm
+from .batchnorm import BatchNorm, BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
-from .reshape import Flatten
+from .input import Input, InputLayer
+from .reshape import Flatten, Reshape
 
-__all__ = ["Layer", "Dense", "BatchNorm", "Dropout", "Flatten", "Activation", "ReLU", "LeakyReLU",
-           "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "Linear", "register_layer",
-           "registry"]
+__all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "Dropout", "Flatten", "Reshape", "Input",
+           "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ScaledTanh",
+           "Softmax", "Linear", "register_layer", "registry"]

@@ -1,24 +1,27 @@
-"""Activation layers: thin wrappers around the kernels in `minikeras.ops`.
+"""Activation layers: thin wrappers around the kernels in `minikeras.ops`, and Keras' `Activation`.
 
-Each caches its output ``y`` and writes the derivative from it. `registry` maps activation
-names (``"relu"``) to these classes; the layer registry knows them by class name (``"ReLU"``).
+Each caches its output ``y`` and writes the derivative from it where it can. `registry` maps
+activation names (``"relu"``, as in ``Dense(64, activation="relu")``) to these classes; the layer
+registry knows them by class name (``"ReLU"``).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import ops
-from ..registry import Registry
+from ..registry import Registry, serialize
 from .base import Layer
 from .base import registry as layer_registry
 
 
-class Activation(Layer):
+class ActivationLayer(Layer):
     """Elementwise ``y = f(x)``; backward ``dx = g * f'(x)`` written from ``y``.
 
     Shapes: x, y, g, dx all ``(N, ...)``.
     """
 
-    def __init__(self, name: str | None = None):
-        super().__init__(name)
+    def __init__(self, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
         self._y = None
 
     def _f(self, x, out):
@@ -35,12 +38,14 @@ class Activation(Layer):
         return self._df(self._y, grad_out, out=self._buffer("dx", grad_out.shape))
 
 
-registry = Registry("activation", Activation, class_names=False)
+registry = Registry("activation", ActivationLayer, class_names=False)
+# Keras' activation *functions* and its layers differ in a default: leaky_relu's slope is 0.2, LeakyReLU's 0.3.
+FUNCTION_DEFAULTS = {"leaky_relu": {"negative_slope": 0.2}}
 
 
 def register_activation(name: str):
-    """Class decorator: an activation layer found as `name` (``add_layer(10, name)``) and, in configs
-    and model files, by its class name."""
+    """Class decorator: an activation layer found as `name` (``Dense(10, activation=name)``) and,
+    in configs and model files, by its class name."""
 
     def add(cls: type) -> type:
         registry.add(cls, name)
@@ -51,12 +56,41 @@ def register_activation(name: str):
 
 
 @register_activation("relu")
-class ReLU(Activation):
-    """``y = max(x, 0)``.
+class ReLU(ActivationLayer):
+    """Keras' ReLU: ``y = x`` for ``threshold <= x < max_value``, ``max_value`` above it,
+    ``negative_slope * (x - threshold)`` below the threshold (defaults: ``max(x, 0)``).
 
     >>> ReLU()
     ReLU()
     """
+
+    def __init__(self, max_value=None, negative_slope: float = 0.0, threshold: float = 0.0, name: str | None = None,
+                 **kwargs):
+        super().__init__(name, **kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"ReLU max_value must be >= 0 or None; got {max_value!r}.")
+        if negative_slope < 0:
+            raise ValueError(f"ReLU negative_slope must be >= 0; got {negative_slope!r}.")
+        self.max_value = None if max_value is None else float(max_value)
+        self.negative_slope, self.threshold = float(negative_slope), float(threshold)
+        self._plain = self.max_value is None and self.negative_slope == 0.0 and self.threshold == 0.0
+        self._slope = None
+
+    def forward(self, x, training=False):
+        if self._plain:
+            return super().forward(x, training)
+        # dy/dx per entry: 1 between the threshold and max_value, negative_slope below, 0 above.
+        slope = self._slope = np.where(x >= self.threshold, 1.0, self.negative_slope).astype(self.dtype)
+        out = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold)).astype(self.dtype)
+        if self.max_value is not None:
+            above = x >= self.max_value
+            out[above], slope[above] = self.max_value, 0.0
+        return out
+
+    def backward(self, grad_out):
+        if self._plain:
+            return super().backward(grad_out)
+        return grad_out * self._slope
 
     def _f(self, x, out):
         return ops.relu(x, out)
@@ -64,30 +98,38 @@ class ReLU(Activation):
     def _df(self, y, grad, out):
         return ops.relu_backward(y, grad, out)
 
+    def get_config(self):
+        return {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold,
+                **super().get_config()}
+
 
 @register_activation("leaky_relu")
-class LeakyReLU(Activation):
-    """``y = x`` for x > 0, ``alpha * x`` otherwise (0 <= alpha < 1)."""
+class LeakyReLU(ActivationLayer):
+    """``y = x`` for x > 0, ``negative_slope * x`` otherwise (Keras: 0.3 for the layer, 0.2 for
+    ``activation="leaky_relu"``; ``alpha=`` is Keras 2's name and still accepted)."""
 
-    def __init__(self, alpha: float = 0.01, name: str | None = None):
-        super().__init__(name)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"LeakyReLU alpha must be in [0, 1); got {alpha!r}.")
-        self.alpha = float(alpha)
+    def __init__(self, negative_slope: float = 0.3, name: str | None = None, alpha: float | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        slope = negative_slope if alpha is None else alpha
+        if not 0.0 <= slope < 1.0:
+            raise ValueError(f"LeakyReLU negative_slope must be in [0, 1); got {slope!r}.")
+        self.negative_slope = float(slope)
 
     def _f(self, x, out):
-        return ops.leaky_relu(x, self.alpha, out)
+        return ops.leaky_relu(x, self.negative_slope, out)
 
     def _df(self, y, grad, out):
-        return ops.leaky_relu_backward(y, grad, self.alpha, out)
+        return ops.leaky_relu_backward(y, grad, self.negative_slope, out)
 
     def get_config(self):
-        return {"alpha": self.alpha, "name": self.name}
+        return {"negative_slope": self.negative_slope, **super().get_config()}
 
 
 @register_activation("sigmoid")
-class Sigmoid(Activation):
-    """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``."""
+class Sigmoid(ActivationLayer):
+    """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``.
+
+    Followed by the binary cross-entropy loss, the model fuses the two (gradient ``y - t``)."""
 
     def _f(self, x, out):
         return ops.sigmoid(x, out)
@@ -97,7 +139,7 @@ class Sigmoid(Activation):
 
 
 @register_activation("tanh")
-class Tanh(Activation):
+class Tanh(ActivationLayer):
     """``y = tanh(x)``; ``dy/dx = 1 - y^2``."""
 
     def _f(self, x, out):
@@ -108,7 +150,7 @@ class Tanh(Activation):
 
 
 @register_activation("scaled_tanh")
-class ScaledTanh(Activation):
+class ScaledTanh(ActivationLayer):
     """LeCun's improved sigmoid ``y = 1.7159 * tanh(2x / 3)`` (Efficient BackProp, 1998)."""
 
     def _f(self, x, out):
@@ -119,12 +161,18 @@ class ScaledTanh(Activation):
 
 
 @register_activation("softmax")
-class Softmax(Activation):
+class Softmax(ActivationLayer):
     """Row-wise ``y = exp(x) / sum(exp(x))``; backward ``dx = y * (g - sum(g * y))``.
 
     Followed by the categorical cross-entropy loss, the model fuses the two and never runs
     this backward (the gradient of the pair with respect to the logits is ``p - y``).
     """
+
+    def __init__(self, axis: int = -1, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if axis not in (-1, 1):
+            raise ValueError(f"Softmax runs over the last axis of (N, classes) inputs; got axis={axis!r}.")
+        self.axis = -1
 
     def output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -138,9 +186,12 @@ class Softmax(Activation):
     def _df(self, y, grad, out):
         return ops.softmax_backward(y, grad, out)
 
+    def get_config(self):
+        return {"axis": self.axis, **super().get_config()}
+
 
 @register_activation("linear")
-class Linear(Activation):
+class Linear(ActivationLayer):
     """Identity ``y = x`` (what ``activation="linear"`` adds)."""
 
     def forward(self, x, training=False):
@@ -152,4 +203,51 @@ class Linear(Activation):
 
 def get(spec) -> Layer:
     """An activation layer from a name in `registry` (``"relu"``), a layer class or a layer instance."""
-    return registry.get(spec) if isinstance(spec, str) else layer_registry.get(spec)
+    if isinstance(spec, str):
+        return registry.get(spec, **FUNCTION_DEFAULTS.get(spec, {}))
+    return layer_registry.get(spec)
+
+
+def name_of(layer: Layer):
+    """What a config stores for an activation: its name when it is the name's default, else its config."""
+    for name, cls in ((n, registry.lookup(n)) for n in registry.names()):
+        if type(layer) is cls and layer.get_config() == {**get(name).get_config(), "name": layer.name}:
+            return name
+    return serialize(layer)
+
+
+@layer_registry.register()
+class Activation(Layer):
+    """Keras' ``layers.Activation(activation)``: applies a named activation (``"relu"``, ``"softmax"``,
+    ...) or an activation layer. It runs as that activation (so a final softmax still fuses with
+    the cross-entropy).
+
+    >>> Activation("relu")
+    Activation(activation='relu')
+    """
+
+    def __init__(self, activation, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if isinstance(activation, Layer) and not isinstance(activation, ActivationLayer):
+            raise TypeError(f"Activation takes an activation name or layer; got {activation!r}.")
+        self.activation = get(activation)
+
+    def build(self, input_shape, rng, dtype="float32"):
+        super().build(input_shape, rng, dtype)
+        self.activation.name = f"{self.name}_{type(self.activation).__name__.lower()}"
+        self.activation.build(input_shape, rng, dtype)
+
+    def output_shape(self, input_shape):
+        return self.activation.output_shape(input_shape)
+
+    def steps(self):
+        return [self.activation]
+
+    def forward(self, x, training=False):
+        return self.activation.forward(x, training)
+
+    def backward(self, grad_out):
+        return self.activation.backward(grad_out)
+
+    def get_config(self):
+        return {"activation": name_of(self.activation), **super().get_config()}

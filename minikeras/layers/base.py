@@ -18,6 +18,8 @@ call of the same batch size: copy them if you keep them.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ..registry import Registry, describe
@@ -123,13 +125,29 @@ class Layer:
         Non-trainable arrays saved with the weights (e.g. BatchNorm moving statistics).
     needs_input_grad : bool
         Set to False by the training engine for the first trained layer, whose input gradient nobody uses.
+    trainable : bool
+        False freezes the layer (as Keras' ``layer.trainable = False``): the optimizer leaves its
+        params alone and they count as non-trainable; a frozen BatchNorm also runs in inference mode.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique within a model; given as ``dense``, ``dense_1``, ... when omitted.
+    trainable : bool
+    input_shape, input_dim : optional
+        Keras' way to give the model's per-sample input shape with its first layer
+        (``Dense(64, input_shape=(784,))`` or ``input_dim=784``).
     """
 
     params = ParamArraysAttribute()
     grads = ParamArraysAttribute()
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None, input_dim=None):
+        if input_shape is not None and input_dim is not None:
+            raise ValueError(f"Give input_shape or input_dim, not both; got {input_shape!r} and {input_dim!r}.")
         self.name = name
+        self.trainable = bool(trainable)
+        self.declared_input_shape = input_shape if input_dim is None else (input_dim,)
         self.params = {}
         self.grads = {}
         self.state: dict[str, np.ndarray] = {}
@@ -161,6 +179,21 @@ class Layer:
         """``{param name: Regularizer}`` of the params whose penalty the loss includes (none by default)."""
         return {}
 
+    def steps(self) -> list["Layer"]:
+        """The layers the engine runs for this one, in order: itself, or (`Dense` with an
+        ``activation``) itself then its activation layer."""
+        return [self]
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        """Keras' ``layer(x)``: the output of every step for a batch `x` (a copy); an unbuilt layer
+        is built for ``x.shape[1:]`` (float32 unless `x` is float64) with a fresh generator."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build(x.shape[1:], np.random.default_rng(), x.dtype if x.dtype == np.float64 else np.float32)
+        x = np.asarray(x, dtype=self.dtype)
+        for step in self.steps():
+            x = step.forward(x, training)
+        return x.copy()
     # -- weights and config ----------------------------------------------------------------
     def weight_names(self) -> list[str]:
         """Names of the arrays `get_weights` returns, in order: params, then state."""
@@ -187,21 +220,44 @@ class Layer:
         for target, array in zip((*self.params.values(), *self.state.values()), arrays):
             target[...] = array
 
-    def count_params(self) -> tuple[int, int]:
-        """(trainable, non_trainable) number of scalars."""
-        return (sum(a.size for a in self.params.values()), sum(a.size for a in self.state.values()))
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The layer's arrays, trainable first (params, then state): the arrays themselves, not copies."""
+        return [*self.params.values(), *self.state.values()]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        return list(self.params.values()) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        return [*([] if self.trainable else self.params.values()), *self.state.values()]
+
+    def count_params(self) -> int:
+        """Number of scalars in `weights` (Keras: trainable and not)."""
+        return sum(a.size for a in self.weights)
 
     def get_config(self) -> dict:
         """Constructor arguments as JSON-able data."""
-        return {"name": self.name}
+        return {"name": self.name, "trainable": self.trainable}
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
         return cls(**config)
 
     def __repr__(self) -> str:
-        config = {key: value for key, value in self.get_config().items() if key != "name"}
-        return describe({"class_name": type(self).__name__, "config": config})
+        """``Dense(units=10, activation='relu')``: the required arguments and those that differ from
+        their defaults."""
+        config = self.get_config()
+        parameters = inspect.signature(type(self).__init__).parameters.values()
+        required = {p.name: config[p.name] for p in parameters if p.default is p.empty and p.name in config}
+        try:
+            defaults = type(self)(**required).get_config()
+        except (TypeError, ValueError):
+            defaults = {}
+        shown = {key: value for key, value in config.items()
+                 if key != "name" and (key in required or key not in defaults or defaults[key] != value)}
+        return describe({"class_name": type(self).__name__, "config": shown})
 
     # -- helpers for subclasses ------------------------------------------------------------
     def _buffer(self, key: str, shape: tuple[int, ...]) -> np.ndarray:

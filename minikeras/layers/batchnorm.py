@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import initializers, regularizers
 from ..ops import column_sums
+from ..registry import serialize
 from .base import Layer, registry
 
 
@@ -14,7 +16,8 @@ class BatchNorm(Layer):
     Training: ``mu = mean_n x``, ``var = mean_n (x - mu)^2`` (biased),
     ``x_hat = (x - mu) / sqrt(var + eps)``, ``y = gamma * x_hat + beta``, and the moving
     statistics follow ``moving = momentum * moving + (1 - momentum) * batch_stat``.
-    Inference: the same map with the moving mean and variance.
+    Inference (and when frozen, ``trainable=False``, as Keras): the same map with the moving
+    mean and variance, which then stay as they are.
 
     Shapes
     ------
@@ -25,20 +28,33 @@ class BatchNorm(Layer):
     ``d_gamma = sum_n g * x_hat``, ``d_beta = sum_n g``,
     ``dx = gamma / sqrt(var + eps) * (g - mean_n g - x_hat * mean_n(g * x_hat))``.
 
-    >>> BatchNorm()
-    BatchNorm(momentum=0.9, epsilon=1e-05)
+    >>> BatchNorm(momentum=0.8)
+    BatchNorm(momentum=0.8)
     """
 
-    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None):
-        super().__init__(name)
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, *, axis: int = -1,
+                 center: bool = True, scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, **kwargs):
+        super().__init__(name, **kwargs)
         if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm momentum must be in [0, 1]; got {momentum!r}.")
+            raise ValueError(f"{type(self).__name__} momentum must be in [0, 1]; got {momentum!r}.")
         if not epsilon > 0:
-            raise ValueError(f"BatchNorm epsilon must be > 0; got {epsilon!r}.")
+            raise ValueError(f"{type(self).__name__} epsilon must be > 0; got {epsilon!r}.")
+        if axis not in (-1, 1) or not (center and scale):
+            raise ValueError(f"{type(self).__name__} normalizes the features of (N, features) inputs with a "
+                             f"learned scale and shift: axis=-1, center=True and scale=True; got axis={axis!r}, "
+                             f"center={center!r}, scale={scale!r}.")
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
+        self.initializers = {name: initializers.get(spec) for name, spec in (
+            ("gamma", gamma_initializer), ("beta", beta_initializer), ("moving_mean", moving_mean_initializer),
+            ("moving_var", moving_variance_initializer))}
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
         self._x_hat = None
         self._inv_std = None
+        self._inference_scale = None  # set by an inference-mode forward, used by its backward
 
     def output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -48,18 +64,20 @@ class BatchNorm(Layer):
 
     def build(self, input_shape, rng, dtype="float32"):
         super().build(input_shape, rng, dtype)
-        width = self.input_shape[0]
-        self._add_param("gamma", np.ones(width, dtype=self.dtype))
-        self._add_param("beta", np.zeros(width, dtype=self.dtype))
+        shape = self.input_shape
+        self._add_param("gamma", self.initializers["gamma"](shape, rng, self.dtype))
+        self._add_param("beta", self.initializers["beta"](shape, rng, self.dtype))
         # Mean and variance live in the rows of one (2, D) array (and so do the batch statistics),
         # so that the moving-average update is three numpy calls rather than six.
-        self._moving = np.stack([np.zeros(width, dtype=self.dtype), np.ones(width, dtype=self.dtype)])
+        self._moving = np.stack([self.initializers["moving_mean"](shape, rng, self.dtype),
+                                 self.initializers["moving_var"](shape, rng, self.dtype)])
         self.state["moving_mean"], self.state["moving_var"] = self._moving
 
     def forward(self, x, training=False):
-        if training:
+        if training and self.trainable:
+            self._inference_scale = None
             return self._forward_train(x)
-        scale = self.params["gamma"] / np.sqrt(self.state["moving_var"] + self.epsilon)
+        scale = self._inference_scale = self.params["gamma"] / np.sqrt(self.state["moving_var"] + self.epsilon)
         shift = self.params["beta"] - self.state["moving_mean"] * scale
         out = np.multiply(x, scale, out=self._buffer("y", x.shape))
         out += shift
@@ -90,6 +108,8 @@ class BatchNorm(Layer):
         self._moving += stats
 
     def backward(self, grad_out):
+        if self._inference_scale is not None:  # frozen: a fixed affine map, dx = g * gamma / sqrt(moving_var + eps)
+            return np.multiply(grad_out, self._inference_scale, out=self._buffer("dx", grad_out.shape))
         x_hat = self._x_hat
         dx = self._buffer("dx", grad_out.shape)
         d_beta = column_sums(grad_out, self.grads["beta"])
@@ -101,5 +121,35 @@ class BatchNorm(Layer):
         dx *= self.params["gamma"] * self._inv_std
         return dx
 
+    def regularizers(self):
+        declared = {"gamma": self.gamma_regularizer, "beta": self.beta_regularizer}
+        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
+
     def get_config(self):
-        return {"momentum": self.momentum, "epsilon": self.epsilon, "name": self.name}
+        config = {"momentum": self.momentum, "epsilon": self.epsilon, **super().get_config()}
+        for name, keras_name in (("beta", "beta"), ("gamma", "gamma"), ("moving_mean", "moving_mean"),
+                                 ("moving_var", "moving_variance")):
+            config[f"{keras_name}_initializer"] = serialize(self.initializers[name])
+        for name in ("beta", "gamma"):
+            regularizer = getattr(self, f"{name}_regularizer")
+            config[f"{name}_regularizer"] = None if regularizer is None else serialize(regularizer)
+        return config
+
+
+@registry.register("batch_normalization")
+class BatchNormalization(BatchNorm):
+    """Keras' BatchNormalization: `BatchNorm` with Keras' defaults, momentum 0.99 and epsilon 1e-3.
+
+    >>> BatchNormalization().momentum, BatchNormalization().epsilon
+    (0.99, 0.001)
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
+                 moving_mean_initializer="zeros", moving_variance_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, name: str | None = None, **kwargs):
+        super().__init__(momentum, epsilon, name, axis=axis, center=center, scale=scale,
+                         beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                         moving_mean_initializer=moving_mean_initializer,
+                         moving_variance_initializer=moving_variance_initializer, beta_regularizer=beta_regularizer,
+                         gamma_regularizer=gamma_regularizer, **kwargs)

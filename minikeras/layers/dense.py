@@ -7,21 +7,31 @@ from .. import initializers, regularizers
 from ..checks import check_int
 from ..ops import column_sums
 from ..registry import serialize
+from . import activations
 from .base import Layer, registry
+
+
+def _serialized(obj):
+    return None if obj is None else serialize(obj)
 
 
 @registry.register()
 class Dense(Layer):
-    """Affine map ``y = x @ kernel + bias``.
+    """Affine map ``y = x @ kernel + bias``, then `activation` if one is given (Keras 3's signature
+    and defaults).
 
     Parameters
     ----------
     units : int
         Output width.
-    kernel_initializer, bias_initializer : str or Initializer
-    kernel_regularizer : Regularizer or None
-        Adds its penalty of ``kernel`` to the loss (e.g. ``regularizers.L2(0.005)``).
+    activation : str, activation layer or None
+        Applied after the affine map (``"relu"``, ``"softmax"``, ...). It runs as a separate step
+        (`steps`), so a final ``activation="softmax"`` fuses with the cross-entropy loss.
     use_bias : bool
+    kernel_initializer, bias_initializer : str or Initializer
+        Keras' defaults ``"glorot_uniform"`` and ``"zeros"`` (`Model.add_layer` uses He).
+    kernel_regularizer, bias_regularizer : Regularizer or None
+        Their penalties join the loss (e.g. ``regularizers.L2(0.005)``).
 
     Shapes
     ------
@@ -29,21 +39,25 @@ class Dense(Layer):
 
     Backward
     --------
-    ``d_kernel = x.T @ g``, ``d_bias = sum_n g``, ``dx = g @ kernel.T``; the training engine adds
-    the regularizer's gradient (``2 * lambda * kernel`` for L2).
+    ``d_kernel = x.T @ g``, ``d_bias = sum_n g``, ``dx = g @ kernel.T``, for ``g`` the gradient at the
+    affine output; the training engine adds the regularizers' gradients (``2 * lambda * kernel``
+    for L2).
 
-    >>> Dense(10)
-    Dense(units=10, kernel_initializer=He(), bias_initializer=Zeros(), kernel_regularizer=None, use_bias=True)
+    >>> Dense(10, activation="relu", kernel_initializer="he_normal")
+    Dense(units=10, activation='relu', kernel_initializer=HeNormal(seed=None))
     """
 
-    def __init__(self, units: int, kernel_initializer="he", bias_initializer="zeros",
-                 kernel_regularizer=None, use_bias: bool = True, name: str | None = None):
-        super().__init__(name)
+    def __init__(self, units: int, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, name: str | None = None,
+                 **kwargs):
+        super().__init__(name, **kwargs)
         self.units = check_int("Dense units", units, 1)
+        self.activation = None if activation in (None, "linear") else activations.get(activation)
+        self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.use_bias = bool(use_bias)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self._x = None
 
     def output_shape(self, input_shape):
@@ -57,8 +71,15 @@ class Dense(Layer):
         self._add_param("kernel", self.kernel_initializer((self.input_shape[0], self.units), rng, self.dtype))
         if self.use_bias:
             self._add_param("bias", self.bias_initializer((self.units,), rng, self.dtype))
+        if self.activation is not None:
+            self.activation.name = f"{self.name}_{type(self.activation).__name__.lower()}"
+            self.activation.build((self.units,), rng, dtype)
+
+    def steps(self):
+        return [self] if self.activation is None else [self, self.activation]
 
     def forward(self, x, training=False):
+        """The affine map only; the activation is the next step."""
         self._x = x
         out = np.matmul(x, self.params["kernel"], out=self._buffer("y", (x.shape[0], self.units)))
         if self.use_bias:
@@ -75,12 +96,14 @@ class Dense(Layer):
         return np.matmul(grad_out, kernel.T, out=self._buffer("dx", self._x.shape))
 
     def regularizers(self):
-        return {} if self.kernel_regularizer is None else {"kernel": self.kernel_regularizer}
+        declared = {"kernel": self.kernel_regularizer, "bias": self.bias_regularizer if self.use_bias else None}
+        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
 
     def get_config(self):
-        regularizer = self.kernel_regularizer
         return {"units": self.units,
+                "activation": None if self.activation is None else activations.name_of(self.activation),
+                "use_bias": self.use_bias,
                 "kernel_initializer": serialize(self.kernel_initializer),
                 "bias_initializer": serialize(self.bias_initializer),
-                "kernel_regularizer": None if regularizer is None else serialize(regularizer),
-                "use_bias": self.use_bias, "name": self.name}
+                "kernel_regularizer": _serialized(self.kernel_regularizer),
+                "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}

@@ -19,21 +19,27 @@ class Dropout(Layer):
     --------
     ``dx = g * mask / (1 - rate)``.
 
+    `seed` (Keras) gives the layer its own generator; by default masks come from the model's, so
+    that a saved model resumes with the same masks.
+
     >>> Dropout(0.5)
     Dropout(rate=0.5)
     """
 
-    def __init__(self, rate: float, name: str | None = None):
-        super().__init__(name)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1); got {rate!r}.")
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be a number in [0, 1); got {rate!r}.")
+        if noise_shape is not None:
+            raise ValueError(f"noise_shape is not supported (masks are drawn per entry); got {noise_shape!r}.")
         self.rate = float(rate)
+        self.seed = None if seed is None else int(seed)
         self._rng = None
         self._mask = None
 
     def build(self, input_shape, rng, dtype="float32"):
         super().build(input_shape, rng, dtype)
-        self._rng = rng
+        self._rng = rng if self.seed is None else np.random.default_rng(self.seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0.0:
@@ -51,4 +57,4 @@ class Dropout(Layer):
         return np.multiply(grad_out, self._mask, out=self._buffer("dx", grad_out.shape))
 
     def get_config(self):
-        return {"rate": self.rate, "name": self.name}
+        return {"rate": self.rate, "seed": self.seed, **super().get_config()}

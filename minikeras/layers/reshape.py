@@ -22,3 +22,35 @@ class Flatten(Layer):
 
     def backward(self, grad_out):
         return grad_out.reshape(grad_out.shape[0], *self.input_shape)
+
+
+@registry.register("reshape")
+class Reshape(Layer):
+    """Reshape every sample to `target_shape` (one entry may be -1: inferred); backward reshapes back.
+
+    >>> Reshape((3, -1)).output_shape((12,))
+    (3, 4)
+    """
+
+    def __init__(self, target_shape, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in target_shape) > 1 or any(d == 0 or d < -1 for d in target_shape):
+            raise ValueError(f"Reshape target_shape takes positive sizes and at most one -1; got {target_shape}.")
+        self.target_shape = target_shape
+
+    def output_shape(self, input_shape):
+        size, known = math.prod(input_shape), math.prod(d for d in self.target_shape if d != -1)
+        if (size % known if -1 in self.target_shape else size != known):
+            raise ValueError(f"Cannot reshape samples of shape {tuple(input_shape)} ({size} values) to "
+                             f"{self.target_shape}.")
+        return tuple(size // known if d == -1 else d for d in self.target_shape)
+
+    def forward(self, x, training=False):
+        return x.reshape(x.shape[0], *self.output_shape(self.input_shape))
+
+    def backward(self, grad_out):
+        return grad_out.reshape(grad_out.shape[0], *self.input_shape)
+
+    def get_config(self):
+        return {"target_shape": list(self.target_shape), **super().get_config()}

@@ -48,5 +48,9 @@ def test_unknown_activation_names_the_choices():
 
 
 def test_leaky_relu_alpha_checked():
-    with pytest.raises(ValueError, match="alpha"):
+    with pytest.raises(ValueError, match="LeakyReLU negative_slope must be in \\[0, 1\\); got 1.5"):
         layers.LeakyReLU(1.5)
+    with pytest.raises(ValueError, match="got 2"):
+        layers.LeakyReLU(alpha=2)
+    assert layers.LeakyReLU().negative_slope == 0.3 and layers.LeakyReLU(alpha=0.1).negative_slope == 0.1
+    assert activations.get("leaky_relu").negative_slope == 0.2  # Keras' function default

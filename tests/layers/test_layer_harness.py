@@ -12,34 +12,52 @@ from minikeras import layers, regularizers
 from minikeras.layers import registry
 from tests.conftest import max_relative_error, numeric_gradient
 
-# (factory, per-sample input shape) for every layer class minikeras registers.
+# (factory, per-sample input shape) for every layer class minikeras registers, and variants.
 CASES = {
     "Dense": (lambda: layers.Dense(4, kernel_regularizer=regularizers.L2(0.1)), (3,)),
+    "Dense(activation=tanh, no bias)": (lambda: layers.Dense(4, activation="tanh", use_bias=False), (3,)),
     "BatchNorm": (lambda: layers.BatchNorm(), (3,)),
+    "BatchNorm(trainable=False)": (lambda: layers.BatchNorm(trainable=False), (3,)),
+    "BatchNormalization": (lambda: layers.BatchNormalization(), (3,)),
     "Dropout": (lambda: layers.Dropout(0.4), (6,)),
     "ReLU": (lambda: layers.ReLU(), (5,)),
+    "ReLU(max_value, negative_slope, threshold)": (lambda: layers.ReLU(1.0, 0.1, 0.2), (5,)),
     "LeakyReLU": (lambda: layers.LeakyReLU(0.1), (5,)),
     "Sigmoid": (lambda: layers.Sigmoid(), (5,)),
     "Tanh": (lambda: layers.Tanh(), (5,)),
     "ScaledTanh": (lambda: layers.ScaledTanh(), (5,)),
     "Softmax": (lambda: layers.Softmax(), (4,)),
     "Linear": (lambda: layers.Linear(), (4,)),
+    "Activation": (lambda: layers.Activation("sigmoid"), (4,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),
+    "Reshape": (lambda: layers.Reshape((3, -1)), (6,)),
 }
 BATCH = 6
 
 
 def test_every_registered_layer_is_covered():
     ours = {cls.__name__ for cls in registry.classes() if cls.__module__.startswith("minikeras.")}
-    assert ours <= set(CASES)
+    assert ours <= {type(factory()).__name__ for factory, _ in CASES.values()}
 
 
 def _built(name, dtype, seed=0):
     factory, shape = CASES[name]
     layer = factory()
-    layer.name = name.lower()
+    layer.name = type(layer).__name__.lower()
     layer.build(shape, np.random.default_rng(seed), dtype)
     return layer, shape
+
+
+def _forward(layer, x, training):
+    for step in layer.steps():
+        x = step.forward(x, training)
+    return x
+
+
+def _backward(layer, grad):
+    for step in reversed(layer.steps()):
+        grad = step.backward(grad)
+    return grad
 
 
 def _reseed_dropout(layer):
@@ -55,30 +73,31 @@ def test_forward_shape_and_dtype(name, dtype):
     layer, shape = _built(name, dtype)
     x = np.random.default_rng(1).standard_normal((BATCH, *shape)).astype(dtype)
     for training in (True, False):
-        y = layer.forward(x, training=training)
-        assert y.shape == (BATCH, *layer.output_shape(shape))
+        y = _forward(layer, x, training)
+        assert y.shape == (BATCH, *layer.steps()[-1].output_shape(layer.output_shape(shape)))
         assert y.dtype == np.dtype(dtype)
         assert np.all(np.isfinite(y))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_gradients_match_centered_differences(name):
-    """f = sum(forward(x) * G): check d f / d x and d f / d every param (penalties: tests/test_engine.py)."""
+    """f = sum(steps' forward(x) * G): check d f / d x and d f / d every trainable param (penalties:
+    tests/test_engine.py). A frozen layer's params get no gradient."""
     dtype = np.float64 if name == "Dropout" else np.longdouble
     layer, shape = _built(name, dtype)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((BATCH, *shape)).astype(dtype)
-    upstream = rng.standard_normal((BATCH, *layer.output_shape(shape))).astype(dtype)
+    upstream = rng.standard_normal(_forward(layer, x, True).shape).astype(dtype)
 
     def objective():
         _reseed_dropout(layer)
-        return (layer.forward(x, training=True) * upstream).sum()
+        return (_forward(layer, x, True) * upstream).sum()
 
     objective()
-    dx = layer.backward(upstream).copy()
+    dx = _backward(layer, upstream).copy()
     analytic = {key: grad.copy() for key, grad in layer.grads.items()}
     assert max_relative_error(dx, numeric_gradient(objective, x)) < 1e-7
-    for key, param in layer.params.items():
+    for key, param in layer.params.items() if layer.trainable else ():
         assert max_relative_error(analytic[key], numeric_gradient(objective, param)) < 1e-7, key
 
 
@@ -91,7 +110,7 @@ def test_config_round_trip(name):
     clone.build(shape, np.random.default_rng(5), "float64")
     clone.set_weights(layer.get_weights())
     x = np.random.default_rng(3).standard_normal((BATCH, *shape))
-    np.testing.assert_array_equal(clone.forward(x), layer.forward(x))
+    np.testing.assert_array_equal(_forward(clone, x, False), _forward(layer, x, False))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -119,13 +138,14 @@ def test_one_fit_step_in_a_model_and_a_saved_file_round_trip(name, tmp_path):
     history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     for key, param in layer.params.items():
-        assert np.all(np.isfinite(param)) and not np.array_equal(param, before[key]), f"{name}.{key} was not trained"
+        assert np.all(np.isfinite(param)), key
+        assert np.array_equal(param, before[key]) != layer.trainable, f"{name}.{key}: trained {layer.trainable}?"
     model.save(tmp_path / "m.h5")
     loaded = mk.load_model(tmp_path / "m.h5")
     assert type(loaded.layers[0]) is type(layer)
     for saved, restored in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(saved, restored)
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
     loaded.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
     for trained, resumed in zip(model.get_weights(), loaded.get_weights()):

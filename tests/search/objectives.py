@@ -15,7 +15,7 @@ def tiny_training(params):
     model.add_layer(3, "softmax")
     model.compile(optimizer=mk.optimizers.SGD(0.1), metrics=["accuracy"])
     model.fit(x[:90], y[:90], epochs=3, batch_size=30, verbose=0)
-    scores = model.evaluate(x[90:], y[90:])
+    scores = model.evaluate(x[90:], y[90:], verbose=0, return_dict=True)
     return {"val_accuracy": scores["accuracy"], "val_loss": scores["loss"]}
 
 

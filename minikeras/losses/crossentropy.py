@@ -1,0 +1,164 @@
+"""Cross-entropy losses: categorical (class ids or one-hot), sparse categorical, binary.
+
+Each takes probabilities, or logits with ``from_logits=True``; the model passes the logits of its
+last Softmax (categorical) or Sigmoid (binary) layer itself, so that the pair is computed in one
+stable step. From probabilities they follow Keras: categorical rows are renormalized to sum 1,
+and every probability is clipped to ``[1e-7, 1 - 1e-7]`` before its log.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..targets import dense_targets, is_class_ids
+from .base import EPSILON, ElementwiseLoss, Loss, registry, scale_rows
+
+
+def _check_label_smoothing(value) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1]; got {value!r}.")
+    return float(value)
+
+
+def _check_axis(axis) -> None:
+    if axis != -1:
+        raise ValueError(f"Only axis=-1 (the class axis of (N, C) outputs) is supported; got axis={axis!r}.")
+
+
+@registry.register("categorical_crossentropy", "crossentropy")
+class CategoricalCrossentropy(Loss):
+    """``loss_i = -sum_c t_ic log p_ic``, with ``p`` the softmax output.
+
+    Targets are class ids ``(N,)`` or one-hot rows ``(N, C)``; `label_smoothing` ``s`` replaces
+    them with ``(1 - s) t + s / C``. From logits ``z`` (``from_logits=True``, or after a Softmax
+    layer) the loss is ``logsumexp(z_i) - z_i . t_i`` (stable for any finite logits) and its
+    gradient with respect to the logits is ``p * sum_c t_ic - t_i`` (``p - t`` for one-hot).
+    """
+
+    name = "categorical_crossentropy"
+    logits_of = "softmax"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None):
+        super().__init__(reduction, name)
+        _check_axis(axis)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = _check_label_smoothing(label_smoothing)
+
+    def __call__(self, output, targets, sample_weight=None, from_logits=False):
+        if self.label_smoothing:
+            n_classes = output.shape[1]
+            targets = dense_targets(targets, n_classes, output.dtype) * (1.0 - self.label_smoothing) \
+                + self.label_smoothing / n_classes
+        if from_logits or self.from_logits:
+            return self._from_logits(output, targets, sample_weight)
+        return self._from_probabilities(output, targets, sample_weight)
+
+    def _from_logits(self, logits, targets, sample_weight):
+        n = logits.shape[0]
+        shifted, probs, log_norm = ops.softmax_and_log_normalizer(logits)
+        if is_class_ids(targets):
+            rows = np.arange(n)
+            per_sample = log_norm - shifted[rows, targets]
+            probs[rows, targets] -= 1
+        else:
+            target_mass = np.add.reduce(targets, axis=1)
+            per_sample = log_norm * target_mass - np.einsum("ij,ij->i", shifted, targets)
+            probs *= target_mass[:, None]
+            probs -= targets
+        return self.reduce(per_sample, sample_weight), scale_rows(probs, sample_weight, self.batch_scale(n))
+
+    def _from_probabilities(self, probs, targets, sample_weight):
+        n = probs.shape[0]
+        total = np.add.reduce(probs, axis=1, keepdims=True)
+        normalized = probs / total
+        clipped = np.clip(normalized, EPSILON, 1.0 - EPSILON)
+        d_clipped = np.zeros_like(probs)
+        if is_class_ids(targets):
+            rows = np.arange(n)
+            picked = clipped[rows, targets]
+            per_sample = -np.log(picked)
+            d_clipped[rows, targets] = -1.0 / picked
+        else:
+            per_sample = -np.einsum("ij,ij->i", targets, np.log(clipped))
+            np.divide(-targets, clipped, out=d_clipped)
+        d_normalized = d_clipped * (normalized == clipped)  # the clip passes no gradient where it acts
+        grad = (d_normalized - np.einsum("ij,ij->i", d_normalized, normalized)[:, None]) / total
+        return self.reduce(per_sample, sample_weight), scale_rows(grad, sample_weight, self.batch_scale(n))
+
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, **super().get_config()}
+
+
+@registry.register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy whose targets are class ids ``(N,)`` or ``(N, 1)`` only (Keras'
+    sparse form); the loss and its gradient are those of `CategoricalCrossentropy`."""
+
+    name = "sparse_categorical_crossentropy"
+    target_kind = "sparse"
+
+    def __init__(self, from_logits: bool = False, ignore_class=None, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None):
+        if ignore_class is not None:
+            raise ValueError("ignore_class is not supported: drop those samples, or give them sample_weight 0.")
+        super().__init__(from_logits=from_logits, axis=axis, reduction=reduction, name=name)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["label_smoothing"]
+        return config
+
+
+@registry.register("binary_crossentropy")
+class BinaryCrossentropy(ElementwiseLoss):
+    """``loss_i = mean_c -(t log p + (1 - t) log(1 - p))`` for labels ``t`` in [0, 1] and
+    probabilities ``p`` clipped to ``[1e-7, 1 - 1e-7]``.
+
+    From logits ``z`` (``from_logits=True``, or after a Sigmoid layer) it is computed as
+    ``max(z, 0) - z t + log(1 + exp(-|z|))``, stable for any finite ``z``, with gradient
+    ``sigmoid(z) - t``. `label_smoothing` ``s`` replaces ``t`` with ``(1 - s) t + s / 2``.
+    Targets ``(N,)`` or ``(N, 1)`` for one sigmoid unit, ``(N, C)`` for C independent labels.
+    """
+
+    name = "binary_crossentropy"
+    logits_of = "sigmoid"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None):
+        super().__init__(reduction, name)
+        _check_axis(axis)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = _check_label_smoothing(label_smoothing)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        targets = super().prepare_targets(y, n_outputs, dtype)
+        if targets.size and (targets.min() < 0 or targets.max() > 1):
+            raise ValueError(f"binary_crossentropy expects labels in [0, 1] (0/1, or probabilities); got values "
+                             f"from {targets.min()} to {targets.max()}.")
+        return targets
+
+    def __call__(self, output, targets, sample_weight=None, from_logits=False):
+        if self.label_smoothing:
+            targets = targets * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        if from_logits or self.from_logits:
+            values, derivative = self._from_logits(output, targets)
+        else:
+            values, derivative = self.elementwise(output, targets)
+        return self.reduce_elementwise(values, derivative, sample_weight)
+
+    @staticmethod
+    def _from_logits(logits, targets):
+        values = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+        derivative = ops.sigmoid(logits, np.empty_like(logits))
+        derivative -= targets
+        return values, derivative
+
+    def elementwise(self, output, targets):
+        clipped = np.clip(output, EPSILON, 1.0 - EPSILON)
+        values = -(targets * np.log(clipped) + (1.0 - targets) * np.log1p(-clipped))
+        derivative = ((1.0 - targets) / (1.0 - clipped) - targets / clipped) * (clipped == output)
+        return values, derivative
+
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, **super().get_config()}

@@ -1,0 +1,104 @@
+"""The Metric base class (Keras' interface), the mean of a per-sample function, and the registry.
+
+A metric accumulates over batches: ``update_state(y_true, y_pred, sample_weight=None)`` adds a
+batch, ``result()`` gives the value over everything added since ``reset_state()``. `fit` resets
+the metrics at the start of every epoch and logs their results; `evaluate` resets, adds every
+batch and reads the results. ``y_true`` is the target in the form the model's loss prepared it
+(class ids ``(N,)``, or rows ``(N, C)``); ``y_pred`` is the model output ``(N, C)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Registry, describe, serialize
+
+
+class Metric:
+    """Base class: subclass and implement `update_state`, `result` and `reset_state`.
+
+    Attributes
+    ----------
+    name : str
+        Its key in the logs and `History` (``val_`` + name for validation data).
+    accepts_logits : bool
+        True when the metric of the logits equals the metric of the probabilities (argmax-based
+        accuracies): after a fused Softmax the model then skips computing the probabilities.
+    """
+
+    name = ""
+    accepts_logits = False
+
+    def __init__(self, name: str | None = None, dtype=None):
+        if name is not None:
+            self.name = name
+        self.dtype = dtype
+        self.reset_state()
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        raise NotImplementedError
+
+    def result(self):
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Add one batch and return the result so far (as Keras' ``metric(y_true, y_pred)``)."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return describe(serialize(self))
+
+
+registry = Registry("metric", Metric, required=("update_state", "result", "reset_state"))
+
+
+class Mean(Metric):
+    """The (weighted) mean of every value given to `update_state(values, sample_weight=None)`."""
+
+    name = "mean"
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = np.asarray(values, dtype=np.float64)
+        if sample_weight is None:
+            self.total += float(np.add.reduce(values, axis=None))
+            self.count += values.size
+        else:
+            weights = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), values.shape)
+            self.total += float(np.add.reduce(values * weights, axis=None))
+            self.count += float(np.add.reduce(weights, axis=None))
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of ``fn(y_true, y_pred)``, a per-sample (or per-entry) function; what
+    Keras makes of a plain function passed in ``metrics=[...]``."""
+
+    def __init__(self, fn, name: str | None = None, dtype=None, **fn_kwargs):
+        self.fn = fn
+        self.fn_kwargs = fn_kwargs
+        super().__init__(name or getattr(self.fn, "__name__", "mean_metric"), dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
+
+    def get_config(self):
+        return {"name": self.name, **self.fn_kwargs}
+
+
+def sum_rows(values, sample_weight, axis=0):
+    """Column sums of ``values`` (optionally weighted per row)."""
+    values = np.asarray(values, dtype=np.float64)
+    if sample_weight is not None:
+        values = values * np.asarray(sample_weight, dtype=np.float64).reshape(-1, *([1] * (values.ndim - 1)))
+    return np.add.reduce(values, axis=axis)

@@ -1,0 +1,258 @@
+"""Keras' training API on a model: compile, fit, evaluate, predict and their batch-level forms.
+
+`Trainer` is the half of `Model` that trains (as Keras' ``Model(Trainer, Layer)``); every
+numeric pass goes to the model's `engine`. Return values follow Keras 3: `evaluate` gives the
+scalar loss without metrics, else ``[loss, *metrics]`` in `metrics_names` order (``return_dict=True``:
+a dict), and History values are Python floats.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses, metrics as metrics_module, optimizers
+from .callbacks.base import CallbackList
+from .callbacks.history import History
+from .callbacks.progress import BatchProgress, ProgressBar
+from .checks import check_int, check_verbose
+from .data_utils import BatchGatherer, Dataset, check_inputs, split_validation
+from .registry import serialize
+
+DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
+
+
+class Trainer:
+    """Mixed into `Model`: needs its `engine`, layers, generator and input checks."""
+
+    # -- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True) -> None:
+        """Choose the optimizer, loss and metrics (names, classes, instances; metrics may also be
+        functions ``fn(y_true, y_pred)``); gives the model a fresh optimizer state.
+
+        `weighted_metrics` are metrics that also take the samples' weights. `run_eagerly`,
+        `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras scripts
+        and change nothing here (numpy runs eagerly, one batch at a time).
+        """
+        if loss_weights not in (None, 1, 1.0, [1], [1.0]):
+            raise ValueError(f"loss_weights weigh the losses of several outputs; a Sequential model has one "
+                             f"output. Got {loss_weights!r}.")
+        optimizer = optimizers.get(optimizer)
+        if getattr(optimizer, "_model", None) not in (None, self):
+            optimizer = optimizers.registry.from_config(serialize(optimizer))
+        optimizer._model = self
+        self.optimizer = optimizer
+        self.loss = losses.get(loss)
+        self.compiled_metrics = [metrics_module.get(m) for m in (metrics or [])]
+        self.compiled_weighted_metrics = [metrics_module.get(m) for m in (weighted_metrics or [])]
+        self._rebuild_engine()
+
+    def get_compile_config(self) -> dict | None:
+        """Optimizer (with its schedule), loss and metrics as JSON-able data; None before compile."""
+        if not self.compiled:
+            return None
+        return {"optimizer": serialize(self.optimizer), "loss": serialize(self.loss),
+                "metrics": [serialize(metric) for metric in self.compiled_metrics],
+                "weighted_metrics": [serialize(metric) for metric in self.compiled_weighted_metrics]}
+
+    def compile_from_config(self, config: dict) -> None:
+        """`compile` with the settings of `get_compile_config()`."""
+        self.compile(optimizer=optimizers.registry.from_config(config["optimizer"]),
+                     loss=losses.registry.from_config(config["loss"]),
+                     metrics=[metrics_module.registry.from_config(item) for item in config["metrics"]],
+                     weighted_metrics=[metrics_module.registry.from_config(item)
+                                       for item in config.get("weighted_metrics", [])])
+
+    @property
+    def compiled(self) -> bool:
+        return self.optimizer is not None
+
+    @property
+    def metrics(self) -> list:
+        """The compiled metrics (resolved for the output, e.g. ``"accuracy"``, once the model is built)."""
+        if self._engine is not None:
+            return self._engine.metrics
+        return [*self.compiled_metrics, *self.compiled_weighted_metrics]
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``["loss", *metric names]``: the order of `evaluate`'s list."""
+        return ["loss", *(metric.name for metric in self.metrics)] if self.compiled else []
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise ValueError(f"Call model.compile(optimizer, loss, metrics) before {what}.")
+
+    # -- data --------------------------------------------------------------------------------
+    def _dataset(self, x, y, sample_weight=None, class_weight=None, what="x") -> Dataset:
+        self._require_built(x)
+        return self.engine.dataset(x, y, sample_weight, class_weight, what)
+
+    def _validation_dataset(self, validation_data) -> Dataset:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+        x_val, y_val, *weight = validation_data
+        return self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x")
+
+    def _fresh_engine_if_frozen_changed(self) -> None:
+        """Keras asks for compile() after changing `trainable`; here the next fit, train_on_batch or
+        evaluate does it (with a fresh optimizer state, as compile gives)."""
+        if self._engine is not None and self._engine.trainable_flags != tuple(l.trainable for l in self.layers):
+            self._rebuild_engine()
+
+    # -- training ----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto", callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True, class_weight=None,
+            sample_weight=None, initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq: int = 1, *, validation_split_mode: str = "last",
+            augment=None) -> History:
+        """Train with mini-batch gradient descent; returns the `History` (Keras 3's signature).
+
+        Each epoch visits every training sample once (reshuffled when `shuffle`), in batches of
+        `batch_size` (32 when None). Logged per epoch: running means over the epoch's batches of
+        ``loss`` (data + penalty), the metrics over the epoch's batches, ``val_*`` on the
+        validation data after every `validation_freq`-th epoch, ``lr`` of the last update.
+        `validation_split` holds out that fraction, chosen per `validation_split_mode`:
+        ``"last"`` (default; Keras: the last samples, before shuffling), ``"stratified"`` (per
+        class at random) or ``"random"``. `sample_weight` (per sample) and `class_weight` (dict or
+        ``"balanced"``) scale each sample's loss and gradient. `augment`, a function
+        ``(x_batch, rng) -> x_batch`` such as `preprocessing.ImageAugmenter`, transforms each
+        training batch (a copy, never your data) with the model's generator. `verbose`: 0 silent,
+        1 (``"auto"``) a progress bar, 2 one line per epoch. Ctrl-C stops after the current batch,
+        runs ``on_train_end`` and returns the partial history.
+        """
+        self._require_compiled("fit")
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise ValueError("steps_per_epoch and validation_steps are for data generators; with arrays every "
+                             "epoch visits every sample once. Leave them None.")
+        batch_size = check_int("batch_size", DEFAULT_BATCH_SIZE if batch_size is None else batch_size, 1)
+        check_int("epochs", epochs, 0)
+        check_int("initial_epoch", initial_epoch, 0)
+        check_int("validation_freq", validation_freq, 1)
+        verbose = check_verbose(verbose, auto=1)
+        self._fresh_engine_if_frozen_changed()
+        train = self._dataset(x, y, sample_weight, class_weight)
+        if validation_data is not None and validation_split:
+            raise ValueError("Pass either validation_data or validation_split, not both.")
+        val = self._validation_dataset(validation_data) if validation_data is not None else None
+        if validation_split:
+            train, val = split_validation(train, validation_split, validation_split_mode,
+                                          np.random.default_rng(self._split_seed))
+        gatherer = BatchGatherer(train, batch_size)
+        self.history = History()
+        extra = [ProgressBar(plain=verbose == 2)] if verbose else []
+        callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
+                                     {"epochs": epochs, "steps": len(gatherer), "verbose": verbose})
+        self.stop_training = False
+        logs: dict = {}
+        callback_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                validate = val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0
+                logs = self._fit_epoch(epoch, gatherer, shuffle, val if validate else None, callback_list, augment,
+                                       validation_batch_size)
+                if self.stop_training:
+                    break
+        except KeyboardInterrupt:
+            print("Training interrupted: returning the history of the finished epochs.")
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list, augment, validation_batch_size) -> dict:
+        callback_list.on_epoch_begin(epoch)
+        n = len(gatherer.data)
+        # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
+        order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
+        engine = self.engine
+        engine.reset_metrics()
+        total, seen = 0.0, 0
+        logs: dict = {}
+        train_step = engine.train_step
+        for batch, (xb, tb, wb) in enumerate(gatherer.batches(order)):
+            if augment is not None:
+                xb = augment(xb, self._rng)
+            callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
+            loss = train_step(xb, tb, wb)
+            seen += xb.shape[0]
+            total += loss * xb.shape[0]
+            logs = {"loss": total / seen, **engine.metric_results()}
+            callback_list.on_batch_end(batch, logs)
+            if self.stop_training:
+                break
+        if val is not None:
+            logs.update({f"val_{key}": value for key, value in engine.evaluate(val, validation_batch_size).items()})
+        logs["lr"] = self.optimizer.last_learning_rate
+        self.epoch = epoch + 1
+        callback_list.on_epoch_end(epoch, logs)
+        return logs
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
+        """One update from one batch; returns the loss (and metrics) of the forward pass it used,
+        as `evaluate` returns them."""
+        self._require_compiled("train_on_batch")
+        self._fresh_engine_if_frozen_changed()
+        data = self._dataset(x, y, sample_weight, class_weight)
+        engine = self.engine
+        engine.reset_metrics()
+        loss = engine.train_step(data.x, data.targets, data.weights)
+        return self._keras_return({"loss": loss, **engine.metric_results()}, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss (and metrics) of one batch in inference mode, as `evaluate` returns them."""
+        return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0, sample_weight=sample_weight,
+                             return_dict=return_dict)
+
+    # -- inference ---------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict: bool = False):
+        """Loss and metrics over the whole data set, in inference mode (Keras 3's signature).
+
+        Returns the scalar loss when the model has no metrics, else ``[loss, *metrics]`` in
+        `metrics_names` order; ``return_dict=True`` gives ``{"loss": ..., metric: ...}``. The loss
+        is the (weighted) mean data loss over samples plus the regularization penalty.
+        """
+        self._require_compiled("evaluate")
+        if steps is not None:
+            raise ValueError("steps is for data generators; evaluate visits every sample of the arrays. Leave it None.")
+        if batch_size is not None:
+            check_int("batch_size", batch_size, 1)
+        verbose = check_verbose(verbose, auto=1)
+        self._fresh_engine_if_frozen_changed()
+        data = self._dataset(x, y, sample_weight)
+        engine = self.engine
+        progress = BatchProgress(-(-len(data) // engine.evaluation_batch_size(batch_size)), verbose)
+        values = engine.evaluate(data, batch_size, on_batch=progress.advance)
+        progress.finish(values)
+        return self._keras_return(values, return_dict)
+
+    def _keras_return(self, values: dict, return_dict: bool):
+        if return_dict:
+            return values
+        if len(values) == 1:
+            return values["loss"]
+        return [values[name] for name in self.metrics_names]
+
+    def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
+        """Outputs ``(N, ...)`` (class probabilities after a softmax), computed `batch_size` rows at a time."""
+        if steps is not None:
+            raise ValueError("steps is for data generators; predict covers every sample of the array. Leave it None.")
+        self._require_built(x)
+        x = check_inputs(x, self.sample_shape, self.dtype)
+        if batch_size is not None:
+            check_int("batch_size", batch_size, 1)
+        verbose = check_verbose(verbose, auto=1)
+        engine = self.engine
+        progress = BatchProgress(-(-x.shape[0] // engine.evaluation_batch_size(batch_size)), verbose)
+        output = engine.predict(x, batch_size, on_batch=progress.advance)
+        progress.finish({})
+        return output
+
+    def predict_on_batch(self, x) -> np.ndarray:
+        """Outputs of one batch, in inference mode."""
+        return self.predict(x, batch_size=max(len(x), 1), verbose=0)
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        """Keras' ``model(x)``: the output for the batch `x` in one pass (``training=True``: dropout
+        active and BatchNorm on batch statistics, whose moving averages then move too)."""
+        self._require_built(x)
+        return self.engine.forward(check_inputs(x, self.sample_shape, self.dtype), training).copy()
