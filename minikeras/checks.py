@@ -25,3 +25,22 @@ def check_verbose(verbose, auto: int) -> int:
     if isinstance(verbose, bool) or verbose in (0, 1, 2):
         return int(verbose)
     raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
+
+
+def check_finite(x: np.ndarray, what: str = "x") -> None:
+    """ValueError naming the first non-finite entry (row, then position in the row) of float `x`.
+
+    One pass: the sum of a float array is finite exactly when every entry is, unless the sum of
+    large finite values overflows; only then, or when it is not, are the entries tested one by one.
+    """
+    if x.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(x, axis=None)):
+            return
+    bad = np.argwhere(~np.isfinite(x))
+    if bad.size:
+        row, *position = (int(i) for i in bad[0])
+        where = f"row {row}" + (f", position {tuple(position) if len(position) > 1 else position[0]}" if position else "")
+        raise ValueError(f"{what} holds {x[tuple(bad[0])]} at {where} ({len(bad)} non-finite value"
+                         f"{'s' if len(bad) > 1 else ''} in all): remove or replace NaN and inf before training.")

@@ -20,7 +20,13 @@ from .registry import describe
 def inspect_model(path: str) -> None:
     """Print what a model file holds: architecture, training position, compile settings."""
     from .models import load_model
+    from .saving import file_kind, weight_shapes
 
+    if file_kind(path) == "weights":
+        print(f"{path}: minikeras weights (no architecture: build the model, then model.load_weights)")
+        for name, shape, dtype in weight_shapes(path):
+            print(f"  {name:40s} {str(shape):16s} {dtype}")
+        return
     model = load_model(path)
     print(f"{path}: minikeras model")
     model.summary()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_finite
 from .targets import class_ids
 
 SPLIT_MODES = ("stratified", "random", "last")
@@ -52,6 +53,8 @@ def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x") -> np.
     if x.ndim < 2 or x.shape[1:] != tuple(input_shape):
         raise ValueError(f"{what} must have shape (N, {', '.join(map(str, input_shape))}) for this model; "
                          f"got shape {x.shape}.")
+    if x.shape[0] == 0:
+        raise ValueError(f"{what} is empty: it has shape {x.shape}, with no samples.")
     return np.asarray(x, dtype=dtype)
 
 
@@ -72,8 +75,9 @@ def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, clas
         if weights.shape != (targets.shape[0],):
             raise ValueError(f"sample_weight must have shape ({targets.shape[0]},), one weight per sample; "
                              f"got shape {weights.shape}.")
-        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-            raise ValueError("sample_weight must hold finite values >= 0.")
+        check_finite(weights, "sample_weight")
+        if np.any(weights < 0):
+            raise ValueError(f"sample_weight must hold values >= 0; got {weights.min()} at row {int(weights.argmin())}.")
     if class_weight is not None:
         ids = class_ids(targets)
         per_class = _class_weight_table(class_weight, ids, n_classes)

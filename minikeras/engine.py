@@ -12,6 +12,7 @@ import copy
 import numpy as np
 
 from . import targets as targets_module
+from .checks import check_finite
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .layers import activations
 
@@ -108,6 +109,7 @@ class Engine:
         """Checked inputs (in the model dtype; no copy when already so), the loss's prepared targets
         and the per-sample weights. Needs a loss."""
         x = check_inputs(x, self.input_shape, self.dtype, what)
+        check_finite(x, what)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
         check_same_length(x, y, "y")
@@ -212,10 +214,11 @@ class Engine:
         """Outputs ``(N, ...)`` of checked inputs `x`, computed `batch_size` rows at a time."""
         batch_size = self.evaluation_batch_size(batch_size)
         output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
-        for index, start in enumerate(range(0, x.shape[0], batch_size)):
-            output[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
-            if on_batch is not None:
-                on_batch(index)
+        with np.errstate(all="ignore"):  # NaN or inf in x give NaN or inf out, without numpy's warnings
+            for index, start in enumerate(range(0, x.shape[0], batch_size)):
+                output[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
+                if on_batch is not None:
+                    on_batch(index)
         return output
 
     # -- optimizer state -------------------------------------------------------------------------
@@ -227,5 +230,7 @@ class Engine:
 
 def log_value(value):
     """A metric result as logs hold it: a Python float, or a list of floats for per-class results."""
+    if type(value) is float:
+        return value
     array = np.asarray(value, dtype=np.float64)
     return float(array) if array.ndim == 0 else array.tolist()

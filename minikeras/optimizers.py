@@ -34,8 +34,9 @@ class Optimizer:
     def _check_rate(rate):
         if isinstance(rate, schedules.Schedule):
             return rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not rate > 0:
-            raise ValueError(f"learning_rate must be a positive float or a schedule; got {rate!r}.")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(rate) or rate < 0:
+            raise ValueError(f"learning_rate must be a finite float >= 0 or a schedule; got {rate!r}.")
         return float(rate)
 
     @property

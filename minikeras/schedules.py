@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .registry import Registry, describe, serialize
 
 
@@ -22,11 +24,19 @@ class Schedule:
 registry = Registry("schedule", Schedule, required=("__call__",))
 
 
-def _check_positive(name: str, value, kind=float):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+def _check_positive(name: str, value, kind=float, allow_zero: bool = False):
+    """`value` as `kind`; ValueError unless it is a finite number > 0 (>= 0 with `allow_zero`)."""
+    bad_kind = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+    if bad_kind or not math.isfinite(value) or not (value >= 0 if allow_zero else value > 0) \
             or (kind is int and value != int(value)):
-        raise ValueError(f"{name} must be a positive {kind.__name__}; got {value!r}.")
+        adjective = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a finite {adjective} {kind.__name__}; got {value!r}.")
     return kind(value)
+
+
+def _check_rate(name: str, value) -> float:
+    """A learning rate: finite and >= 0 (a zero rate freezes, warms up or measures, as in Keras)."""
+    return _check_positive(name, value, allow_zero=True)
 
 
 @registry.register("cyclic")
@@ -47,8 +57,8 @@ class CyclicLR(Schedule):
 
     def __init__(self, eta_min: float, eta_max: float, step_size: int, mode: str = "triangular",
                  gamma: float = 1.0):
-        self.eta_min = _check_positive("CyclicLR eta_min", eta_min)
-        self.eta_max = _check_positive("CyclicLR eta_max", eta_max)
+        self.eta_min = _check_rate("CyclicLR eta_min", eta_min)
+        self.eta_max = _check_rate("CyclicLR eta_max", eta_max)
         if self.eta_max < self.eta_min:
             raise ValueError(f"CyclicLR needs eta_min <= eta_max; got {eta_min!r} > {eta_max!r}.")
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
@@ -76,10 +86,16 @@ class CyclicLR(Schedule):
 
 @registry.register("exponential_decay")
 class ExponentialDecay(Schedule):
-    """``rate = initial * decay_rate ^ (t / decay_steps)`` (exponent floored when ``staircase``)."""
+    """``rate = initial_learning_rate * decay_rate ^ (t / decay_steps)`` (exponent floored when
+    ``staircase``), Keras' signature; ``initial=`` is the courses' name for the first argument."""
 
-    def __init__(self, initial: float, decay_steps: int, decay_rate: float, staircase: bool = False):
-        self.initial = _check_positive("ExponentialDecay initial", initial)
+    def __init__(self, initial_learning_rate: float | None = None, decay_steps: int | None = None,
+                 decay_rate: float | None = None, staircase: bool = False, name: str | None = None,
+                 initial: float | None = None):
+        if (initial_learning_rate is None) == (initial is None):
+            raise TypeError("ExponentialDecay needs initial_learning_rate (or initial), once.")
+        initial = initial_learning_rate if initial is None else initial
+        self.initial = _check_rate("ExponentialDecay initial_learning_rate", initial)
         self.decay_steps = _check_positive("ExponentialDecay decay_steps", decay_steps, int)
         self.decay_rate = _check_positive("ExponentialDecay decay_rate", decay_rate)
         self.staircase = bool(staircase)
@@ -91,8 +107,8 @@ class ExponentialDecay(Schedule):
         return self.initial * self.decay_rate ** exponent
 
     def get_config(self):
-        return {"initial": self.initial, "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase}
+        return {"initial_learning_rate": self.initial, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase}
 
 
 @registry.register("step_decay")
@@ -100,7 +116,7 @@ class StepDecay(Schedule):
     """``rate = initial * factor ^ floor(t / step_size)``: multiply by `factor` every `step_size` updates."""
 
     def __init__(self, initial: float, factor: float, step_size: int):
-        self.initial = _check_positive("StepDecay initial", initial)
+        self.initial = _check_rate("StepDecay initial", initial)
         self.factor = _check_positive("StepDecay factor", factor)
         self.step_size = _check_positive("StepDecay step_size", step_size, int)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_finite
+
 TARGET_KINDS = ("classes", "sparse", "values")
 
 
@@ -47,7 +49,9 @@ def _classes(y: np.ndarray, n_outputs: int, dtype) -> np.ndarray:
     expected = (f"labels of shape (N,) or (N, 1) holding class ids in [0, {n_outputs}), "
                 f"or one-hot/targets of shape (N, {n_outputs})")
     if y.ndim == 2 and y.shape[1] == n_outputs:
-        return np.asarray(y, dtype=dtype)
+        y = np.asarray(y, dtype=dtype)
+        check_finite(y, "y")
+        return y
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -70,7 +74,9 @@ def _values(y: np.ndarray, n_outputs: int, dtype) -> np.ndarray:
     if y.ndim == 1 and n_outputs == 1:
         y = y[:, None]
     if y.ndim == 2 and y.shape[1] == n_outputs:
-        return np.asarray(y, dtype=dtype)
+        y = np.asarray(y, dtype=dtype)
+        check_finite(y, "y")
+        return y
     if n_outputs > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
         return dense_targets(_classes(y, n_outputs, dtype), n_outputs, dtype)
     raise ValueError(f"Expected targets of shape (N, {n_outputs})"

@@ -1,7 +1,11 @@
 """Shared fixtures: small data sets and numeric-difference helpers."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras, the oracle of several tests, on the PyTorch CPU build
 import pytest
 
 

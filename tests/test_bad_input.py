@@ -81,7 +81,8 @@ def test_unknown_names(model, make, error, message):
     ({"validation_data": ([1, 2],)}, "validation_data must be a tuple"),
     ({"class_weight": "auto"}, "class_weight must be a dict or 'balanced'"),
     ({"class_weight": {5: 1.0}}, r"class_weight keys must be class ids in \[0, 3\)"),
-    ({"sample_weight": -np.ones(20)}, "finite values >= 0"),
+    ({"sample_weight": -np.ones(20)}, r"sample_weight must hold values >= 0; got -1.0 at row 0"),
+    ({"sample_weight": np.r_[np.ones(19), np.nan]}, r"sample_weight holds nan at row 19"),
 ])
 def test_bad_fit_arguments(model, data, kwargs, message):
     x, y = data

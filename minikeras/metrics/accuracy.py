@@ -50,6 +50,13 @@ class CategoricalAccuracy(MeanMetricWrapper):
     def __init__(self, name: str | None = None, dtype=None):
         super().__init__(categorical_accuracy, name or "categorical_accuracy", dtype)
 
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            return super().update_state(y_true, y_pred, sample_weight)
+        # The unweighted count, without a float copy of the hits: this runs on every training batch.
+        self.total += np.count_nonzero(categorical_accuracy(y_true, y_pred))
+        self.count += y_pred.shape[0]
+
 
 @registry.register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(CategoricalAccuracy):

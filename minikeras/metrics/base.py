@@ -77,7 +77,7 @@ class Mean(Metric):
             self.count += float(np.add.reduce(weights, axis=None))
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        return float(self.total / self.count) if self.count else 0.0
 
 
 class MeanMetricWrapper(Mean):

@@ -2,6 +2,7 @@
 
 `minikeras.load_model` (also `minikeras.models.load_model`) opens a whole model.
 """
-from .hdf5 import FORMAT_VERSION, ModelFileError, load_weights, save_model, save_weights
+from .hdf5 import FORMAT_VERSION, ModelFileError, file_kind, load_weights, save_model, save_weights, weight_shapes
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "load_weights", "save_model", "save_weights"]
+__all__ = ["FORMAT_VERSION", "ModelFileError", "file_kind", "load_weights", "save_model", "save_weights",
+           "weight_shapes"]

@@ -87,7 +87,8 @@ def load_model(path, model_class):
     with _open(path) as f:
         try:
             if _attr(f, "kind") != "model":
-                raise ModelFileError("it holds weights only; build the model and call load_weights")
+                raise ModelFileError("it holds weights only (written by save_weights): build the same model and "
+                                     "call model.load_weights on it")
             model = model_class.from_config(_json_attr(f, "model_config"))
             compile_config = _json_attr(f, "compile_config")
             if compile_config is not None:
@@ -102,6 +103,33 @@ def load_model(path, model_class):
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
                                  f"there is (a damaged or tampered layer size?)") from None
     return model
+
+
+def file_kind(path) -> str:
+    """``"model"`` (written by save_model) or ``"weights"`` (save_weights); ModelFileError otherwise."""
+    with _open(path) as f:
+        try:
+            kind = _attr(f, "kind")
+        except (KeyError, TypeError, ValueError, OSError) as error:
+            raise _file_error(path, error) from None
+    if kind not in ("model", "weights"):
+        raise ModelFileError(f"Cannot load {os.fspath(path)!r}: unknown kind {kind!r}")
+    return kind
+
+
+def weight_shapes(path) -> list[tuple[str, tuple[int, ...], str]]:
+    """``(layer/array, shape, dtype)`` of every array under /weights, read from the file's metadata
+    (no array is loaded)."""
+    with _open(path) as f:
+        group = f.get("weights")
+        if not isinstance(group, h5py.Group):
+            raise ModelFileError(f"Cannot load {os.fspath(path)!r}: the group /weights is missing")
+        found = []
+        for layer_name, layer_group in group.items():
+            if isinstance(layer_group, h5py.Group):
+                found += [(f"{layer_name}/{name}", item.shape, str(item.dtype)) for name, item in layer_group.items()
+                          if isinstance(item, h5py.Dataset)]
+    return found
 
 
 def load_weights(model, path) -> None:
@@ -122,6 +150,8 @@ def _open(path) -> h5py.File:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No model file at {path!r}.")
+    if os.path.isdir(path):
+        raise ModelFileError(f"Cannot load {path!r}: it is a folder, not a model file (a .h5 written by model.save).")
     try:
         f = h5py.File(path, "r")
     except OSError as error:

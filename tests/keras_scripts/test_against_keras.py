@@ -1,0 +1,58 @@
+"""The same network trained in minikeras and in Keras 3 (PyTorch backend) from the same weights,
+on the same batches: losses, metrics and final weights agree to float32 rounding."""
+import keras
+import numpy as np
+import pytest
+
+import minikeras as mk
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((96, 6)).astype("float32")
+CLASSES = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+BINARY = (X[:, 0] - X[:, 3] > 0).astype("float32")
+REGRESSION = (X[:, 0] * 2 - X[:, 1] + 0.1 * RNG.standard_normal(96)).astype("float32")
+
+
+def _pair(library, stack, optimizer, loss, metrics):
+    model = library.Sequential([library.Input(shape=(6,)), *[make(library) for make in stack]])
+    model.compile(optimizer=optimizer(library), loss=loss, metrics=metrics)
+    return model
+
+
+SETUPS = {
+    "softmax classifier, RMSprop": (
+        [lambda lib: lib.layers.Dense(16, activation="relu"), lambda lib: lib.layers.Dense(8, activation="tanh"),
+         lambda lib: lib.layers.Dense(3, activation="softmax")],
+        lambda lib: lib.optimizers.RMSprop(0.01), "sparse_categorical_crossentropy", ["accuracy"], CLASSES),
+    "one-hot labels, BatchNormalization, SGD momentum": (
+        [lambda lib: lib.layers.Dense(16), lambda lib: lib.layers.BatchNormalization(), lambda lib: lib.layers.Activation("relu"),
+         lambda lib: lib.layers.Dense(3, activation="softmax")],
+        lambda lib: lib.optimizers.SGD(0.05, momentum=0.9), "categorical_crossentropy", ["accuracy"],
+        np.eye(3, dtype="float32")[CLASSES]),
+    "binary classifier, Adam": (
+        [lambda lib: lib.layers.Dense(12, activation="relu"), lambda lib: lib.layers.Dense(1, activation="sigmoid")],
+        lambda lib: lib.optimizers.Adam(0.01), "binary_crossentropy", ["accuracy"], BINARY),
+    "regression with (N,) targets, SGD": (
+        [lambda lib: lib.layers.Dense(12, activation="tanh"), lambda lib: lib.layers.Dense(1)],
+        lambda lib: lib.optimizers.SGD(0.02), "mse", ["mae"], REGRESSION),
+    "huber regression, L2 and LeakyReLU": (
+        [lambda lib: lib.layers.Dense(12, kernel_regularizer=lib.regularizers.L2(0.01)),
+         lambda lib: lib.layers.LeakyReLU(), lambda lib: lib.layers.Dense(1, bias_regularizer="l2")],
+        lambda lib: lib.optimizers.SGD(0.02), "huber", ["mse"], REGRESSION),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETUPS))
+def test_training_matches_keras(name):
+    stack, optimizer, loss, metrics, y = SETUPS[name]
+    ours = _pair(mk, stack, optimizer, loss, metrics)
+    theirs = _pair(keras, stack, optimizer, loss, metrics)
+    theirs.set_weights(ours.get_weights())
+    mine = ours.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    keras_history = theirs.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    for key, values in keras_history.items():
+        np.testing.assert_allclose(mine[key], values, rtol=2e-4, atol=1e-5, err_msg=key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=2e-5)
+    np.testing.assert_allclose(ours.evaluate(X, y, verbose=0), theirs.evaluate(X, y, verbose=0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-4, atol=1e-6)
