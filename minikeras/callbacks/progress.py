@@ -1,8 +1,9 @@
 """Progress display: the callback ``verbose=1`` and ``verbose=2`` add to `fit`, and the batch
 count `evaluate` and `predict` show with ``verbose=1``.
 
-Lines never cut a value: where the logs do not fit the terminal's width they wrap between
-entries (a bar's row keeps the epoch, the bar, the count and the time, and wraps its logs).
+Lines never cut a value: on a terminal, logs that do not fit its width wrap between entries
+(a bar's row keeps the epoch, the bar, the count and the time, and wraps its logs below them);
+in a file or pipe every epoch is one whole line.
 """
 from __future__ import annotations
 
@@ -24,28 +25,60 @@ def _format_value(key: str, value) -> str:
     return f"{value:.4g}" if key == "lr" else f"{value:.4f}"
 
 
-def format_logs(logs: dict, keep_together: bool = False) -> str:
-    """``loss: 0.1234 - accuracy: 0.9500 - ...`` for the numbers (and per-class lists) in `logs`.
-
-    With `keep_together` (for a terminal, which wraps long lines) each entry's space is a
-    non-breaking one, so that a line wraps between entries, never inside one."""
-    space = "\u00a0" if keep_together else " "
-    return " - ".join(f"{key}:{space}{_format_value(key, value)}" for key, value in logs.items()
-                      if isinstance(value, (int, float, list, tuple)) and value is not None)
+def log_entries(logs: dict) -> list[str]:
+    """``["loss: 0.1234", "accuracy: 0.9500", ...]`` for the numbers (and per-class lists) in `logs`."""
+    return [f"{key}: {_format_value(key, value)}" for key, value in logs.items()
+            if isinstance(value, (int, float, list, tuple)) and value is not None]
 
 
-def print_line(console: Console, text: str) -> None:
-    """One line of progress: wrapped between entries on a terminal, left whole in a file or pipe."""
-    console.print(text, markup=False, highlight=False, soft_wrap=not console.is_terminal)
+def wrap_entries(entries: list[str], width: int) -> str:
+    """`entries` joined by `` - `` in lines of at most `width` characters, broken only between
+    entries (an entry wider than the line stands alone on its line)."""
+    lines, current = [], ""
+    for entry in entries:
+        candidate = f"{current} - {entry}" if current else entry
+        if current and len(candidate) > width:
+            lines.append(current)
+            current = entry
+        else:
+            current = candidate
+    return "\n".join([*lines, current])
+
+
+def print_entries(console: Console, entries: list[str]) -> None:
+    """One progress line: wrapped between entries on a terminal, left whole in a file or pipe."""
+    if console.is_terminal:
+        console.print(wrap_entries(entries, console.width), markup=False, highlight=False, no_wrap=True,
+                      overflow="ignore")
+    else:
+        console.print(" - ".join(entries), markup=False, highlight=False, soft_wrap=True)
+
+
+class _LiveLogs:
+    """The logs column of a bar row, wrapped between entries to the width the other columns leave."""
+
+    def __init__(self, console: Console, used: int):
+        self.width = max(console.width - used, 20)
+
+    def __call__(self, logs: dict) -> str:
+        return wrap_entries(log_entries(logs), self.width)
 
 
 def _progress(console: Console, label: str) -> Progress:
-    """A bar row: label, bar, count and time left, then the logs, which wrap instead of being cut."""
-    return Progress(TextColumn(label, table_column=Column(no_wrap=True)), BarColumn(bar_width=20),
+    """A bar row: label, bar, count and time left, then the logs (pre-wrapped: never cut)."""
+    return Progress(TextColumn(label, table_column=Column(no_wrap=True)), BarColumn(bar_width=BAR_WIDTH),
                     MofNCompleteColumn(table_column=Column(no_wrap=True)),
                     TimeRemainingColumn(table_column=Column(no_wrap=True)),
-                    TextColumn("{task.fields[logs]}", table_column=Column(ratio=1, no_wrap=False, overflow="fold")),
-                    console=console, transient=True, expand=True)
+                    TextColumn("{task.fields[logs]}", table_column=Column(no_wrap=True, overflow="ignore")),
+                    console=console, transient=True)
+
+
+BAR_WIDTH = 20
+
+
+def _used_width(label: str, steps) -> int:
+    """Columns the label, bar, count and time take, with rich's one-space padding between them."""
+    return len(label) + BAR_WIDTH + 2 * len(str(steps)) + 1 + len("0:00:00") + 4
 
 
 class BatchProgress:
@@ -70,9 +103,8 @@ class BatchProgress:
         if self._progress is not None:
             self._progress.stop()
         if self.verbose:
-            logs_text = format_logs(logs, keep_together=self._console.is_terminal)
-            print_line(self._console, " - ".join(filter(None, (f"{self.total}/{self.total}",
-                                                               f"{time.monotonic() - self._start:.1f}s", logs_text))))
+            print_entries(self._console, [f"{self.total}/{self.total}", f"{time.monotonic() - self._start:.1f}s",
+                                          *log_entries(logs)])
 
 
 @registry.register()
@@ -100,7 +132,9 @@ class ProgressBar(Callback):
         self._epoch_start = self._last_refresh = time.monotonic()
         if not self._use_bar:
             return
-        self._progress = _progress(self._console, f"Epoch {epoch + 1}/{self._epochs}")
+        label = f"Epoch {epoch + 1}/{self._epochs}"
+        self._live_logs = _LiveLogs(self._console, _used_width(label, self._steps))
+        self._progress = _progress(self._console, label)
         self._progress.start()
         self._task = self._progress.add_task("", total=self._steps, logs="")
 
@@ -110,15 +144,14 @@ class ProgressBar(Callback):
         now = time.monotonic()
         if now - self._last_refresh >= REFRESH_SECONDS or batch + 1 == self._steps:
             self._last_refresh = now
-            self._progress.update(self._task, completed=batch + 1, logs=format_logs(logs or {}, keep_together=True))
+            self._progress.update(self._task, completed=batch + 1, logs=self._live_logs(logs or {}))
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.monotonic() - self._epoch_start
         if self._progress is not None:  # the bar disappears; the epoch's line stays, as without a terminal
             self._progress.stop()
             self._progress = None
-        logs_text = format_logs(logs or {}, keep_together=self._console.is_terminal)
-        print_line(self._console, f"Epoch {epoch + 1}/{self._epochs} - {seconds:.1f}s - {logs_text}")
+        print_entries(self._console, [f"Epoch {epoch + 1}/{self._epochs}", f"{seconds:.1f}s", *log_entries(logs or {})])
 
     def on_train_end(self, logs=None):
         if self._progress is not None:
