@@ -14,19 +14,25 @@ from ..targets import dense_targets, is_class_ids
 from .base import EPSILON, ElementwiseLoss, Loss, registry, scale_rows
 
 
-def _check_label_smoothing(value) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1]; got {value!r}.")
-    return float(value)
+class _CrossEntropyOptions:
+    """Keras' arguments of the cross-entropies: `from_logits`, `label_smoothing`, `axis` (-1 only)."""
 
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None):
+        super().__init__(reduction, name)
+        if axis != -1:
+            raise ValueError(f"Only axis=-1 (the class axis of (N, C) outputs) is supported; got axis={axis!r}.")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1]; got {label_smoothing!r}.")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
 
-def _check_axis(axis) -> None:
-    if axis != -1:
-        raise ValueError(f"Only axis=-1 (the class axis of (N, C) outputs) is supported; got axis={axis!r}.")
+    def get_config(self):
+        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, **super().get_config()}
 
 
 @registry.register("categorical_crossentropy", "crossentropy")
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_CrossEntropyOptions, Loss):
     """``loss_i = -sum_c t_ic log p_ic``, with ``p`` the softmax output.
 
     Targets are class ids ``(N,)`` or one-hot rows ``(N, C)``; `label_smoothing` ``s`` replaces
@@ -37,13 +43,6 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     logits_of = "softmax"
-
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str = "sum_over_batch_size", name: str | None = None):
-        super().__init__(reduction, name)
-        _check_axis(axis)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = _check_label_smoothing(label_smoothing)
 
     def __call__(self, output, targets, sample_weight=None, from_logits=False):
         if self.label_smoothing:
@@ -86,10 +85,6 @@ class CategoricalCrossentropy(Loss):
         grad = (d_normalized - np.einsum("ij,ij->i", d_normalized, normalized)[:, None]) / total
         return self.reduce(per_sample, sample_weight), scale_rows(grad, sample_weight, self.batch_scale(n))
 
-    def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, **super().get_config()}
-
-
 @registry.register("sparse_categorical_crossentropy")
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """Categorical cross-entropy whose targets are class ids ``(N,)`` or ``(N, 1)`` only (Keras'
@@ -111,7 +106,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
 
 @registry.register("binary_crossentropy")
-class BinaryCrossentropy(ElementwiseLoss):
+class BinaryCrossentropy(_CrossEntropyOptions, ElementwiseLoss):
     """``loss_i = mean_c -(t log p + (1 - t) log(1 - p))`` for labels ``t`` in [0, 1] and
     probabilities ``p`` clipped to ``[1e-7, 1 - 1e-7]``.
 
@@ -123,13 +118,6 @@ class BinaryCrossentropy(ElementwiseLoss):
 
     name = "binary_crossentropy"
     logits_of = "sigmoid"
-
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 reduction: str = "sum_over_batch_size", name: str | None = None):
-        super().__init__(reduction, name)
-        _check_axis(axis)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = _check_label_smoothing(label_smoothing)
 
     def prepare_targets(self, y, n_outputs, dtype):
         targets = super().prepare_targets(y, n_outputs, dtype)
@@ -159,6 +147,3 @@ class BinaryCrossentropy(ElementwiseLoss):
         values = -(targets * np.log(clipped) + (1.0 - targets) * np.log1p(-clipped))
         derivative = ((1.0 - targets) / (1.0 - clipped) - targets / clipped) * (clipped == output)
         return values, derivative
-
-    def get_config(self):
-        return {"from_logits": self.from_logits, "label_smoothing": self.label_smoothing, **super().get_config()}
