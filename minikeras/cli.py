@@ -46,6 +46,9 @@ def run_command(args) -> None:
 
     config = load_experiment(args.experiment)
     out = args.out or os.path.join("runs", config["name"])
+    if os.path.exists(os.path.join(out, "results.json")) and not args.overwrite:
+        raise FileExistsError(f"{out} already holds the results of a run; pass --overwrite to replace them, or --out "
+                              f"to choose another folder.")
     result = run_experiment(config, out, verbose=args.verbose)
     print(" - ".join(f"{key}: {value:.4f}" for key, value in result.items() if isinstance(value, float)))
     print(f"model, results.json and plots in {out}")
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("experiment")
     run.add_argument("--out", help="output folder (default runs/<name>)")
     run.add_argument("--verbose", type=int, default=2)
+    run.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in the folder")
     find = commands.add_parser("search", help="search the hyper-parameters of a TOML experiment")
     find.add_argument("experiment")
     find.add_argument("--trials", type=int, help="trials of the (first) random round; default [search] trials")
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 "search": lambda: search_command(args)}
     try:
         handlers[args.command]()
-    except (ValueError, FileNotFoundError, ImportError) as error:
+    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as error:
         print(f"minikeras: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import tomllib
 
 from . import optimizers, schedules
@@ -43,6 +44,7 @@ SCHEMA = {
 FREE_FORM = {("compile", "schedule"), ("search", "space")}  # tables whose keys are not fixed here
 DATASETS = ("cifar10", "mnist", "mnist_small")
 N_CLASSES = 10  # every dataset an experiment file can name has ten classes
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a run's folder under runs/: never a path
 STANDARDIZE = ("feature", "global", "scale", "none")
 
 
@@ -63,6 +65,10 @@ def load_experiment(path) -> dict:
 
 def check_experiment(raw: dict, source: str = "experiment") -> dict:
     config = _merged(SCHEMA, raw, (), source)
+    if not NAME_PATTERN.fullmatch(config["name"]) or config["name"] in (".", ".."):
+        raise ExperimentError(f"{source}: name must be a plain folder name (letters, digits, '.', '_', '-'; no path "
+                              f"separators, no '..'), since runs go to runs/<name>; got {config['name']!r}. Use "
+                              f"--out to choose another folder.")
     data = config["data"]
     if data["dataset"] not in DATASETS:
         raise ExperimentError(f"{source}: data.dataset must be one of {', '.join(DATASETS)}; got {data['dataset']!r}.")

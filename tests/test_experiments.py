@@ -103,3 +103,20 @@ def test_malformed_files_name_the_line_or_key(tmp_path, text, message):
 def test_shipped_experiment_files_are_valid(path):
     config = experiments.load_experiment(path)
     assert config["name"]
+
+
+@pytest.mark.parametrize("name", ["../../../escaped", "/tmp/absolute", "a/b", "..", "", ".hidden"])
+def test_a_name_cannot_place_the_run_outside_runs(name):
+    with pytest.raises(experiments.ExperimentError, match=r"name must be a plain folder name.*--out"):
+        experiments.check_experiment({"name": name})
+
+
+def test_an_earlier_run_is_not_overwritten_without_asking(small_mnist, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    results = tmp_path / "runs" / "tiny" / "results.json"
+    results.parent.mkdir(parents=True)
+    results.write_text('{"earlier": true}')
+    assert main(["run", str(small_mnist), "--verbose", "0"]) == 2
+    assert "--overwrite" in capsys.readouterr().err and results.read_text() == '{"earlier": true}'
+    assert main(["run", str(small_mnist), "--verbose", "0", "--overwrite"]) == 0
+    assert "test_accuracy" in json.loads(results.read_text())

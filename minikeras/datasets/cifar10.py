@@ -18,20 +18,51 @@ TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
 CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 # The only globals a CIFAR batch pickle needs: numpy's array and scalar reconstruction, and the
-# bytes encoding Python 3 writes into protocol-2 pickles. None of them can run code.
-_ALLOWED_GLOBALS = {(module, name) for module in ("numpy.core.multiarray", "numpy._core.multiarray")
-                    for name in ("_reconstruct", "scalar")}
-_ALLOWED_GLOBALS |= {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+# bytes encoding Python 3 writes into protocol-2 pickles. `numpy.ndarray` may appear only as the
+# class argument of `_reconstruct`: called itself it would allocate uninitialised memory.
+_RECONSTRUCT = {(module, "_reconstruct") for module in ("numpy.core.multiarray", "numpy._core.multiarray")}
+_CALLABLE = _RECONSTRUCT | {(module, "scalar") for module in ("numpy.core.multiarray", "numpy._core.multiarray")}
+_CALLABLE |= {("numpy", "dtype"), ("_codecs", "encode")}
+_ALLOWED_GLOBALS = _CALLABLE | {("numpy", "ndarray")}
 
 
-class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild numpy arrays and plain containers, and nothing else."""
+class RestrictedUnpickler(pickle._Unpickler):
+    """An unpickler that rebuilds numpy arrays and plain containers, and nothing else.
+
+    Every global is looked up in an allowlist; REDUCE may call only the allowed functions, and
+    `_reconstruct` only with the arguments numpy writes (``ndarray, (0,), b'b'``), so that no array
+    is allocated but from the bytes the file holds (``__setstate__`` checks their size). The
+    opcodes that build arbitrary objects (NEWOBJ, INST, OBJ) are refused. It is the pure-Python
+    unpickler, whose dispatch table can be narrowed; CIFAR batches are a few large byte strings.
+    """
+
+    dispatch = dict(pickle._Unpickler.dispatch)
 
     def find_class(self, module, name):
         if (module, name) not in _ALLOWED_GLOBALS:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a CIFAR batch only holds "
                                          f"arrays, lists, bytes and numbers")
         return super().find_class(module, name)
+
+    def load_reduce(self):
+        args = self.stack.pop()
+        function = self.stack[-1]
+        key = (getattr(function, "__module__", None), getattr(function, "__name__", None))
+        if key not in _CALLABLE:
+            raise pickle.UnpicklingError(f"refusing to call {key[0]}.{key[1]}: a CIFAR batch only rebuilds "
+                                         f"arrays and scalars")
+        if key in _RECONSTRUCT and (len(args) != 3 or args[0] is not np.ndarray or tuple(args[1]) != (0,)):
+            raise pickle.UnpicklingError(f"refusing _reconstruct{args!r}: numpy writes _reconstruct(ndarray, (0,), "
+                                         f"b'b') and the data after it")
+        self.stack[-1] = function(*args)
+
+    def _refuse(self):
+        raise pickle.UnpicklingError("refusing an opcode that builds arbitrary objects: a CIFAR batch holds none")
+
+    dispatch[pickle.REDUCE[0]] = load_reduce
+    for _opcode in (pickle.NEWOBJ, pickle.NEWOBJ_EX, pickle.INST, pickle.OBJ):
+        dispatch[_opcode[0]] = _refuse
+    del _opcode
 
 
 def unpickle_batch(raw: bytes, name: str) -> dict:
@@ -104,8 +135,10 @@ def _batch_arrays(raw: bytes, name: str):
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         shape = getattr(data, "shape", None)
         raise DatasetFormatError(f"{name}: b'data' must be a uint8 array of shape (N, 3072); got {shape}.")
+    # Checked as a plain list first: a list of shared sub-lists would otherwise become a huge array.
+    if not isinstance(labels, list) or len(labels) != data.shape[0] or \
+            not all(type(label) is int and 0 <= label <= 9 for label in labels):
+        raise DatasetFormatError(f"{name}: b'labels' must be a list of {data.shape[0]} class ids in 0..9.")
     labels = np.asarray(labels)
-    if labels.shape != (data.shape[0],) or labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() > 9:
-        raise DatasetFormatError(f"{name}: b'labels' must be {data.shape[0]} class ids in 0..9.")
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # channel-major rows -> (N, H, W, C)
     return np.ascontiguousarray(images), labels.astype(np.uint8)

@@ -94,7 +94,7 @@ def load_model(path, model_class):
             if compile_config is not None:
                 model.compile_from_config(compile_config)
             model.set_weights(_read_weights(f, model.engine))
-            if compile_config is not None and "optimizer" in f:
+            if compile_config is not None and f.get("optimizer", getlink=True) is not None:
                 _read_optimizer(f, model.engine)
             model.set_training_state(_json_attr(f, "training_state"))
         except (KeyError, TypeError, ValueError, OSError) as error:
@@ -121,14 +121,17 @@ def weight_shapes(path) -> list[tuple[str, tuple[int, ...], str]]:
     """``(layer/array, shape, dtype)`` of every array under /weights, read from the file's metadata
     (no array is loaded)."""
     with _open(path) as f:
-        group = f.get("weights")
-        if not isinstance(group, h5py.Group):
-            raise ModelFileError(f"Cannot load {os.fspath(path)!r}: the group /weights is missing")
-        found = []
-        for layer_name, layer_group in group.items():
-            if isinstance(layer_group, h5py.Group):
-                found += [(f"{layer_name}/{name}", item.shape, str(item.dtype)) for name, item in layer_group.items()
+        try:
+            group = _member(f, "weights")
+            found = []
+            for layer_name in group:
+                layer_group = _member(group, layer_name)
+                arrays = [(name, _member(layer_group, name)) for name in layer_group] \
+                    if isinstance(layer_group, h5py.Group) else []
+                found += [(f"{layer_name}/{name}", item.shape, str(item.dtype)) for name, item in arrays
                           if isinstance(item, h5py.Dataset)]
+        except ModelFileError as error:
+            raise _file_error(path, error) from None
     return found
 
 
@@ -190,33 +193,53 @@ def _json_attr(f: h5py.File, key: str):
         raise ModelFileError(f"the attribute {key!r} is not valid JSON ({error})") from None
 
 
-def _dataset(group: h5py.Group, path: str) -> np.ndarray:
-    item = group.get(path)
+def _member(group: h5py.Group, path: str):
+    """The object at `path` below `group`, reached through hard links only: a soft or external
+    link (which could point at another object, or into another file) is refused."""
+    item = group
+    for part in path.split("/"):
+        try:
+            link = item.get(part, getlink=True) if isinstance(item, h5py.Group) else None
+            if isinstance(link, h5py.HardLink):
+                item = item[part]
+                continue
+        except (RuntimeError, OSError, KeyError) as error:  # h5py's words for a damaged object table
+            raise ModelFileError(f"{item.name.rstrip('/')}/{part} cannot be read (a damaged file?): {error}") from None
+        if link is None:
+            raise ModelFileError(f"the array {group.name.rstrip('/')}/{path} is missing")
+        raise ModelFileError(f"{item.name.rstrip('/')}/{part} is a {type(link).__name__}; a minikeras file "
+                             f"holds its arrays itself, so links are refused")
+    return item
+
+
+def _dataset(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The numeric array at `path`, checked to be stored in this file (no external raw storage, no
+    virtual dataset) and to have the `shape` the model gives it, before anything is read."""
+    item = _member(group, path)
     if not isinstance(item, h5py.Dataset):
-        raise ModelFileError(f"the array {group.name.rstrip('/')}/{path} is missing")
+        raise ModelFileError(f"{item.name} is a {type(item).__name__}, not an array")
+    if item.external or item.is_virtual:
+        raise ModelFileError(f"the array {item.name} keeps its values outside this file (external storage or a "
+                             f"virtual dataset); refused")
     if item.dtype.kind not in "fiu":
         raise ModelFileError(f"the array {item.name} has non-numeric dtype {item.dtype}")
+    if item.shape != tuple(shape):
+        raise ModelFileError(f"the array {item.name} has shape {item.shape}; the model's is {tuple(shape)}")
     return item[()]
 
 
 def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
-    if "weights" not in f:
-        raise ModelFileError("the group /weights is missing")
-    return [_dataset(f["weights"], f"{layer.name}/{name}")
-            for layer in engine.layers for name in layer.weight_names()]
+    return [_dataset(f, f"weights/{layer.name}/{name}", array.shape)
+            for layer in engine.layers for name, array in zip(layer.weight_names(), layer.weights)]
 
 
 def _read_optimizer(f: h5py.File, engine) -> None:
-    group = f["optimizer"]
+    group = _member(f, "optimizer")
     optimizer = engine.optimizer
     views = engine.slot_views()
-    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}") for layer, name in engine.trainable]
+    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}", layer.params[name].shape)
+                    for layer, name in engine.trainable]
              for slot in views}
-    for slot, arrays in slots.items():
-        for target, array in zip(views[slot], arrays):
-            if target.shape != array.shape:
-                raise ModelFileError(f"optimizer slot {slot!r} has shape {array.shape}, "
-                                     f"expected {target.shape}")
     for slot, arrays in slots.items():
         for target, array in zip(views[slot], arrays):
             target[...] = array

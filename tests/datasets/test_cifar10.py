@@ -126,3 +126,39 @@ def test_download_and_offline_error(tmp_path, http_folder, monkeypatch):
     monkeypatch.setattr(cifar10, "SHA256", sha256_of(served / "cifar-10-python.tar.gz"))
     (x_train, _), _ = cifar10.load_data()
     assert x_train.shape == (60, 32, 32, 3)
+
+
+class _CallsNdarray:
+    def __reduce__(self):
+        return np.ndarray, ((4, 3072), "u1")
+
+
+class _HugeReconstruct:
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+        return _reconstruct, (np.ndarray, (700000, 3072), b"b")
+
+
+@pytest.mark.parametrize("payload, message", [
+    (_CallsNdarray(), "refusing to call numpy.ndarray"),
+    (_HugeReconstruct(), r"refusing _reconstruct"),
+])
+def test_the_unpickler_allocates_nothing_it_is_told_to(payload, message):
+    import pickle
+
+    from minikeras.datasets import cifar10
+    raw = pickle.dumps({b"data": payload, b"labels": [0] * 4}, protocol=2)
+    with pytest.raises(cifar10.DatasetFormatError, match=message):
+        cifar10.unpickle_batch(raw, "data_batch_1")
+
+
+def test_nested_shared_label_lists_are_refused_at_once():
+    import pickle
+
+    from minikeras.datasets import cifar10
+    shared = [0] * 100_000
+    # 10^8 labels in a 3 MB pickle: refused by the list check, before any array is made of them.
+    raw = pickle.dumps({b"data": np.zeros((1000, 3072), np.uint8), b"labels": [shared] * 1000}, protocol=2)
+    assert len(raw) < 5_000_000
+    with pytest.raises(cifar10.DatasetFormatError, match="must be a list of 1000 class ids"):
+        cifar10._batch_arrays(raw, "data_batch_1")

@@ -1,0 +1,107 @@
+"""Files crafted to make minikeras read beyond them: every one is refused with a ModelFileError
+that names the file and the object inside it, and no byte of another file reaches the model."""
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras.saving import ModelFileError
+
+SECRET = b"root:x:0:0:root:/root:/bin/bash\n" * 64
+
+
+def _saved(tmp_path, name="m.h5", weights_only=False):
+    model = mk.Sequential([mk.Input(shape=(4,)), mk.layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy")
+    model.fit(np.ones((8, 4), "float32"), np.arange(8) % 3, verbose=0)
+    path = tmp_path / name
+    (model.save_weights if weights_only else model.save)(path)
+    return model, path
+
+
+def _secret(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_bytes(SECRET)
+    return path
+
+
+def _replace(path, name, make):
+    with h5py.File(path, "a") as f:
+        del f[name]
+        make(f, name)
+
+
+def _refused(path, model, match):
+    with pytest.raises(ModelFileError, match=match):
+        mk.load_model(path)
+    before = model.get_weights()
+    with pytest.raises(ModelFileError, match=match):
+        model.load_weights(path)
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["weights/dense/kernel", "optimizer/velocity/dense/kernel"])
+def test_external_raw_storage_is_refused(tmp_path, name):
+    model, path = _saved(tmp_path)
+    secret = _secret(tmp_path)
+    _replace(path, name, lambda f, n: f.create_dataset(n, shape=(4, 3), dtype="f4", external=[(str(secret), 0, 48)]))
+    with pytest.raises(ModelFileError, match=rf"m\.h5.*/{name}.*outside this file"):
+        mk.load_model(path)
+    if name.startswith("weights"):
+        _refused(path, model, "outside this file")
+
+
+def test_a_relative_external_file_is_refused_too(tmp_path, monkeypatch):
+    model, path = _saved(tmp_path)
+    _secret(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _replace(path, "weights/dense/bias", lambda f, n: f.create_dataset(n, shape=(3,), dtype="u1",
+                                                                         external=[("secret.txt", 0, 3)]))
+    _refused(path, model, "outside this file")
+
+
+def test_external_links_are_refused(tmp_path):
+    model, path = _saved(tmp_path)
+    _, other = _saved(tmp_path, "other.h5")
+    _replace(path, "weights/dense/kernel", lambda f, n: f.__setitem__(n, h5py.ExternalLink(str(other), "/weights/dense/kernel")))
+    _refused(path, model, r"/weights/dense/kernel is a ExternalLink")
+    model, path = _saved(tmp_path, "whole.h5")
+    _replace(path, "weights", lambda f, n: f.__setitem__(n, h5py.ExternalLink(str(other), "/weights")))
+    _refused(path, model, r"/weights is a ExternalLink")
+
+
+def test_soft_links_and_loops_are_refused(tmp_path):
+    model, path = _saved(tmp_path)
+    _replace(path, "weights/dense/bias", lambda f, n: f.__setitem__(n, h5py.SoftLink("/weights/dense/kernel")))
+    _refused(path, model, r"/weights/dense/bias is a SoftLink")
+    model, path = _saved(tmp_path, "loop.h5", weights_only=True)
+    _replace(path, "weights", lambda f, n: f.__setitem__(n, h5py.SoftLink("/weights")))
+    done = subprocess.run([sys.executable, "-m", "minikeras", "inspect", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "SoftLink" in done.stderr
+
+
+def test_virtual_datasets_are_refused(tmp_path):
+    model, path = _saved(tmp_path)
+    _, other = _saved(tmp_path, "other.h5")
+
+    def virtual(f, name):
+        layout = h5py.VirtualLayout(shape=(4, 3), dtype="f4")
+        layout[:] = h5py.VirtualSource(str(other), "weights/dense/kernel", shape=(4, 3))
+        f.create_virtual_dataset(name, layout)
+
+    _replace(path, "weights/dense/kernel", virtual)
+    _refused(path, model, "virtual dataset")
+
+
+def test_a_declared_shape_is_checked_before_anything_is_read(tmp_path):
+    model, path = _saved(tmp_path)
+    # 2^19 x 2^10 float32 (2 GiB) declared in a few KB: chunked and never written.
+    _replace(path, "weights/dense/kernel", lambda f, n: f.create_dataset(n, shape=(1 << 19, 1 << 10), dtype="f4",
+                                                                         chunks=(1024, 1024)))
+    assert path.stat().st_size < 100_000
+    _refused(path, model, r"has shape \(524288, 1024\); the model's is \(4, 3\)")
