@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import sys
+import warnings
 
 from .config import show_config
 from .registry import describe
@@ -27,9 +28,13 @@ def inspect_model(path: str) -> None:
         for name, shape, dtype in weight_shapes(path):
             print(f"  {name:40s} {str(shape):16s} {dtype}")
         return
-    model = load_model(path)
+    with warnings.catch_warnings(record=True) as caught:  # reported below, as a line of the description
+        warnings.simplefilter("always")
+        model = load_model(path)
     print(f"{path}: minikeras model")
     model.summary()
+    for warning in caught:
+        print(f"Warning: {warning.message}")
     optimizer = model.optimizer
     print(f"Epochs completed: {model.epoch}")
     if optimizer is None:

@@ -52,9 +52,18 @@ class Optimizer:
         self._learning_rate = self._check_rate(rate)
 
     def current_learning_rate(self) -> float:
-        """The rate the next update will use."""
-        rate = self._learning_rate
-        return float(rate(self.iterations)) if isinstance(rate, schedules.Schedule) else rate
+        """The rate the next update will use; ValueError if a schedule gives a non-finite or negative one."""
+        schedule = self._learning_rate
+        if not isinstance(schedule, schedules.Schedule):
+            return schedule
+        try:
+            rate = float(schedule(self.iterations))
+        except OverflowError:
+            rate = math.inf
+        if not (math.isfinite(rate) and rate >= 0):
+            raise ValueError(f"The schedule {schedule!r} gives the rate {rate} at update {self.iterations}; "
+                             f"a learning rate must be finite and >= 0.")
+        return rate
 
     def build(self, params: list[np.ndarray]) -> None:
         """Create zeroed slots for `params` and reset the update count."""

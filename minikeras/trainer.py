@@ -15,6 +15,7 @@ from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgressBar
 from .checks import check_int, check_verbose
 from .data_utils import BatchGatherer, Dataset, check_inputs, split_validation
+from .interrupts import deferred_interrupts
 from .registry import serialize
 
 DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
@@ -118,8 +119,13 @@ class Trainer:
         ``"balanced"``) scale each sample's loss and gradient. `augment`, a function
         ``(x_batch, rng) -> x_batch`` such as `preprocessing.ImageAugmenter`, transforms each
         training batch (a copy, never your data) with the model's generator. `verbose`: 0 silent,
-        1 (``"auto"``) a progress bar, 2 one line per epoch. Ctrl-C stops after the current batch,
-        runs ``on_train_end`` and returns the partial history.
+        1 (``"auto"``) a progress bar, 2 one line per epoch.
+
+        Ctrl-C stops training after the batch under way has been applied whole: weights, BatchNorm
+        statistics, optimizer state and the model's generator are then those of a run of that many
+        updates, `model.epoch` counts only completed epochs, ``on_epoch_end`` and ``on_train_end``
+        run, and the partial history is returned (a second Ctrl-C aborts at once). The same holds
+        when a callback sets ``model.stop_training`` mid-epoch (TerminateOnNaN).
         """
         self._require_compiled("fit")
         if steps_per_epoch is not None or validation_steps is not None:
@@ -146,19 +152,23 @@ class Trainer:
         self.stop_training = False
         logs: dict = {}
         callback_list.on_train_begin()
-        try:
+        # A diverging model computes inf and NaN without numpy's warnings, as Keras does: the loss
+        # shows it, and TerminateOnNaN stops the run.
+        with deferred_interrupts() as interrupted, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(initial_epoch, epochs):
                 validate = val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0
                 logs = self._fit_epoch(epoch, gatherer, shuffle, val if validate else None, callback_list, augment,
-                                       validation_batch_size)
-                if self.stop_training:
+                                       validation_batch_size, interrupted)
+                if self.stop_training or interrupted():
                     break
-        except KeyboardInterrupt:
-            print("Training interrupted: returning the history of the finished epochs.")
+            if interrupted():
+                print(f"Training interrupted after a whole batch: {self.epoch} epochs completed, "
+                      f"{self.optimizer.iterations} updates done.")
         callback_list.on_train_end(logs)
         return self.history
 
-    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list, augment, validation_batch_size) -> dict:
+    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list, augment, validation_batch_size,
+                   interrupted) -> dict:
         callback_list.on_epoch_begin(epoch)
         n = len(gatherer.data)
         # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
@@ -177,12 +187,13 @@ class Trainer:
             total += loss * xb.shape[0]
             logs = {"loss": total / seen, **engine.metric_results()}
             callback_list.on_batch_end(batch, logs)
-            if self.stop_training:
+            if self.stop_training or interrupted():
                 break
-        if val is not None:
+        if seen == n:
+            self.epoch = epoch + 1  # an epoch counts only when every batch of it was applied
+        if val is not None and seen == n:
             logs.update({f"val_{key}": value for key, value in engine.evaluate(val, validation_batch_size).items()})
         logs["lr"] = self.optimizer.last_learning_rate
-        self.epoch = epoch + 1
         callback_list.on_epoch_end(epoch, logs)
         return logs
 

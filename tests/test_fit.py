@@ -1,4 +1,7 @@
 """fit: logs, validation, weights, seeds, interruption."""
+import os
+import signal
+
 import numpy as np
 import pytest
 
@@ -173,12 +176,14 @@ def test_ctrl_c_returns_the_partial_history_after_callbacks(blob_data, capsys):
 
     def interrupt(epoch, logs):
         if epoch == 1:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C: fit finishes the batch under way, then stops
 
     hooks = callbacks.LambdaCallback(on_epoch_begin=interrupt, on_train_end=lambda logs: ended.append(True))
-    history = _model().fit(x, y, epochs=10, verbose=0, callbacks=[hooks])
-    assert history.epoch == [0] and ended == [True]
-    assert "interrupted" in capsys.readouterr().out
+    model = _model()
+    history = model.fit(x, y, epochs=10, batch_size=30, verbose=0, callbacks=[hooks])
+    assert history.epoch == [0, 1] and ended == [True]
+    assert model.epoch == 1 and model.optimizer.iterations == 11  # 10 batches of epoch 0, 1 of epoch 1
+    assert "interrupted after a whole batch" in capsys.readouterr().out
 
 
 def test_float64_input_to_float32_model_is_converted(blob_data):

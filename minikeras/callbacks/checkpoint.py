@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from .base import Callback, improved, monitor_mode, registry
 
 
@@ -13,7 +15,8 @@ class ModelCheckpoint(Callback):
 
     `filepath` may hold Keras-style placeholders filled from the epoch (1-based) and the logs:
     ``"ckpt-{epoch:02d}-{val_loss:.3f}.h5"``. ``save_weights_only`` writes `save_weights`
-    files instead of full models.
+    files instead of full models. Weights holding NaN or inf are never saved (a warning says so),
+    so the last good checkpoint is not overwritten by a diverged model.
     """
 
     def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False,
@@ -45,6 +48,12 @@ class ModelCheckpoint(Callback):
         self._save(epoch, logs)
 
     def _save(self, epoch, logs):
+        bad = next((f"{layer.name}/{name}" for layer in self.model.layers
+                    for name, array in zip(layer.weight_names(), layer.weights) if not np.all(np.isfinite(array))), None)
+        if bad is not None:
+            warnings.warn(f"Epoch {epoch + 1}: {bad} holds NaN or inf; ModelCheckpoint keeps the last saved file "
+                          f"({self.last_saved or 'none yet'}) instead of writing these weights.", stacklevel=2)
+            return
         try:
             path = self.filepath.format(epoch=epoch + 1, **logs)
         except (KeyError, IndexError, ValueError) as error:

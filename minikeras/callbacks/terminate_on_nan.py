@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .base import Callback, registry
 
 
@@ -10,16 +12,36 @@ from .base import Callback, registry
 class TerminateOnNaN(Callback):
     """After the batch whose loss is NaN/inf, set ``model.stop_training``.
 
-    `fit` then ends the epoch (``on_epoch_end`` still runs) and stops.
+    `fit` then stops: the cut-short epoch is not counted in ``model.epoch``, ``on_epoch_end`` and
+    ``on_train_end`` still run. The message names the epoch, the batch and the first layer and
+    array whose values went non-finite (``stopped_at`` holds the same).
     """
 
     def __init__(self):
         super().__init__()
         self.stopped_batch: int | None = None
+        self.stopped_at: dict | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
-            self.stopped_batch = batch
-            self.model.stop_training = True
-            print(f"Batch {batch}: loss is {loss}; terminating training.")
+        if loss is None or math.isfinite(loss):
+            return
+        self.stopped_batch = batch
+        self.stopped_at = {"epoch": self._epoch + 1, "batch": batch, "loss": loss, "weights": _first_non_finite(self.model)}
+        self.model.stop_training = True
+        where = self.stopped_at["weights"] or "no weight yet (the loss alone)"
+        print(f"Epoch {self._epoch + 1}, batch {batch}: loss is {loss}; first non-finite values in {where}. "
+              f"Terminating training.")
+
+
+def _first_non_finite(model) -> str | None:
+    """``"layer/array"`` of the first weights array holding NaN or inf, in layer order."""
+    for layer in model.layers:
+        for name, array in zip(layer.weight_names(), layer.weights):
+            if not np.all(np.isfinite(array)):
+                return f"{layer.name}/{name}"
+    return None

@@ -17,7 +17,10 @@ model class to rebuild is passed to `load_model`.
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
+import warnings
 
 import h5py
 import numpy as np
@@ -28,6 +31,7 @@ from .atomic import atomic_path
 FORMAT = "minikeras"
 FORMAT_VERSION = 1
 READABLE_VERSIONS = (1,)
+MAX_JSON_CHARS = 1 << 22  # a config of 4 M characters describes thousands of layers; larger ones are refused
 
 
 class ModelFileError(ValueError):
@@ -93,11 +97,13 @@ def load_model(path, model_class):
             compile_config = _json_attr(f, "compile_config")
             if compile_config is not None:
                 model.compile_from_config(compile_config)
-            model.set_weights(_read_weights(f, model.engine))
+            weights = _read_weights(f, model.engine)
+            _warn_if_non_finite(path, model.engine, weights)
+            model.set_weights(weights)
             if compile_config is not None and f.get("optimizer", getlink=True) is not None:
                 _read_optimizer(f, model.engine)
-            model.set_training_state(_json_attr(f, "training_state"))
-        except (KeyError, TypeError, ValueError, OSError) as error:
+            model.set_training_state(_training_state(_json_attr(f, "training_state")))
+        except (KeyError, TypeError, ValueError, OSError, OverflowError, RecursionError) as error:
             raise _file_error(path, error) from None
         except MemoryError:
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
@@ -155,17 +161,19 @@ def _open(path) -> h5py.File:
         raise FileNotFoundError(f"No model file at {path!r}.")
     if os.path.isdir(path):
         raise ModelFileError(f"Cannot load {path!r}: it is a folder, not a model file (a .h5 written by model.save).")
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
+        raise ModelFileError(f"Cannot load {path!r}: it is not a regular file (a pipe, socket or device).")
     try:
         f = h5py.File(path, "r")
     except OSError as error:
         raise ModelFileError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): {error}") from None
     try:
-        if f.attrs.get("format") != FORMAT:
+        if not isinstance(f.attrs.get("format"), str) or f.attrs["format"] != FORMAT:
             raise ModelFileError("it is an HDF5 file but not a minikeras file")
         version = _attr(f, "format_version")
         if version not in READABLE_VERSIONS:
             raise ModelFileError(f"format_version {version!r}; this minikeras reads {READABLE_VERSIONS}")
-    except (ModelFileError, KeyError, TypeError, OSError) as error:
+    except (ModelFileError, KeyError, TypeError, ValueError, OSError) as error:
         f.close()
         raise _file_error(path, error) from None
     return f
@@ -187,10 +195,41 @@ def _json_attr(f: h5py.File, key: str):
     text = _attr(f, key)
     if not isinstance(text, str):
         raise ModelFileError(f"the attribute {key!r} is not text")
+    if len(text) > MAX_JSON_CHARS:
+        raise ModelFileError(f"the attribute {key!r} holds {len(text):,} characters; at most {MAX_JSON_CHARS:,} "
+                             f"are read")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise ModelFileError(f"the attribute {key!r} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise ModelFileError(f"the attribute {key!r} is nested too deeply to be a model's config") from None
+
+
+def _refuse_constant(name: str):
+    raise ModelFileError(f"{name} is not a number a model file holds")
+
+
+def _count(value, what: str) -> int:
+    """A non-negative integer from a file (a float like 1e400 or -1 is refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ModelFileError(f"{what} must be a non-negative integer; got {value!r}")
+    return int(value)
+
+
+def _training_state(state) -> dict:
+    if not isinstance(state, dict):
+        raise ModelFileError(f"training_state must be a JSON object; got {type(state).__name__}")
+    return {**state, "epoch": _count(state.get("epoch"), "training_state epoch"),
+            "split_seed": _count(state.get("split_seed"), "training_state split_seed")}
+
+
+def _warn_if_non_finite(path, engine, arrays) -> None:
+    names = [f"{layer.name}/{name}" for layer in engine.layers for name in layer.weight_names()]
+    bad = [name for name, array in zip(names, arrays) if array.dtype.kind == "f" and not np.all(np.isfinite(array))]
+    if bad:
+        warnings.warn(f"{os.fspath(path)}: {', '.join(bad)} hold NaN or inf (saved from a diverged model?)",
+                      stacklevel=3)
 
 
 def _member(group: h5py.Group, path: str):
@@ -243,5 +282,9 @@ def _read_optimizer(f: h5py.File, engine) -> None:
     for slot, arrays in slots.items():
         for target, array in zip(views[slot], arrays):
             target[...] = array
-    optimizer.iterations = int(group.attrs["iterations"])
-    optimizer.last_learning_rate = json.loads(group.attrs["last_learning_rate"])
+    optimizer.iterations = _count(_attr(group, "iterations"), "optimizer iterations")
+    rate = json.loads(_attr(group, "last_learning_rate"), parse_constant=_refuse_constant)
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate)
+                             or rate < 0):
+        raise ModelFileError(f"optimizer last_learning_rate must be a finite rate >= 0 or null; got {rate!r}")
+    optimizer.last_learning_rate = rate

@@ -226,3 +226,27 @@ def test_progress_bar_on_a_terminal(data):
         _model().fit(x, y, epochs=2, batch_size=20, verbose=0, callbacks=[ProgressBar(file=out)])
     text = out.getvalue()
     assert "Epoch 2/2" in text and "10/10" in text and "loss:" in text
+
+
+def test_terminate_on_nan_names_epoch_batch_and_the_first_bad_weights(data, capsys):
+    x, y = data
+    model = _model()
+    model.compile(optimizer=mk.optimizers.SGD(1e30), loss="categorical_crossentropy")
+    stopper = callbacks.TerminateOnNaN()
+    history = model.fit(x, y, epochs=3, batch_size=5, verbose=0, callbacks=[stopper])
+    assert stopper.stopped_at["epoch"] == 1 and stopper.stopped_at["weights"] is not None
+    assert model.epoch == 0 and len(history.history["loss"]) == 1  # the cut-short epoch is not counted
+    out = capsys.readouterr().out
+    assert f"Epoch 1, batch {stopper.stopped_batch}: loss is" in out and stopper.stopped_at["weights"] in out
+
+
+def test_model_checkpoint_never_overwrites_with_non_finite_weights(data, tmp_path):
+    x, y = data
+    model = _model()
+    checkpoint = callbacks.ModelCheckpoint(tmp_path / "last.h5", save_best_only=False)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[checkpoint])
+    good = (tmp_path / "last.h5").read_bytes()
+    model.layers[0].params["kernel"][0, 0] = np.nan
+    with pytest.warns(UserWarning, match=r"holds NaN or inf; ModelCheckpoint keeps the last saved file"):
+        checkpoint.on_epoch_end(1, {"loss": 1.0})
+    assert (tmp_path / "last.h5").read_bytes() == good

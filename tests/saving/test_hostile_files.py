@@ -1,5 +1,6 @@
 """Files crafted to make minikeras read beyond them: every one is refused with a ModelFileError
 that names the file and the object inside it, and no byte of another file reaches the model."""
+import os
 import subprocess
 import sys
 
@@ -105,3 +106,59 @@ def test_a_declared_shape_is_checked_before_anything_is_read(tmp_path):
                                                                          chunks=(1024, 1024)))
     assert path.stat().st_size < 100_000
     _refused(path, model, r"has shape \(524288, 1024\); the model's is \(4, 3\)")
+
+
+def _set_attr(path, key, value, where="/"):
+    with h5py.File(path, "a") as f:
+        f[where].attrs[key] = value
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda p: _set_attr(p, "format", np.array([b"minikeras", b"x"])), "not a minikeras file"),
+    (lambda p: _set_attr(p, "training_state", '{"epoch": 1e400, "split_seed": 1, "rng": {}}'),
+     "epoch must be a non-negative integer; got inf"),
+    (lambda p: _set_attr(p, "training_state", '{"epoch": -3, "split_seed": 1, "rng": {}}'),
+     "epoch must be a non-negative integer; got -3"),
+    (lambda p: _set_attr(p, "iterations", -1, "optimizer"), "optimizer iterations must be a non-negative integer"),
+    (lambda p: _set_attr(p, "last_learning_rate", "Infinity", "optimizer"), "Infinity is not a number"),
+    (lambda p: _set_attr(p, "model_config", "[" * 200_000 + "]" * 200_000), "nested too deeply"),
+    (lambda p: _set_attr(p, "model_config", " " * (1 << 23)), "characters; at most"),
+])
+def test_tampered_attributes_are_model_file_errors(tmp_path, edit, match):
+    _, path = _saved(tmp_path)
+    edit(path)
+    with pytest.raises(ModelFileError, match=match):
+        mk.load_model(path)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "m.h5"
+    os.mkfifo(fifo)
+    model, _ = _saved(tmp_path, "real.h5")
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        mk.load_model(fifo)
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        model.load_weights(fifo)
+
+
+def test_a_schedule_that_overflows_is_an_error_not_a_traceback(tmp_path):
+    model = mk.Sequential([mk.Input(shape=(4,)), mk.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=mk.optimizers.SGD(mk.schedules.StepDecay(0.1, 1e308, 1)))
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "a") as f:
+        f["optimizer"].attrs["iterations"] = 10
+    done = subprocess.run([sys.executable, "-m", "minikeras", "inspect", str(tmp_path / "m.h5")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "gives the rate inf at update 10" in done.stderr
+
+
+def test_non_finite_weights_load_with_a_warning_and_inspect_says_so(tmp_path):
+    model, path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f["weights/dense/bias"][0] = np.nan
+    with pytest.warns(UserWarning, match=r"dense/bias hold NaN or inf"):
+        mk.load_model(path)
+    done = subprocess.run([sys.executable, "-m", "minikeras", "inspect", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "Warning:" in done.stdout and "dense/bias" in done.stdout

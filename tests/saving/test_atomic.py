@@ -1,0 +1,73 @@
+"""Saving never loses the old file: symlinks, killed saves' leftovers, full disks, Ctrl-C."""
+import os
+import resource
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+
+
+def _model(width=3):
+    model = mk.Sequential([mk.Input(shape=(4,)), mk.layers.Dense(width, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_a_symlinked_target_keeps_its_link_and_its_file_is_replaced(tmp_path):
+    (tmp_path / "real").mkdir()
+    _model().save(tmp_path / "real" / "m.h5")
+    os.symlink(tmp_path / "real" / "m.h5", tmp_path / "link.h5")
+    wider = _model(5)
+    wider.save(tmp_path / "link.h5")
+    assert os.path.islink(tmp_path / "link.h5")
+    assert mk.load_model(tmp_path / "real" / "m.h5").output_shape == (None, 5)
+    assert not [name for name in os.listdir(tmp_path / "real") if name.endswith(".tmp")]
+
+
+def test_temporaries_of_a_killed_save_are_removed_by_the_next_save(tmp_path):
+    for stale in (".m.h5.abc123.tmp", ".m.h5.zzz.tmp"):
+        (tmp_path / stale).write_bytes(b"x" * 1000)
+    (tmp_path / ".other.h5.abc.tmp").write_bytes(b"kept")
+    _model().save(tmp_path / "m.h5")
+    assert sorted(os.listdir(tmp_path)) == [".other.h5.abc.tmp", "m.h5"]
+
+
+def test_a_file_size_limit_is_an_os_error_naming_the_target_and_the_old_file_stays(tmp_path):
+    script = f"""
+import resource, numpy as np, minikeras as mk
+big = mk.Sequential([mk.Input(shape=(400,)), mk.layers.Dense(400)])
+small = mk.Sequential([mk.Input(shape=(4,)), mk.layers.Dense(3)])
+small.save({str(tmp_path / "m.h5")!r})
+before = open({str(tmp_path / "m.h5")!r}, "rb").read()
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+try:
+    big.save({str(tmp_path / "m.h5")!r})
+except OSError as error:
+    print("OSError:", error)
+assert open({str(tmp_path / "m.h5")!r}, "rb").read() == before
+print("intact")
+"""
+    import signal
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: signal.signal(signal.SIGXFSZ, signal.SIG_IGN))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Cannot save to {str(tmp_path / 'm.h5')!r}" in done.stdout and "intact" in done.stdout
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_ctrl_c_while_the_file_is_written_keeps_the_old_file(tmp_path, monkeypatch):
+    _model().save(tmp_path / "m.h5")
+    before = (tmp_path / "m.h5").read_bytes()
+    from minikeras.saving import hdf5
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hdf5, "_write_weights", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _model(5).save(tmp_path / "m.h5")
+    assert (tmp_path / "m.h5").read_bytes() == before
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
