@@ -18,7 +18,7 @@ class InputLayer(Layer):
             raise ValueError(f"Input shape must be positive sizes (the batch size is left out); got {shape!r}.")
         if dtype not in (None, "float32", "float64"):
             raise ValueError(f"Input dtype must be float32 or float64 (the model's dtype); got {dtype!r}.")
-        self.shape, self.batch_size, self.dtype_name = tuple(int(d) for d in shape), batch_size, dtype
+        self.shape = tuple(int(d) for d in shape)  # batch_size is accepted as Keras does; batches are fit's
         self.declared_input_shape = self.shape
 
     def forward(self, x, training=False):
