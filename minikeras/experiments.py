@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import re
 import tomllib
@@ -46,6 +47,23 @@ DATASETS = ("cifar10", "mnist", "mnist_small")
 N_CLASSES = 10  # every dataset an experiment file can name has ten classes
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a run's folder under runs/: never a path
 STANDARDIZE = ("feature", "global", "scale", "none")
+# Allowed ranges of the numbers: (low, high, high included, integer). Bounds keep a typo or a
+# hostile file from asking for a trillion-unit layer or a batch of zero.
+RANGES = {
+    "seed": (0, 2**63 - 1, True, True),
+    "data.validation": (0.0, 1.0, False, False),
+    "model.dropout": (0.0, 1.0, False, False),
+    "model.l2": (0.0, 1e6, True, False),
+    "compile.learning_rate": (0.0, 1e6, True, False),
+    "compile.momentum": (0.0, 1.0, False, False),
+    "fit.epochs": (0, 100_000, True, True),
+    "fit.batch_size": (1, 1_000_000, True, True),
+    "fit.cycles": (0, 10_000, True, True),
+    "search.trials": (1, 100_000, True, True),
+    "search.refine_trials": (0, 100_000, True, True),
+    "search.top": (1, 10_000, True, True),
+}
+MAX_LAYERS, MAX_UNITS = 64, 65_536
 
 
 class ExperimentError(ValueError):
@@ -58,9 +76,11 @@ def load_experiment(path) -> dict:
     try:
         with open(path, "rb") as f:
             raw = tomllib.load(f)
+        return check_experiment(raw, str(path))
     except tomllib.TOMLDecodeError as error:
         raise ExperimentError(f"{path}: invalid TOML: {error}") from None
-    return check_experiment(raw, str(path))
+    except RecursionError:
+        raise ExperimentError(f"{path}: tables or arrays nested too deeply for an experiment file.") from None
 
 
 def check_experiment(raw: dict, source: str = "experiment") -> dict:
@@ -69,6 +89,7 @@ def check_experiment(raw: dict, source: str = "experiment") -> dict:
         raise ExperimentError(f"{source}: name must be a plain folder name (letters, digits, '.', '_', '-'; no path "
                               f"separators, no '..'), since runs go to runs/<name>; got {config['name']!r}. Use "
                               f"--out to choose another folder.")
+    _check_ranges(config, source)
     data = config["data"]
     if data["dataset"] not in DATASETS:
         raise ExperimentError(f"{source}: data.dataset must be one of {', '.join(DATASETS)}; got {data['dataset']!r}.")
@@ -80,6 +101,22 @@ def check_experiment(raw: dict, source: str = "experiment") -> dict:
     for key in config["search"]["space"]:
         _lookup(config, key, source)
     return config
+
+
+def _check_ranges(config: dict, source: str) -> None:
+    for key, (low, high, closed, integer) in RANGES.items():
+        value = config
+        for part in key.split("."):
+            value = value[part]
+        kind = "an integer" if integer else "a number"
+        ok = (isinstance(value, int) if integer else isinstance(value, (int, float)) and math.isfinite(value))
+        if isinstance(value, bool) or not ok or not (low <= value and (value <= high if closed else value < high)):
+            raise ExperimentError(f"{source}: {key} must be {kind} in [{low}, {high}{']' if closed else ')'}; "
+                                  f"got {value!r}.")
+    hidden = config["model"]["hidden"]
+    if len(hidden) > MAX_LAYERS or not all(type(units) is int and 1 <= units <= MAX_UNITS for units in hidden):
+        raise ExperimentError(f"{source}: model.hidden must list at most {MAX_LAYERS} layer widths, integers in "
+                              f"[1, {MAX_UNITS}]; got {hidden!r}.")
 
 
 def _merged(defaults: dict, given: dict, where: tuple, source: str) -> dict:
@@ -204,7 +241,7 @@ def _optimizer(spec: dict, steps_per_epoch: int):
         kwargs["momentum"] = spec["momentum"]
     try:
         return optimizers.registry.get(spec["optimizer"], **kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ExperimentError(f"compile: {error}") from None
 
 

@@ -120,3 +120,24 @@ def test_an_earlier_run_is_not_overwritten_without_asking(small_mnist, tmp_path,
     assert "--overwrite" in capsys.readouterr().err and results.read_text() == '{"earlier": true}'
     assert main(["run", str(small_mnist), "--verbose", "0", "--overwrite"]) == 0
     assert "test_accuracy" in json.loads(results.read_text())
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"fit": {"batch_size": 0}}, r"fit.batch_size must be an integer in \[1, 1000000\]; got 0"),
+    ({"model": {"hidden": [10**12]}}, r"model.hidden must list at most 64 layer widths"),
+    ({"compile": {"learning_rate": float("inf")}}, r"compile.learning_rate must be a number in \[0.0, 1000000.0\]"),
+    ({"compile": {"learning_rate": float("nan")}}, r"compile.learning_rate must be a number"),
+    ({"data": {"validation": 1.0}}, r"data.validation must be a number in \[0.0, 1.0\); got 1.0"),
+    ({"fit": {"epochs": 1e400}}, r"fit.epochs must be an integer in \[0, 100000\]; got inf"),
+    ({"search": {"trials": -5}}, r"search.trials must be an integer in \[1, 100000\]"),
+])
+def test_values_are_range_checked_with_the_key_named(raw, message):
+    with pytest.raises(experiments.ExperimentError, match=message):
+        experiments.check_experiment(raw)
+
+
+def test_deeply_nested_arrays_are_an_experiment_error(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(experiments.ExperimentError, match="nested too deeply|invalid TOML"):
+        experiments.load_experiment(path)

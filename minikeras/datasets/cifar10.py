@@ -15,6 +15,9 @@ URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 ARCHIVE, FOLDER = "cifar-10-python.tar.gz", "cifar-10-batches-py"
 TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
+# The official files: each batch pickle is about 31 MB; the archive unpacks to about 178 MB.
+MAX_BATCH_BYTES = 32 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 # The only globals a CIFAR batch pickle needs: numpy's array and scalar reconstruction, and the
@@ -119,7 +122,13 @@ def _read_archive(archive: pathlib.Path, names: list[str]) -> dict[str, bytes]:
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
+                if member.offset_data + member.size > MAX_ARCHIVE_BYTES:
+                    raise DatasetFormatError(f"{archive} unpacks to more than the official archive's "
+                                             f"{MAX_ARCHIVE_BYTES:,} bytes (at {member.name!r}); refused.")
                 if member.name in wanted and member.isfile():
+                    if member.size > MAX_BATCH_BYTES:
+                        raise DatasetFormatError(f"{archive}: {member.name} declares {member.size:,} bytes; a "
+                                                 f"CIFAR-10 batch file has {MAX_BATCH_BYTES:,} at most.")
                     found[wanted[member.name]] = tar.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DatasetFormatError(f"{archive} is not a readable tar.gz (truncated or corrupt?): {error}") from None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import pathlib
 import zlib
 
@@ -18,6 +19,8 @@ FILES = {
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # 0x0803: unsigned bytes, 3 dims; 0x0801: unsigned bytes, 1 dim
+IMAGE_SHAPE = (28, 28)
+MAX_SAMPLES = 60_000  # the training set's size: no official file holds more
 
 
 def load_data(path=None):
@@ -36,6 +39,8 @@ def load_data(path=None):
 
 def _pair(images_path, labels_path):
     images = read_idx(images_path, IMAGE_MAGIC)
+    if images.shape[1:] != IMAGE_SHAPE:
+        raise DatasetFormatError(f"{images_path} holds images of {images.shape[1:]} pixels; MNIST's are 28x28.")
     labels = read_idx(labels_path, LABEL_MAGIC)
     if images.shape[0] != labels.shape[0]:
         raise DatasetFormatError(f"{images_path} holds {images.shape[0]} images but {labels_path} holds "
@@ -46,28 +51,49 @@ def _pair(images_path, labels_path):
 
 
 def read_idx(path, magic: int) -> np.ndarray:
-    """The array in a gzipped IDX file, checking its magic number and size."""
+    """The array in a gzipped IDX file, checking its magic number and size.
+
+    Decompression is streamed: the header is read first, its promised size checked against the
+    largest official file, then exactly that many bytes are read (and one more, to see that the
+    file ends there), so a small file that inflates to gigabytes is refused after at most 47 MB.
+    """
+    header_size = 4 + 4 * (magic & 0xFF)
     try:
         with gzip.open(path, "rb") as f:
-            raw = f.read()
+            header = f.read(header_size)
+            body = f.read(_declared_size(header, magic, str(path)) + 1)
     except (OSError, EOFError, zlib.error) as error:
         raise DatasetFormatError(f"{path} is not a readable gzip file (truncated or corrupt?): {error}") from None
-    return parse_idx(raw, magic, str(path))
+    return parse_idx(header + body, magic, str(path))
 
 
-def parse_idx(raw: bytes, magic: int, name: str = "IDX data") -> np.ndarray:
-    """Parse IDX bytes: a big-endian int32 magic ``0x08 << 8 | ndim``, ndim int32 sizes, then uint8 data."""
+def _declared_size(header: bytes, magic: int, name: str) -> int:
+    """Bytes of data the header promises, refused above the official maximum (Python integers: no overflow)."""
+    shape = _header_shape(header, magic, name)
+    size = math.prod(shape)
+    if shape[0] > MAX_SAMPLES or size > MAX_SAMPLES * math.prod(IMAGE_SHAPE):
+        raise DatasetFormatError(f"{name} declares shape {shape} ({size:,} bytes); MNIST files hold at most "
+                                 f"{MAX_SAMPLES:,} samples of 28x28 bytes.")
+    return size
+
+
+def _header_shape(raw: bytes, magic: int, name: str) -> tuple[int, ...]:
     if len(raw) < 4:
         raise DatasetFormatError(f"{name} is too short to be an IDX file ({len(raw)} bytes).")
     found = int.from_bytes(raw[:4], "big")
     if found != magic:
         raise DatasetFormatError(f"{name} has magic number {found:#010x}; expected {magic:#010x}.")
     ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(raw) < header:
+    if len(raw) < 4 + 4 * ndim:
         raise DatasetFormatError(f"{name} ends inside its header ({len(raw)} bytes).")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    return tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+
+
+def parse_idx(raw: bytes, magic: int, name: str = "IDX data") -> np.ndarray:
+    """Parse IDX bytes: a big-endian int32 magic ``0x08 << 8 | ndim``, ndim int32 sizes, then uint8 data."""
+    shape = _header_shape(raw, magic, name)
+    header = 4 + 4 * len(shape)
+    expected = header + math.prod(shape)
     if len(raw) != expected:
         raise DatasetFormatError(f"{name} declares shape {shape} ({expected} bytes) but has {len(raw)} bytes.")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()

@@ -1,3 +1,4 @@
+import io
 import os
 import pickle
 
@@ -162,3 +163,43 @@ def test_nested_shared_label_lists_are_refused_at_once():
     assert len(raw) < 5_000_000
     with pytest.raises(cifar10.DatasetFormatError, match="must be a list of 1000 class ids"):
         cifar10._batch_arrays(raw, "data_batch_1")
+
+
+class _Zeros(io.RawIOBase):
+    """`size` zero bytes, made as they are read (a member far larger than the test's memory needs)."""
+
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def _bomb(path, name, size):
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+        info.size = size
+        tar.addfile(info, io.BufferedReader(_Zeros(size)))
+
+
+def test_a_batch_member_larger_than_the_official_one_is_refused_unread(tmp_path):
+    from minikeras.datasets import cifar10
+    _bomb(tmp_path / "c.tar.gz", "data_batch_1", 40 * 1024 * 1024)
+    with pytest.raises(cifar10.DatasetFormatError, match=r"data_batch_1 declares 41,943,040 bytes"):
+        cifar10.load_batch("data_batch_1", tmp_path / "c.tar.gz")
+
+
+def test_an_archive_that_unpacks_beyond_the_official_size_is_refused(tmp_path):
+    from minikeras.datasets import cifar10
+    _bomb(tmp_path / "c.tar.gz", "readme.html", 250 * 1024 * 1024)
+    assert (tmp_path / "c.tar.gz").stat().st_size < 2_000_000
+    with pytest.raises(cifar10.DatasetFormatError, match="unpacks to more than the official archive"):
+        cifar10.load_batch("data_batch_1", tmp_path / "c.tar.gz")

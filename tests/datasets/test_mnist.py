@@ -89,3 +89,39 @@ def test_offline_error_names_the_places_looked_in(tmp_path, monkeypatch):
     message = str(error.value)
     assert str(tmp_path / "mnist") in message and "http://127.0.0.1:9/train-images-idx3-ubyte.gz" in message
     assert "MINIKERAS_DATA" in message
+
+
+def _gz(path, raw: bytes):
+    with gzip.open(path, "wb") as f:
+        f.write(raw)
+    return path
+
+
+def _idx_header(magic, *dims):
+    return magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in dims)
+
+
+def test_a_header_whose_sizes_wrap_np_prod_is_refused(tmp_path):
+    path = _gz(tmp_path / "x.gz", _idx_header(mnist.IMAGE_MAGIC, 2 ** 16, 2 ** 24, 2 ** 24))  # np.prod wraps to 0
+    with pytest.raises(DatasetFormatError, match=r"declares shape \(65536, 16777216, 16777216\)"):
+        mnist.read_idx(path, mnist.IMAGE_MAGIC)
+
+
+def test_a_gzip_bomb_is_refused_after_the_promised_bytes(tmp_path):
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as f:  # a valid header, then 400 MB of zeros (the official file has 47 MB)
+        f.write(_idx_header(mnist.IMAGE_MAGIC, 60000, 28, 28))
+        zeros = bytes(1 << 20)
+        for _ in range(400):
+            f.write(zeros)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(DatasetFormatError, match=r"declares shape \(60000, 28, 28\) \(47040016 bytes\) but has "
+                                                       r"47040017"):
+        mnist.read_idx(path, mnist.IMAGE_MAGIC)
+
+
+def test_images_must_be_28_by_28(tmp_path):
+    images = _gz(tmp_path / "i.gz", _idx_header(mnist.IMAGE_MAGIC, 20, 7, 112) + bytes(20 * 7 * 112))
+    labels = _gz(tmp_path / "l.gz", _idx_header(mnist.LABEL_MAGIC, 20) + bytes(np.zeros(20, np.uint8)))
+    with pytest.raises(DatasetFormatError, match=r"images of \(7, 112\) pixels; MNIST's are 28x28"):
+        mnist._pair(images, labels)
