@@ -70,7 +70,8 @@ def search_command(args) -> None:
     out = args.out or os.path.join("runs", f"{config['name']}-search")
     os.makedirs(out, exist_ok=True)
     trial = functools.partial(objective, config)
-    common = {"backend": args.backend, "workers": args.workers, "scheduler": args.scheduler, "seed": config["seed"]}
+    common = {"backend": args.backend, "workers": args.workers, "scheduler": args.scheduler, "seed": config["seed"],
+              "trial_timeout": args.trial_timeout}
     trials = args.trials or settings["trials"]
     if settings["refine_trials"]:
         coarse, fine, fine_space = search.coarse_to_fine(trial, settings["space"], trials, settings["refine_trials"],
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--backend", choices=BACKENDS, default="sequential")
     find.add_argument("--workers", type=int, default=2)
     find.add_argument("--scheduler", help="address of a running Dask scheduler (backend dask)")
+    find.add_argument("--trial-timeout", type=float, help="seconds after which a trial is stopped and recorded as "
+                                                          "'timeout' (backends sequential and process)")
     find.add_argument("--out", help="output folder (default runs/<name>-search)")
     args = parser.parse_args(argv)
     handlers = {"info": show_config, "inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),

@@ -54,7 +54,7 @@ def results_table(records: list[dict], metric: str, mode: str = "max", title: st
     for r in ok + [r for r in records if r.get("status") != "ok"]:
         values = [_cell(r["params"].get(name)) for name in params]
         scores = [_cell(r.get("metrics", {}).get(name)) for name in metrics]
-        status = r["status"] if r["status"] == "ok" else f"failed: {r.get('error', '')}"
+        status = r["status"] if r["status"] == "ok" else f"{r['status']}: {r.get('error', '')}"
         table.add_row(str(r["trial"]), *values, *scores, f"{r.get('seconds', 0.0):.1f}", status)
     return table
 

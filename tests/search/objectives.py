@@ -28,3 +28,19 @@ def fails_for_large_l2(params):
 def quadratic(params):
     """A smooth function of x with its maximum at x = 0.3."""
     return {"score": -(params["x"] - 0.3) ** 2}
+
+
+def dies_or_hangs(params):
+    """x = 1: the process exits at once (as a segfault or the OOM killer would end it); x = 2: a
+    segfault; x = 3: hangs; else a result."""
+    import ctypes
+    import os
+    import time
+
+    if params["x"] == 1:
+        os._exit(3)
+    if params["x"] == 2:
+        ctypes.string_at(0)
+    if params["x"] == 3:
+        time.sleep(600)
+    return {"score": float(params["x"])}

@@ -93,3 +93,34 @@ def test_grid_search_and_table():
 def test_unknown_backend():
     with pytest.raises(ValueError, match="Unknown backend 'mpi'"):
         search.run_search(objectives.quadratic, [{"x": 0}], backend="mpi")
+
+
+def test_process_backend_records_crashes_and_timeouts_and_goes_on():
+    records = search.run_search(objectives.dies_or_hangs, [{"x": 0}, {"x": 1}, {"x": 2}, {"x": 3}, {"x": 4}],
+                                backend="process", workers=2, trial_timeout=20)
+    statuses = [record["status"] for record in records]
+    assert statuses == ["ok", "crashed", "crashed", "timeout", "ok"]
+    assert "exit code 3" in records[1]["error"] and "SIGSEGV" in records[2]["error"]
+    assert records[4]["metrics"] == {"score": 4.0}
+
+
+def test_sequential_timeout_stops_a_hung_trial():
+    records = search.run_search(objectives.dies_or_hangs, [{"x": 3}, {"x": 4}], trial_timeout=1)
+    assert [record["status"] for record in records] == ["timeout", "ok"]
+    assert records[0]["seconds"] < 30
+
+
+def test_dask_runs_a_crashing_trial_once_and_goes_on(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    records = search.run_search(objectives.dies_or_hangs, [{"x": 0}, {"x": 1}, {"x": 4}], backend="dask", workers=2)
+    assert [record["status"] for record in records] == ["ok", "crashed", "ok"]
+
+
+def test_a_torn_last_line_is_dropped_and_its_trial_runs_again(tmp_path):
+    path = tmp_path / "results.jsonl"
+    first = search.run_search(objectives.quadratic, [{"x": 0.1}], results_path=path)
+    path.write_text(path.read_text() + '{"trial": 1, "params": {"x": 0.2}, "status": "o')  # killed mid-write
+    records = search.run_search(objectives.quadratic, [{"x": 0.1}, {"x": 0.2}], results_path=path)
+    assert [record["status"] for record in records] == ["ok", "ok"] and records[0] == first[0]
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and all(json.loads(line)["status"] == "ok" for line in lines)
