@@ -77,7 +77,7 @@ def load_experiment(path) -> dict:
         with open(path, "rb") as f:
             raw = tomllib.load(f)
         return check_experiment(raw, str(path))
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ExperimentError(f"{path}: invalid TOML: {error}") from None
     except RecursionError:
         raise ExperimentError(f"{path}: tables or arrays nested too deeply for an experiment file.") from None

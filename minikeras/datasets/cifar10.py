@@ -72,8 +72,9 @@ def unpickle_batch(raw: bytes, name: str) -> dict:
     """The dict of one batch file, loaded with `RestrictedUnpickler` and checked."""
     try:
         batch = RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as error:
-        raise DatasetFormatError(f"{name} is not a valid CIFAR-10 batch: {error}") from None
+    except Exception as error:  # noqa: BLE001 (the bytes are untrusted: any way the parser fails is a format error)
+        reason = error if isinstance(error, pickle.UnpicklingError) else f"{type(error).__name__}: {error}"
+        raise DatasetFormatError(f"{name} is not a valid CIFAR-10 batch: {reason}") from None
     if not isinstance(batch, dict):
         raise DatasetFormatError(f"{name} holds a {type(batch).__name__}; expected a dict.")
     return batch

@@ -103,7 +103,7 @@ def load_model(path, model_class):
             if compile_config is not None and f.get("optimizer", getlink=True) is not None:
                 _read_optimizer(f, model.engine)
             model.set_training_state(_training_state(_json_attr(f, "training_state")))
-        except (KeyError, TypeError, ValueError, OSError, OverflowError, RecursionError) as error:
+        except (KeyError, TypeError, ValueError, OSError, OverflowError, RecursionError, RuntimeError) as error:
             raise _file_error(path, error) from None
         except MemoryError:
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
@@ -116,7 +116,7 @@ def file_kind(path) -> str:
     with _open(path) as f:
         try:
             kind = _attr(f, "kind")
-        except (KeyError, TypeError, ValueError, OSError) as error:
+        except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
             raise _file_error(path, error) from None
     if kind not in ("model", "weights"):
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: unknown kind {kind!r}")
@@ -150,7 +150,7 @@ def load_weights(model, path) -> None:
     with _open(path) as f:
         try:
             arrays = _read_weights(f, engine)
-        except (KeyError, TypeError, ValueError, OSError) as error:
+        except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
             raise _file_error(path, error) from None
     model.set_weights(arrays)
 
@@ -168,12 +168,16 @@ def _open(path) -> h5py.File:
     except OSError as error:
         raise ModelFileError(f"{path!r} is not a readable HDF5 file (truncated or corrupt?): {error}") from None
     try:
-        if not isinstance(f.attrs.get("format"), str) or f.attrs["format"] != FORMAT:
+        try:
+            found = _attr(f, "format")
+        except ModelFileError:  # missing or unreadable: either way not a file this reader knows
+            found = None
+        if not isinstance(found, str) or found != FORMAT:
             raise ModelFileError("it is an HDF5 file but not a minikeras file")
         version = _attr(f, "format_version")
         if version not in READABLE_VERSIONS:
             raise ModelFileError(f"format_version {version!r}; this minikeras reads {READABLE_VERSIONS}")
-    except (ModelFileError, KeyError, TypeError, ValueError, OSError) as error:
+    except (ModelFileError, KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
         f.close()
         raise _file_error(path, error) from None
     return f
@@ -185,9 +189,12 @@ def _file_error(path, error: Exception) -> ModelFileError:
 
 
 def _attr(f: h5py.File, key: str):
-    if key not in f.attrs:
-        raise ModelFileError(f"the attribute {key!r} is missing")
-    value = f.attrs[key]
+    try:
+        if key not in f.attrs:
+            raise ModelFileError(f"the attribute {key!r} is missing")
+        value = f.attrs[key]
+    except (RuntimeError, OSError) as error:  # h5py's words for a damaged attribute table
+        raise ModelFileError(f"the attribute {key!r} cannot be read (a damaged file?): {error}") from None
     return value.item() if isinstance(value, np.generic) else value
 
 
