@@ -39,8 +39,6 @@ def load_data(path=None):
 
 def _pair(images_path, labels_path):
     images = read_idx(images_path, IMAGE_MAGIC)
-    if images.shape[1:] != IMAGE_SHAPE:
-        raise DatasetFormatError(f"{images_path} holds images of {images.shape[1:]} pixels; MNIST's are 28x28.")
     labels = read_idx(labels_path, LABEL_MAGIC)
     if images.shape[0] != labels.shape[0]:
         raise DatasetFormatError(f"{images_path} holds {images.shape[0]} images but {labels_path} holds "
@@ -70,6 +68,8 @@ def read_idx(path, magic: int) -> np.ndarray:
 def _declared_size(header: bytes, magic: int, name: str) -> int:
     """Bytes of data the header promises, refused above the official maximum (Python integers: no overflow)."""
     shape = _header_shape(header, magic, name)
+    if magic == IMAGE_MAGIC and shape[1:] != IMAGE_SHAPE:
+        raise DatasetFormatError(f"{name} holds images of {shape[1:]} pixels; MNIST's are 28x28.")
     size = math.prod(shape)
     if shape[0] > MAX_SAMPLES or size > MAX_SAMPLES * math.prod(IMAGE_SHAPE):
         raise DatasetFormatError(f"{name} declares shape {shape} ({size:,} bytes); MNIST files hold at most "

@@ -103,7 +103,7 @@ def _idx_header(magic, *dims):
 
 def test_a_header_whose_sizes_wrap_np_prod_is_refused(tmp_path):
     path = _gz(tmp_path / "x.gz", _idx_header(mnist.IMAGE_MAGIC, 2 ** 16, 2 ** 24, 2 ** 24))  # np.prod wraps to 0
-    with pytest.raises(DatasetFormatError, match=r"declares shape \(65536, 16777216, 16777216\)"):
+    with pytest.raises(DatasetFormatError, match=r"\(16777216, 16777216\)"):
         mnist.read_idx(path, mnist.IMAGE_MAGIC)
 
 
@@ -125,3 +125,5 @@ def test_images_must_be_28_by_28(tmp_path):
     labels = _gz(tmp_path / "l.gz", _idx_header(mnist.LABEL_MAGIC, 20) + bytes(np.zeros(20, np.uint8)))
     with pytest.raises(DatasetFormatError, match=r"images of \(7, 112\) pixels; MNIST's are 28x28"):
         mnist._pair(images, labels)
+    with pytest.raises(DatasetFormatError, match="28x28"):
+        mnist.read_idx(images, mnist.IMAGE_MAGIC)
