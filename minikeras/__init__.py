@@ -8,8 +8,8 @@
 """
 import importlib
 
-from . import (callbacks, datasets, initializers, layers, losses, metrics, models, optimizers, preprocessing,
-               regularizers, schedules, search, utils)
+from . import (activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
+               preprocessing, regularizers, schedules, search, utils)
 from .config import show_config
 from .layers import Input, register_layer
 from .lr_range import lr_range_test
@@ -20,7 +20,7 @@ from .version import __version__
 
 
 __all__ = ["Model", "Sequential", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer",
-           "show_config", "Input", "layers", "models", "utils", "initializers",
+           "show_config", "Input", "activations", "layers", "models", "utils", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 

@@ -52,6 +52,9 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
+l2 = L2  # Keras' function-style name: regularizers.l2(0.01)
+
+
 def get(spec):
     """A regularizer from an instance, a config dict, a name or None (no penalty)."""
     if spec is None:

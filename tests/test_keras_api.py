@@ -176,3 +176,24 @@ def test_batch_progress_on_a_terminal_ends_with_the_summary_line():
         progress.advance(index)
     progress.finish({"loss": 0.5})
     assert buffer.getvalue().strip().splitlines()[-1].startswith("4/4 - ")
+
+
+def test_activations_as_functions():
+    x = np.array([[-2.0, 0.5, 3.0]])
+    np.testing.assert_allclose(mk.activations.relu(x), [[0.0, 0.5, 3.0]])
+    np.testing.assert_allclose(mk.activations.relu(x, negative_slope=0.1, max_value=1.0), [[-0.2, 0.5, 1.0]])
+    np.testing.assert_allclose(mk.activations.sigmoid(x), 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(mk.activations.softmax(x), np.exp(x) / np.exp(x).sum())
+    np.testing.assert_allclose(mk.activations.leaky_relu(x), [[-0.4, 0.5, 3.0]])
+    model = mk.Sequential([mk.Input(shape=(5,)), layers.Dense(4, activation=mk.activations.tanh),
+                           layers.Dense(3, activation=mk.activations.softmax)])
+    assert model.layers[0].get_config()["activation"] == "tanh"
+    model.compile(loss="sparse_categorical_crossentropy")
+    assert model.engine.fused  # a softmax given as a function fuses with the cross-entropy too
+    with pytest.raises(TypeError, match="must be one of minikeras.activations"):
+        layers.Dense(3, activation=np.tanh)
+
+
+def test_function_style_regularizer():
+    dense = layers.Dense(3, kernel_regularizer=mk.regularizers.l2(0.02))
+    assert dense.regularizers()["kernel"].l2 == 0.02

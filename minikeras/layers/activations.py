@@ -202,7 +202,14 @@ class Linear(ActivationLayer):
 
 
 def get(spec) -> Layer:
-    """An activation layer from a name in `registry` (``"relu"``), a layer class or a layer instance."""
+    """An activation layer from a name in `registry` (``"relu"``), a function of
+    `minikeras.activations` (``activations.relu``), a layer class or a layer instance."""
+    if callable(spec) and not isinstance(spec, (type, Layer)):
+        name = getattr(spec, "__name__", None)
+        if getattr(spec, "__module__", None) != "minikeras.activations" or name not in registry.names():
+            raise TypeError(f"An activation function must be one of minikeras.activations ({', '.join(registry.names())}), "
+                            f"whose backward pass minikeras knows; got {spec!r}. For another one, write a layer.")
+        spec = name
     if isinstance(spec, str):
         return registry.get(spec, **FUNCTION_DEFAULTS.get(spec, {}))
     return layer_registry.get(spec)

@@ -1,0 +1,60 @@
+"""Keras' ``keras.activations``: the activations as functions on arrays, and by name.
+
+Each function computes its activation on a numpy array (through the activation layer of the same
+name); passed as ``Dense(64, activation=activations.relu)`` it stands for that layer, whose
+backward pass the training engine runs.
+
+>>> relu(np.array([[-1.0, 2.0]]))
+array([[0., 2.]])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import activations as _layers
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "linear", "get"]
+
+
+def relu(x, negative_slope: float = 0.0, max_value=None, threshold: float = 0.0) -> np.ndarray:
+    """``max(x, 0)``, with Keras' optional slope below `threshold` and cap at `max_value`."""
+    return _layers.ReLU(max_value=max_value, negative_slope=negative_slope, threshold=threshold)(x)
+
+
+def leaky_relu(x, negative_slope: float = 0.2) -> np.ndarray:
+    """``x`` where positive, ``negative_slope * x`` elsewhere (Keras' function default 0.2)."""
+    return _layers.LeakyReLU(negative_slope=negative_slope)(x)
+
+
+def sigmoid(x) -> np.ndarray:
+    """``1 / (1 + exp(-x))``."""
+    return _layers.Sigmoid()(x)
+
+
+def tanh(x) -> np.ndarray:
+    """``tanh(x)``."""
+    return _layers.Tanh()(x)
+
+
+def scaled_tanh(x) -> np.ndarray:
+    """LeCun's ``1.7159 tanh(2x / 3)``."""
+    return _layers.ScaledTanh()(x)
+
+
+def softmax(x, axis: int = -1) -> np.ndarray:
+    """Row-wise ``exp(x) / sum(exp(x))`` of ``(N, C)`` arrays."""
+    return _layers.Softmax(axis=axis)(x)
+
+
+def linear(x) -> np.ndarray:
+    """``x`` itself."""
+    return np.asarray(x)
+
+
+def get(identifier):
+    """The activation function named `identifier` (a function of this module is returned as it is)."""
+    if callable(identifier) and getattr(identifier, "__name__", None) in __all__:
+        return identifier
+    if isinstance(identifier, str) and identifier in __all__ and identifier != "get":
+        return globals()[identifier]
+    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(__all__[:-1])}.")
