@@ -51,6 +51,11 @@ def check_finite(x: np.ndarray, what: str = "x") -> None:
                          f"{'s' if len(bad) > 1 else ''} in all): remove or replace NaN and inf before training.")
 
 
+def non_finite_names(named_arrays) -> list[str]:
+    """Names, in order, of the float arrays of ``(name, array)`` pairs that hold NaN or inf."""
+    return [name for name, array in named_arrays if array.dtype.kind == "f" and not np.all(np.isfinite(array))]
+
+
 PARALLEL_SUM_BYTES = 1 << 24  # below 16 MiB one thread is as fast as two
 
 

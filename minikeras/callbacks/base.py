@@ -41,6 +41,12 @@ class Callback:
 registry = Registry("callback", Callback)
 
 
+def named_weights(model):
+    """``("layer/array", array)`` of every weight of `model`, in layer order (the arrays themselves)."""
+    return ((f"{layer.name}/{name}", array) for layer in model.layers
+            for name, array in zip(layer.weight_names(), layer.weights))
+
+
 class CallbackList(Callback):
     """Calls each hook on every callback, in order."""
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
-from .base import Callback, improved, monitor_mode, registry
+from ..checks import non_finite_names
+from .base import Callback, improved, monitor_mode, named_weights, registry
 
 
 @registry.register()
@@ -48,10 +47,9 @@ class ModelCheckpoint(Callback):
         self._save(epoch, logs)
 
     def _save(self, epoch, logs):
-        bad = next((f"{layer.name}/{name}" for layer in self.model.layers
-                    for name, array in zip(layer.weight_names(), layer.weights) if not np.all(np.isfinite(array))), None)
-        if bad is not None:
-            warnings.warn(f"Epoch {epoch + 1}: {bad} holds NaN or inf; ModelCheckpoint keeps the last saved file "
+        bad = non_finite_names(named_weights(self.model))
+        if bad:
+            warnings.warn(f"Epoch {epoch + 1}: {bad[0]} holds NaN or inf; ModelCheckpoint keeps the last saved file "
                           f"({self.last_saved or 'none yet'}) instead of writing these weights.", stacklevel=2)
             return
         try:

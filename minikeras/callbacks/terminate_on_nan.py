@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .base import Callback, registry
+from ..checks import non_finite_names
+from .base import Callback, named_weights, registry
 
 
 @registry.register()
@@ -31,17 +30,10 @@ class TerminateOnNaN(Callback):
         if loss is None or math.isfinite(loss):
             return
         self.stopped_batch = batch
-        self.stopped_at = {"epoch": self._epoch + 1, "batch": batch, "loss": loss, "weights": _first_non_finite(self.model)}
+        bad = non_finite_names(named_weights(self.model))
+        self.stopped_at = {"epoch": self._epoch + 1, "batch": batch, "loss": loss, "weights": bad[0] if bad else None}
         self.model.stop_training = True
         where = self.stopped_at["weights"] or "no weight yet (the loss alone)"
         print(f"Epoch {self._epoch + 1}, batch {batch}: loss is {loss}; first non-finite values in {where}. "
               f"Terminating training.")
 
-
-def _first_non_finite(model) -> str | None:
-    """``"layer/array"`` of the first weights array holding NaN or inf, in layer order."""
-    for layer in model.layers:
-        for name, array in zip(layer.weight_names(), layer.weights):
-            if not np.all(np.isfinite(array)):
-                return f"{layer.name}/{name}"
-    return None

@@ -25,6 +25,7 @@ import warnings
 import h5py
 import numpy as np
 
+from ..checks import is_int, non_finite_names
 from ..version import __version__
 from .atomic import atomic_path
 
@@ -219,7 +220,7 @@ def _refuse_constant(name: str):
 
 def _count(value, what: str) -> int:
     """A non-negative integer from a file (a float like 1e400 or -1 is refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+    if not is_int(value, 0):
         raise ModelFileError(f"{what} must be a non-negative integer; got {value!r}")
     return int(value)
 
@@ -233,7 +234,7 @@ def _training_state(state) -> dict:
 
 def _warn_if_non_finite(path, engine, arrays) -> None:
     names = [f"{layer.name}/{name}" for layer in engine.layers for name in layer.weight_names()]
-    bad = [name for name, array in zip(names, arrays) if array.dtype.kind == "f" and not np.all(np.isfinite(array))]
+    bad = non_finite_names(zip(names, arrays))
     if bad:
         warnings.warn(f"{os.fspath(path)}: {', '.join(bad)} hold NaN or inf (saved from a diverged model?)",
                       stacklevel=3)

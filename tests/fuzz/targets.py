@@ -6,7 +6,6 @@ else (a traceback of another type, a hang, memory beyond the limit) is a bug.
 from __future__ import annotations
 
 import gzip
-import io
 import pathlib
 import pickle
 import tempfile

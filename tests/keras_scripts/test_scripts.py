@@ -64,7 +64,7 @@ def test_binary_classifier(monkeypatch, tmp_path):
 
 def test_regression(monkeypatch, tmp_path):
     ns = run("regression", monkeypatch, tmp_path)
-    x, y, predictions = ns["x"], ns["y"], ns["predictions"]
+    y, predictions = ns["y"], ns["predictions"]
     assert predictions.shape == (500, 1)
     mae, mse, mae_metric = ns["test_mae"]
     assert mae == pytest.approx(np.mean(np.abs(predictions[:, 0] - y)), rel=1e-5)

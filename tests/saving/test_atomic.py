@@ -1,10 +1,8 @@
 """Saving never loses the old file: symlinks, killed saves' leftovers, full disks, Ctrl-C."""
 import os
-import resource
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import minikeras as mk
