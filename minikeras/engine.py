@@ -92,7 +92,8 @@ class Engine:
                            for layer in self.layers if layer.trainable
                            for name, regularizer in layer.regularizers().items()]
         if optimizer is not None:
-            optimizer.build([self.flat_params])
+            sizes = [layer.params[name].size for layer, name in self.trainable]
+            optimizer.build([self.flat_params], variable_sizes=sizes)
 
     def _pack(self) -> tuple[np.ndarray, np.ndarray]:
         arrays = [layer.params[name] for layer, name in self.trainable]

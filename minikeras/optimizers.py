@@ -19,12 +19,33 @@ class Optimizer:
 
     Subclasses set `slot_names` and implement ``update_step(param, grad, slots, lr, scratch)``,
     which changes `param` in place. `scratch` is a reusable array shaped like `param`.
+
+    Keras' common arguments, applied before every update in Keras' order: `clipnorm` scales each
+    variable's gradient down to that L2 norm, `global_clipnorm` scales all gradients down to that
+    total L2 norm, `clipvalue` clips each gradient entry to
+    ``[-clipvalue, clipvalue]``, then `weight_decay` decays every weight, ``w -= w * weight_decay * lr``
+    (decoupled from the gradient, as AdamW). Keras' weight averaging (`use_ema`) is not supported
+    yet and is refused.
     """
 
     slot_names: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate=0.01):
+    def __init__(self, learning_rate=0.01, *, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None):
+        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps:
+            raise ValueError(f"use_ema, loss_scale_factor and gradient_accumulation_steps are not supported yet; got "
+                             f"use_ema={use_ema!r}, loss_scale_factor={loss_scale_factor!r}, "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps!r}.")
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(value is not None for value in clips.values()) > 1:
+            raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set; got {clips}.")
         self._learning_rate = self._check_rate(learning_rate)
+        self.weight_decay = _optional_positive("weight_decay", weight_decay, allow_zero=True)
+        self.clipnorm = _optional_positive("clipnorm", clipnorm)
+        self.clipvalue = _optional_positive("clipvalue", clipvalue)
+        self.global_clipnorm = _optional_positive("global_clipnorm", global_clipnorm)
+        self.name = name
         self.iterations = 0
         self.last_learning_rate: float | None = None
         self.slots: dict[str, list[np.ndarray]] = {}
@@ -65,15 +86,34 @@ class Optimizer:
                              f"a learning rate must be finite and >= 0.")
         return rate
 
-    def build(self, params: list[np.ndarray]) -> None:
-        """Create zeroed slots for `params` and reset the update count."""
+    def build(self, params: list[np.ndarray], variable_sizes: list[int] | None = None) -> None:
+        """Create the slots for `params` and reset the update count.
+
+        `variable_sizes` splits a single flat `params[0]` into the model's variables (for `clipnorm`,
+        which Keras applies per variable); by default every array of `params` is one variable.
+        """
         self.iterations = 0
-        self.slots = {name: [np.zeros_like(p) for p in params] for name in self.slot_names}
+        self.slots = {name: [self._initial_slot(name, p) for p in params] for name in self.slot_names}
         self._scratch = [np.empty_like(p) for p in params]
+        self._split_points = None if variable_sizes is None else np.cumsum(variable_sizes)[:-1]
+
+    def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
+        """A new slot `name` for `param`: zeros (Adagrad starts its accumulator elsewhere)."""
+        return np.zeros_like(param)
+
+    def _variables(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        """Views of `grads`, one per model variable."""
+        if self._split_points is None:
+            return list(grads)
+        (flat,) = grads
+        return np.split(flat, self._split_points)
 
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> float:
         """One update of every param from its grad; returns the learning rate used."""
         lr = self.current_learning_rate()
+        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None \
+                or self.weight_decay:
+            self._clip_and_decay(params, grads, lr)
         for i, (param, grad) in enumerate(zip(params, grads)):
             slots = [self.slots[name][i] for name in self.slot_names]
             self.update_step(param, grad, slots, lr, self._scratch[i])
@@ -81,12 +121,30 @@ class Optimizer:
         self.last_learning_rate = lr
         return lr
 
+    def _clip_and_decay(self, params, grads, lr) -> None:
+        """Keras' order: clip the gradients (in place), then decay the weights."""
+        if self.global_clipnorm is not None:
+            _scale_to_norm(grads, self.global_clipnorm)
+        if self.clipnorm is not None:
+            for grad in self._variables(grads):
+                _scale_to_norm([grad], self.clipnorm)
+        if self.clipvalue is not None:
+            for grad in grads:
+                np.clip(grad, -self.clipvalue, self.clipvalue, out=grad)
+        if self.weight_decay:
+            for param, scratch in zip(params, self._scratch):
+                ops.axpy(-self.weight_decay * lr, param, param, scratch)
+
     def update_step(self, param, grad, slots, lr, scratch):
         raise NotImplementedError
 
     def get_config(self) -> dict:
         rate = self._learning_rate
-        return {"learning_rate": serialize(rate) if isinstance(rate, schedules.Schedule) else rate}
+        config = {"learning_rate": serialize(rate) if isinstance(rate, schedules.Schedule) else rate}
+        for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "name"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key)
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> "Optimizer":
@@ -100,6 +158,23 @@ class Optimizer:
 
 
 registry = Registry("optimizer", Optimizer, required=("update_step",))
+
+
+def _scale_to_norm(grads: list[np.ndarray], max_norm: float) -> None:
+    """Scale `grads` in place so that their joint L2 norm is at most `max_norm` (NaN stays NaN, as in Keras)."""
+    norm = math.sqrt(sum(float(np.dot(g.reshape(-1), g.reshape(-1))) for g in grads))
+    if not norm <= max_norm:
+        for grad in grads:
+            grad *= max_norm / norm
+
+
+def _optional_positive(name: str, value, allow_zero: bool = False):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not (value >= 0 if allow_zero else value > 0):
+        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0 or None; got {value!r}.")
+    return float(value)
 
 
 def _check_fraction(name: str, value: float, upper_inclusive: bool = False) -> float:
@@ -120,8 +195,8 @@ class SGD(Optimizer):
     SGD(learning_rate=0.1, momentum=0.9, nesterov=False)
     """
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **options):
+        super().__init__(learning_rate, **options)
         self.momentum = _check_fraction("SGD momentum", momentum)
         self.nesterov = bool(nesterov)
         self.slot_names = ("velocity",) if self.momentum > 0 else ()
@@ -147,8 +222,23 @@ class SGD(Optimizer):
 class Momentum(SGD):
     """SGD with momentum 0.9 by default: ``v = momentum * v - lr * g; w += v``."""
 
-    def __init__(self, learning_rate=0.01, momentum: float = 0.9, nesterov: bool = False):
-        super().__init__(learning_rate, momentum, nesterov)
+    def __init__(self, learning_rate=0.01, momentum: float = 0.9, nesterov: bool = False, **options):
+        super().__init__(learning_rate, momentum, nesterov, **options)
+
+
+def _moving_average(average, value, beta, scratch):
+    """``average = beta * average + (1 - beta) * value``, in place, as Keras writes it."""
+    np.subtract(value, average, out=scratch)
+    scratch *= 1.0 - beta
+    average += scratch
+
+
+def _moving_square_average(average, grad, beta, scratch):
+    """``average = beta * average + (1 - beta) * grad^2``, in place."""
+    np.multiply(grad, grad, out=scratch)
+    scratch -= average
+    scratch *= 1.0 - beta
+    average += scratch
 
 
 @registry.register("adam")
@@ -157,16 +247,18 @@ class Adam(Optimizer):
 
         m += (1 - beta_1) * (g - m);  v += (1 - beta_2) * (g^2 - v)
         w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+
+    With `amsgrad`, ``v_hat = max(v_hat, v)`` takes the place of ``v`` in the last line.
     """
 
-    slot_names = ("m", "v")
-
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7):
-        super().__init__(learning_rate)
-        self.beta_1 = _check_fraction("Adam beta_1", beta_1)
-        self.beta_2 = _check_fraction("Adam beta_2", beta_2)
+                 epsilon: float = 1e-7, amsgrad: bool = False, **options):
+        super().__init__(learning_rate, **options)
+        self.beta_1 = _check_fraction(f"{type(self).__name__} beta_1", beta_1)
+        self.beta_2 = _check_fraction(f"{type(self).__name__} beta_2", beta_2)
         self.epsilon = float(epsilon)
+        self.amsgrad = bool(amsgrad)
+        self.slot_names = ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
         self._correction = 1.0  # lr multiplier sqrt(1 - beta_2^t) / (1 - beta_1^t) of the current update
 
     def apply(self, params, grads):
@@ -175,14 +267,11 @@ class Adam(Optimizer):
         return super().apply(params, grads)
 
     def update_step(self, param, grad, slots, lr, scratch):
-        m, v = slots
-        np.subtract(grad, m, out=scratch)
-        scratch *= 1.0 - self.beta_1
-        m += scratch
-        np.multiply(grad, grad, out=scratch)
-        scratch -= v
-        scratch *= 1.0 - self.beta_2
-        v += scratch
+        m, v = slots[:2]
+        _moving_average(m, grad, self.beta_1, scratch)
+        _moving_square_average(v, grad, self.beta_2, scratch)
+        if self.amsgrad:
+            v = np.maximum(slots[2], v, out=slots[2])
         np.sqrt(v, out=scratch)
         scratch += self.epsilon
         np.divide(m, scratch, out=scratch)
@@ -191,36 +280,249 @@ class Adam(Optimizer):
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
-@registry.register("rmsprop")
-class RMSprop(Optimizer):
-    """RMSprop (Hinton 2012) in Keras' form: ``v = rho * v + (1 - rho) * g^2; w -= lr * g / sqrt(v + epsilon)``."""
+@registry.register("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), Keras' default ``weight_decay=0.004``:
+    every update first does ``w -= w * weight_decay * lr``, then Adam's step."""
 
-    slot_names = ("velocity",)
+    def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **options):
+        if weight_decay is None:
+            raise ValueError("AdamW needs a weight_decay (a float >= 0); got None. Use Adam for no decay.")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **options)
 
-    def __init__(self, learning_rate=0.001, rho: float = 0.9, epsilon: float = 1e-7):
-        super().__init__(learning_rate)
-        self.rho = _check_fraction("RMSprop rho", rho)
+
+@registry.register("adamax")
+class Adamax(Optimizer):
+    """Adamax, Adam's infinity-norm variant, in Keras' form::
+
+        m += (1 - beta_1) * (g - m);  u = max(beta_2 * u, |g|)
+        w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
+    """
+
+    slot_names = ("m", "u")
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **options):
+        super().__init__(learning_rate, **options)
+        self.beta_1 = _check_fraction("Adamax beta_1", beta_1)
+        self.beta_2 = _check_fraction("Adamax beta_2", beta_2)
         self.epsilon = float(epsilon)
 
     def update_step(self, param, grad, slots, lr, scratch):
-        (velocity,) = slots
-        velocity *= self.rho
+        m, u = slots
+        _moving_average(m, grad, self.beta_1, scratch)
+        u *= self.beta_2
+        np.maximum(u, np.abs(grad, out=scratch), out=u)
+        np.add(u, self.epsilon, out=scratch)
+        np.divide(m, scratch, out=scratch)
+        scratch *= lr / (1.0 - self.beta_1 ** (self.iterations + 1))
+        param -= scratch
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+@registry.register("nadam")
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016) in Keras' form, with ``t`` the 1-based update count,
+    ``mu_k = beta_1 * (1 - 0.5 * 0.96^k)`` and ``P_t = mu_1 ... mu_t``::
+
+        m += (1 - beta_1) * (g - m);  v += (1 - beta_2) * (g^2 - v)
+        m_hat = mu_{t+1} * m / (1 - P_t * mu_{t+1}) + (1 - mu_t) * g / (1 - P_t)
+        w -= lr * m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
+
+    ``P_t`` follows from the update count, so a saved optimizer resumes exactly.
+    """
+
+    slot_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **options):
+        super().__init__(learning_rate, **options)
+        self.beta_1 = _check_fraction("Nadam beta_1", beta_1)
+        self.beta_2 = _check_fraction("Nadam beta_2", beta_2)
+        self.epsilon = float(epsilon)
+        self._product = (0, 1.0)  # (t, P_t), extended one factor per update; recomputed after a resume
+
+    def _mu(self, k: int) -> float:
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** k)
+
+    def _mu_product(self, t: int) -> float:
+        done, product = self._product
+        if done > t:
+            done, product = 0, 1.0
+        for k in range(done + 1, t + 1):
+            product *= self._mu(k)
+        self._product = (t, product)
+        return product
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        m, v = slots
+        t = self.iterations + 1
+        mu_t, mu_next, product = self._mu(t), self._mu(t + 1), self._mu_product(t)
+        _moving_average(m, grad, self.beta_1, scratch)
+        _moving_square_average(v, grad, self.beta_2, scratch)
+        np.multiply(v, 1.0 / (1.0 - self.beta_2 ** t), out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        np.reciprocal(scratch, out=scratch)
+        # param -= lr * (a * m + b * g) / (sqrt(v_hat) + eps), with scratch holding the reciprocal
+        param -= (lr * mu_next / (1.0 - product * mu_next)) * m * scratch
+        param -= (lr * (1.0 - mu_t) / (1.0 - product)) * grad * scratch
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+@registry.register("adagrad")
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al. 2011) in Keras' form: the accumulator starts at `initial_accumulator_value`,
+    ``acc += g^2; w -= lr * g / sqrt(acc + epsilon)``."""
+
+    slot_names = ("accumulator",)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **options):
+        super().__init__(learning_rate, **options)
+        self.initial_accumulator_value = _optional_positive("Adagrad initial_accumulator_value",
+                                                            initial_accumulator_value, allow_zero=True)
+        self.epsilon = float(epsilon)
+
+    def _initial_slot(self, name, param):
+        return np.full_like(param, self.initial_accumulator_value)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        (accumulator,) = slots
         np.multiply(grad, grad, out=scratch)
-        scratch *= 1.0 - self.rho
-        velocity += scratch
-        np.add(velocity, self.epsilon, out=scratch)
+        accumulator += scratch
+        np.add(accumulator, self.epsilon, out=scratch)
         np.sqrt(scratch, out=scratch)
         np.divide(grad, scratch, out=scratch)
         scratch *= lr
         param -= scratch
 
     def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+@registry.register("adadelta")
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012) in Keras' form, with ``rms(x) = sqrt(x + epsilon)``::
+
+        acc_g = rho * acc_g + (1 - rho) * g^2
+        delta = -rms(acc_delta) * g / rms(acc_g)
+        acc_delta = rho * acc_delta + (1 - rho) * delta^2;  w += lr * delta
+    """
+
+    slot_names = ("accumulated_grad", "accumulated_delta")
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, **options):
+        super().__init__(learning_rate, **options)
+        self.rho = _check_fraction("Adadelta rho", rho)
+        self.epsilon = float(epsilon)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        accumulated_grad, accumulated_delta = slots
+        _moving_square_average(accumulated_grad, grad, self.rho, scratch)
+        delta = np.sqrt(accumulated_delta + self.epsilon)
+        delta *= grad
+        np.add(accumulated_grad, self.epsilon, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        delta /= scratch  # the step with its sign flipped: -delta of the formula
+        _moving_square_average(accumulated_delta, delta, self.rho, scratch)
+        delta *= lr
+        param -= delta
+
+    def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
+@registry.register("lion")
+class Lion(Optimizer):
+    """Lion (Chen et al. 2023) in Keras' form: ``w -= lr * sign(beta_1 * m + (1 - beta_1) * g);
+    m = beta_2 * m + (1 - beta_2) * g``."""
+
+    slot_names = ("m",)
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.99, **options):
+        super().__init__(learning_rate, **options)
+        if not 0.0 < beta_1 <= 1.0:
+            raise ValueError(f"Lion beta_1 must be in (0, 1] (at 0 it is sign SGD); got {beta_1!r}.")
+        self.beta_1 = float(beta_1)
+        self.beta_2 = _check_fraction("Lion beta_2", beta_2)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        (m,) = slots
+        np.multiply(m, self.beta_1, out=scratch)
+        scratch += (1.0 - self.beta_1) * grad
+        np.sign(scratch, out=scratch)
+        scratch *= lr
+        param -= scratch
+        _moving_average(m, grad, self.beta_2, scratch)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+@registry.register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop (Hinton 2012) in Keras' form::
+
+        v = rho * v + (1 - rho) * g^2;  step = lr * g / sqrt(v + epsilon)
+        centered: a = rho * a + (1 - rho) * g and the root is of ``v - a^2 + epsilon``
+        momentum: s = momentum * s + step;  w -= s   (else w -= step)
+    """
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
+                 centered: bool = False, **options):
+        super().__init__(learning_rate, **options)
+        self.rho = _check_fraction("RMSprop rho", rho)
+        self.momentum = _check_fraction("RMSprop momentum", momentum)
+        self.epsilon = float(epsilon)
+        self.centered = bool(centered)
+        self.slot_names = ("velocity",) + (("average_grad",) if self.centered else ()) \
+            + (("momentum",) if self.momentum > 0 else ())
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        velocity, *rest = slots
+        velocity *= self.rho
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - self.rho
+        velocity += scratch
+        if self.centered:
+            average_grad = rest.pop(0)
+            _moving_average(average_grad, grad, self.rho, scratch)
+            np.multiply(average_grad, average_grad, out=scratch)
+            np.subtract(velocity, scratch, out=scratch)
+            scratch += self.epsilon
+        else:
+            np.add(velocity, self.epsilon, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        np.divide(grad, scratch, out=scratch)
+        scratch *= lr
+        if rest:
+            (momentum,) = rest
+            momentum *= self.momentum
+            momentum += scratch
+            scratch = momentum
+        param -= scratch
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
 def get(spec) -> Optimizer:
-    """An optimizer from ``"sgd" "momentum" "adam" "rmsprop"`` (Keras defaults), a class or an instance."""
+    """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
+    "lion"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
     return registry.get(spec)
+
+
+def deserialize(config: dict) -> Optimizer:
+    """An optimizer from ``{"class_name": ..., "config": {...}}``, as `serialize` or Keras' own writes it."""
+    return registry.from_config(config)

@@ -68,6 +68,117 @@ def test_rmsprop():
     np.testing.assert_allclose(_two_steps(optimizers.RMSprop(lr)), w)
 
 
+def test_adam_amsgrad_uses_the_largest_second_moment():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+    w, m, v, v_max = W0.copy(), np.zeros(2), np.zeros(2), np.zeros(2)
+    for t, g in enumerate((G2, G1), start=1):  # the second gradient is smaller: v falls, v_max does not
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        v_max = np.maximum(v_max, v)
+        w = w - lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v_max) + eps)
+    optimizer = optimizers.Adam(lr, amsgrad=True)
+    param = W0.copy()
+    optimizer.build([param])
+    for g in (G2, G1):
+        optimizer.apply([param], [g.copy()])
+    np.testing.assert_allclose(param, w)
+
+
+def test_adamw_decays_weights_before_the_adam_step():
+    lr, wd = 0.01, 0.1
+    adam = optimizers.Adam(lr)
+    param = W0 * (1 - lr * wd)
+    adam.build([param])
+    adam.apply([param], [G1.copy()])
+    decayed = W0.copy()
+    adamw = optimizers.AdamW(lr, weight_decay=wd)
+    adamw.build([decayed])
+    adamw.apply([decayed], [G1.copy()])
+    np.testing.assert_allclose(decayed, param)
+
+
+def test_adagrad():
+    lr, eps = 0.1, 1e-7
+    w, acc = W0.copy(), np.full(2, 0.1)
+    for g in (G1, G2):
+        acc = acc + g * g
+        w = w - lr * g / np.sqrt(acc + eps)
+    np.testing.assert_allclose(_two_steps(optimizers.Adagrad(lr)), w)
+
+
+def test_adadelta():
+    lr, rho, eps = 1.0, 0.95, 1e-7
+    w, acc_g, acc_d = W0.copy(), np.zeros(2), np.zeros(2)
+    for g in (G1, G2):
+        acc_g = rho * acc_g + (1 - rho) * g * g
+        delta = -np.sqrt(acc_d + eps) * g / np.sqrt(acc_g + eps)
+        acc_d = rho * acc_d + (1 - rho) * delta * delta
+        w = w + lr * delta
+    np.testing.assert_allclose(_two_steps(optimizers.Adadelta(lr)), w)
+
+
+def test_adamax():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+    w, m, u = W0.copy(), np.zeros(2), np.zeros(2)
+    for t, g in enumerate((G1, G2), start=1):
+        m = b1 * m + (1 - b1) * g
+        u = np.maximum(b2 * u, np.abs(g))
+        w = w - lr * m / ((1 - b1 ** t) * (u + eps))
+    np.testing.assert_allclose(_two_steps(optimizers.Adamax(lr)), w)
+
+
+def test_nadam():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+    mu = [b1 * (1 - 0.5 * 0.96 ** k) for k in range(4)]  # mu[k] for k = 1, 2, 3
+    w, m, v = W0.copy(), np.zeros(2), np.zeros(2)
+    for t, g in enumerate((G1, G2), start=1):
+        product = math.prod(mu[1:t + 1])
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = mu[t + 1] * m / (1 - product * mu[t + 1]) + (1 - mu[t]) * g / (1 - product)
+        w = w - lr * m_hat / (np.sqrt(v / (1 - b2 ** t)) + eps)
+    np.testing.assert_allclose(_two_steps(optimizers.Nadam(lr)), w)
+
+
+def test_lion():
+    lr, b1, b2 = 0.01, 0.9, 0.99
+    w, m = W0.copy(), np.zeros(2)
+    for g in (G1, G2):
+        w = w - lr * np.sign(b1 * m + (1 - b1) * g)
+        m = b2 * m + (1 - b2) * g
+    np.testing.assert_allclose(_two_steps(optimizers.Lion(lr)), w)
+
+
+def test_rmsprop_centered_with_momentum():
+    lr, rho, eps, beta = 0.01, 0.9, 1e-7, 0.5
+    w, v, a, s = W0.copy(), np.zeros(2), np.zeros(2), np.zeros(2)
+    for g in (G1, G2):
+        v = rho * v + (1 - rho) * g * g
+        a = rho * a + (1 - rho) * g
+        s = beta * s + lr * g / np.sqrt(v - a * a + eps)
+        w = w - s
+    np.testing.assert_allclose(_two_steps(optimizers.RMSprop(lr, momentum=beta, centered=True)), w)
+
+
+def test_clipnorm_clips_each_variable_and_global_clipnorm_all_of_them():
+    grad = np.array([3.0, 4.0, 0.3, 0.4])  # variable norms 5 and 0.5, total sqrt(25.25)
+    for options, expected in [({"clipnorm": 1.0}, [0.6, 0.8, 0.3, 0.4]),
+                              ({"global_clipnorm": 1.0}, grad / math.sqrt(25.25)),
+                              ({"clipvalue": 0.35}, [0.35, 0.35, 0.3, 0.35])]:
+        param = np.zeros(4)
+        optimizer = optimizers.SGD(1.0, **options)
+        optimizer.build([param], variable_sizes=[2, 2])
+        optimizer.apply([param], [grad.copy()])
+        np.testing.assert_allclose(-param, expected)
+
+
+def test_common_arguments_survive_the_config():
+    optimizer = optimizers.Nadam(0.01, clipnorm=2.0, weight_decay=0.001, name="mine")
+    clone = optimizers.registry.from_config({"class_name": "Nadam", "config": optimizer.get_config()})
+    assert clone.get_config() == optimizer.get_config()
+    assert (clone.clipnorm, clone.weight_decay, clone.name) == (2.0, 0.001, "mine")
+
+
 def test_keras_defaults_from_names():
     assert optimizers.get("sgd").learning_rate == 0.01 and optimizers.get("sgd").momentum == 0.0
     assert optimizers.get("momentum").momentum == 0.9
@@ -104,7 +215,14 @@ def test_config_round_trip_with_schedule():
     (lambda: optimizers.SGD(-0.1), "learning_rate"),
     (lambda: optimizers.SGD(0.1, momentum=1.0), "momentum"),
     (lambda: optimizers.Adam(beta_1=1.5), "beta_1"),
-    (lambda: optimizers.get("adagrad"), "Unknown optimizer 'adagrad'"),
+    (lambda: optimizers.get("adagradd"), "Unknown optimizer 'adagradd'"),
+    (lambda: optimizers.SGD(clipnorm=1.0, clipvalue=1.0), "Only one of clipnorm, clipvalue and global_clipnorm"),
+    (lambda: optimizers.Adam(clipnorm=-1.0), "clipnorm must be a finite number > 0"),
+    (lambda: optimizers.Adam(weight_decay=float("nan")), "weight_decay"),
+    (lambda: optimizers.RMSprop(use_ema=True), "use_ema"),
+    (lambda: optimizers.Lion(beta_1=0.0), "Lion beta_1"),
+    (lambda: optimizers.AdamW(weight_decay=None), "AdamW needs a weight_decay"),
+    (lambda: optimizers.Adagrad(initial_accumulator_value=-1), "initial_accumulator_value"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

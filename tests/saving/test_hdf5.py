@@ -25,6 +25,8 @@ def _model(optimizer="sgd-clr", dtype="float64", seed=0):
     model.add_layer(3, "softmax")
     if optimizer == "sgd-clr":
         optimizer = mk.optimizers.SGD(mk.schedules.CyclicLR(1e-3, 1e-1, step_size=7), momentum=0.9)
+    elif optimizer == "rmsprop-centered-clipnorm":
+        optimizer = mk.optimizers.RMSprop(momentum=0.5, centered=True, clipnorm=0.5, weight_decay=0.01)
     model.compile(optimizer=optimizer, metrics=["accuracy"])
     return model
 
@@ -62,7 +64,7 @@ model.save(sys.argv[2])
 """
 
 
-@pytest.mark.parametrize("optimizer", ["sgd-clr", "adam"])
+@pytest.mark.parametrize("optimizer", ["sgd-clr", "adam", "nadam", "adagrad", "rmsprop-centered-clipnorm"])
 def test_resume_in_a_fresh_process_is_bit_identical(tmp_path, optimizer):
     x, y = blobs()
     straight = _model(optimizer)
