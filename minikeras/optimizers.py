@@ -24,8 +24,9 @@ class Optimizer:
     variable's gradient down to that L2 norm, `global_clipnorm` scales all gradients down to that
     total L2 norm, `clipvalue` clips each gradient entry to
     ``[-clipvalue, clipvalue]``, then `weight_decay` decays every weight, ``w -= w * weight_decay * lr``
-    (decoupled from the gradient, as AdamW). Keras' weight averaging (`use_ema`) is not supported
-    yet and is refused.
+    (decoupled from the gradient, as AdamW). With `use_ema`, a moving average of the weights is
+    kept after each update, copied into them every `ema_overwrite_frequency` updates and at the
+    end of `fit` (`finalize_variable_values`).
     """
 
     slot_names: tuple[str, ...] = ()
@@ -33,9 +34,9 @@ class Optimizer:
     def __init__(self, learning_rate=0.01, *, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None):
-        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps:
-            raise ValueError(f"use_ema, loss_scale_factor and gradient_accumulation_steps are not supported yet; got "
-                             f"use_ema={use_ema!r}, loss_scale_factor={loss_scale_factor!r}, "
+        if loss_scale_factor is not None or gradient_accumulation_steps:
+            raise ValueError(f"loss_scale_factor and gradient_accumulation_steps are not supported; got "
+                             f"loss_scale_factor={loss_scale_factor!r}, "
                              f"gradient_accumulation_steps={gradient_accumulation_steps!r}.")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         if sum(value is not None for value in clips.values()) > 1:
@@ -45,6 +46,14 @@ class Optimizer:
         self.clipnorm = _optional_positive("clipnorm", clipnorm)
         self.clipvalue = _optional_positive("clipvalue", clipvalue)
         self.global_clipnorm = _optional_positive("global_clipnorm", global_clipnorm)
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = _check_fraction("ema_momentum", ema_momentum, upper_inclusive=True)
+        if ema_overwrite_frequency is not None and (isinstance(ema_overwrite_frequency, bool)
+                                                    or not isinstance(ema_overwrite_frequency, int)
+                                                    or ema_overwrite_frequency < 1):
+            raise ValueError(f"ema_overwrite_frequency must be an integer >= 1 or None; "
+                             f"got {ema_overwrite_frequency!r}.")
+        self.ema_overwrite_frequency = ema_overwrite_frequency
         self.name = name
         self.iterations = 0
         self.last_learning_rate: float | None = None
@@ -93,7 +102,8 @@ class Optimizer:
         which Keras applies per variable); by default every array of `params` is one variable.
         """
         self.iterations = 0
-        self.slots = {name: [self._initial_slot(name, p) for p in params] for name in self.slot_names}
+        names = (*self.slot_names, "average") if self.use_ema else self.slot_names
+        self.slots = {name: [self._initial_slot(name, p) for p in params] for name in names}
         self._scratch = [np.empty_like(p) for p in params]
         self._split_points = None if variable_sizes is None else np.cumsum(variable_sizes)[:-1]
 
@@ -117,6 +127,8 @@ class Optimizer:
         for i, (param, grad) in enumerate(zip(params, grads)):
             slots = [self.slots[name][i] for name in self.slot_names]
             self.update_step(param, grad, slots, lr, self._scratch[i])
+        if self.use_ema:
+            self._update_averages(params)
         self.iterations += 1
         self.last_learning_rate = lr
         return lr
@@ -135,6 +147,23 @@ class Optimizer:
             for param, scratch in zip(params, self._scratch):
                 ops.axpy(-self.weight_decay * lr, param, param, scratch)
 
+    def _update_averages(self, params) -> None:
+        """Keras' `use_ema`: ``average = m * average + (1 - m) * w`` (``m`` = 0 at the first update, so
+        it starts at ``w``); every `ema_overwrite_frequency` updates the weights take the average."""
+        momentum = self.ema_momentum if self.iterations else 0.0
+        overwrite = self.ema_overwrite_frequency and (self.iterations + 1) % self.ema_overwrite_frequency == 0
+        for param, average, scratch in zip(params, self.slots["average"], self._scratch):
+            average *= momentum
+            ops.axpy(1.0 - momentum, param, average, scratch)
+            if overwrite:
+                param[...] = average
+
+    def finalize_variable_values(self, params: list[np.ndarray]) -> None:
+        """At the end of `fit`, with `use_ema`, the weights take their moving averages (as Keras)."""
+        if self.use_ema and "average" in self.slots:
+            for param, average in zip(params, self.slots["average"]):
+                param[...] = average
+
     def update_step(self, param, grad, slots, lr, scratch):
         raise NotImplementedError
 
@@ -144,6 +173,9 @@ class Optimizer:
         for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "name"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         return config
 
     @classmethod
@@ -241,8 +273,22 @@ def _moving_square_average(average, grad, beta, scratch):
     average += scratch
 
 
+class _AdamFamily(Optimizer):
+    """Shared constructor and config of Adam, Adamax and Nadam: `beta_1`, `beta_2`, `epsilon`."""
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **options):
+        super().__init__(learning_rate, **options)
+        self.beta_1 = _check_fraction(f"{type(self).__name__} beta_1", beta_1)
+        self.beta_2 = _check_fraction(f"{type(self).__name__} beta_2", beta_2)
+        self.epsilon = float(epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
 @registry.register("adam")
-class Adam(Optimizer):
+class Adam(_AdamFamily):
     """Adam (Kingma & Ba 2014) in Keras' form, with ``t`` the 1-based update count::
 
         m += (1 - beta_1) * (g - m);  v += (1 - beta_2) * (g^2 - v)
@@ -253,10 +299,7 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **options):
-        super().__init__(learning_rate, **options)
-        self.beta_1 = _check_fraction(f"{type(self).__name__} beta_1", beta_1)
-        self.beta_2 = _check_fraction(f"{type(self).__name__} beta_2", beta_2)
-        self.epsilon = float(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **options)
         self.amsgrad = bool(amsgrad)
         self.slot_names = ("m", "v", "v_hat") if self.amsgrad else ("m", "v")
         self._correction = 1.0  # lr multiplier sqrt(1 - beta_2^t) / (1 - beta_1^t) of the current update
@@ -279,8 +322,7 @@ class Adam(Optimizer):
         param -= scratch
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {**super().get_config(), "amsgrad": self.amsgrad}
 
 
 @registry.register("adamw")
@@ -296,7 +338,7 @@ class AdamW(Adam):
 
 
 @registry.register("adamax")
-class Adamax(Optimizer):
+class Adamax(_AdamFamily):
     """Adamax, Adam's infinity-norm variant, in Keras' form::
 
         m += (1 - beta_1) * (g - m);  u = max(beta_2 * u, |g|)
@@ -305,12 +347,6 @@ class Adamax(Optimizer):
 
     slot_names = ("m", "u")
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **options):
-        super().__init__(learning_rate, **options)
-        self.beta_1 = _check_fraction("Adamax beta_1", beta_1)
-        self.beta_2 = _check_fraction("Adamax beta_2", beta_2)
-        self.epsilon = float(epsilon)
 
     def update_step(self, param, grad, slots, lr, scratch):
         m, u = slots
@@ -322,12 +358,9 @@ class Adamax(Optimizer):
         scratch *= lr / (1.0 - self.beta_1 ** (self.iterations + 1))
         param -= scratch
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
 
 @registry.register("nadam")
-class Nadam(Optimizer):
+class Nadam(_AdamFamily):
     """Adam with Nesterov momentum (Dozat 2016) in Keras' form, with ``t`` the 1-based update count,
     ``mu_k = beta_1 * (1 - 0.5 * 0.96^k)`` and ``P_t = mu_1 ... mu_t``::
 
@@ -339,14 +372,7 @@ class Nadam(Optimizer):
     """
 
     slot_names = ("m", "v")
-
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **options):
-        super().__init__(learning_rate, **options)
-        self.beta_1 = _check_fraction("Nadam beta_1", beta_1)
-        self.beta_2 = _check_fraction("Nadam beta_2", beta_2)
-        self.epsilon = float(epsilon)
-        self._product = (0, 1.0)  # (t, P_t), extended one factor per update; recomputed after a resume
+    _product = (0, 1.0)  # (t, P_t), extended one factor per update; recomputed after a resume
 
     def _mu(self, k: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** k)
@@ -373,9 +399,6 @@ class Nadam(Optimizer):
         # param -= lr * (a * m + b * g) / (sqrt(v_hat) + eps), with scratch holding the reciprocal
         param -= (lr * mu_next / (1.0 - product * mu_next)) * m * scratch
         param -= (lr * (1.0 - mu_t) / (1.0 - product)) * grad * scratch
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 @registry.register("adagrad")

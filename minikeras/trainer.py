@@ -164,6 +164,8 @@ class Trainer:
             if interrupted():
                 print(f"Training interrupted after a whole batch: {self.epoch} epochs completed, "
                       f"{self.optimizer.iterations} updates done.")
+        if epochs > initial_epoch:
+            self.optimizer.finalize_variable_values([self.engine.flat_params])
         callback_list.on_train_end(logs)
         return self.history
 

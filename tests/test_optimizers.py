@@ -172,11 +172,32 @@ def test_clipnorm_clips_each_variable_and_global_clipnorm_all_of_them():
         np.testing.assert_allclose(-param, expected)
 
 
+def test_fit_with_ema_ends_on_the_averaged_weights():
+    import minikeras as mk
+    from tests.conftest import blobs
+    x, y = blobs()
+
+    def trained(**options):
+        model = mk.Model(input_dim=5, seed=0)
+        model.add_layer(8, "relu")
+        model.add_layer(3, "softmax")
+        model.compile(optimizer=optimizers.SGD(0.1, **options))
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        return model
+
+    averaged, plain = trained(use_ema=True, ema_momentum=0.9), trained()
+    (average,) = averaged.optimizer.slots["average"]
+    np.testing.assert_array_equal(averaged.engine.flat_params, average)
+    assert not np.allclose(averaged.engine.flat_params, plain.engine.flat_params)
+
+
 def test_common_arguments_survive_the_config():
-    optimizer = optimizers.Nadam(0.01, clipnorm=2.0, weight_decay=0.001, name="mine")
+    optimizer = optimizers.Nadam(0.01, clipnorm=2.0, weight_decay=0.001, name="mine", use_ema=True,
+                                 ema_overwrite_frequency=5)
     clone = optimizers.registry.from_config({"class_name": "Nadam", "config": optimizer.get_config()})
     assert clone.get_config() == optimizer.get_config()
     assert (clone.clipnorm, clone.weight_decay, clone.name) == (2.0, 0.001, "mine")
+    assert (clone.use_ema, clone.ema_momentum, clone.ema_overwrite_frequency) == (True, 0.99, 5)
 
 
 def test_keras_defaults_from_names():
@@ -219,7 +240,9 @@ def test_config_round_trip_with_schedule():
     (lambda: optimizers.SGD(clipnorm=1.0, clipvalue=1.0), "Only one of clipnorm, clipvalue and global_clipnorm"),
     (lambda: optimizers.Adam(clipnorm=-1.0), "clipnorm must be a finite number > 0"),
     (lambda: optimizers.Adam(weight_decay=float("nan")), "weight_decay"),
-    (lambda: optimizers.RMSprop(use_ema=True), "use_ema"),
+    (lambda: optimizers.RMSprop(loss_scale_factor=128.0), "loss_scale_factor"),
+    (lambda: optimizers.RMSprop(use_ema=True, ema_momentum=1.5), "ema_momentum"),
+    (lambda: optimizers.RMSprop(use_ema=True, ema_overwrite_frequency=0), "ema_overwrite_frequency"),
     (lambda: optimizers.Lion(beta_1=0.0), "Lion beta_1"),
     (lambda: optimizers.AdamW(weight_decay=None), "AdamW needs a weight_decay"),
     (lambda: optimizers.Adagrad(initial_accumulator_value=-1), "initial_accumulator_value"),

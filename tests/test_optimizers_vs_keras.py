@@ -1,6 +1,7 @@
 """Every optimizer and common argument against Keras 3 itself (PyTorch backend) on the same gradients.
 
-Two variables (a kernel and a bias) are updated four times; ours sees them as one flat array with
+Two variables (a kernel and a bias) are updated four times, then `finalize_variable_values`
+(the end of fit: with `use_ema`, the weights take their averages); ours sees them as one flat array with
 their sizes, as a model's engine hands them over, so per-variable `clipnorm` is checked too."""
 import numpy as np
 import pytest
@@ -33,6 +34,8 @@ CASES = {
     "rmsprop_global_clipnorm": {"global_clipnorm": 2.0},
     "sgd_weight_decay": {"weight_decay": 0.1},
     "lion_weight_decay_clipnorm": {"weight_decay": 0.05, "clipnorm": 0.5},
+    "adam_ema": {"use_ema": True, "ema_momentum": 0.8},
+    "sgd_ema_overwrite": {"momentum": 0.9, "use_ema": True, "ema_momentum": 0.7, "ema_overwrite_frequency": 3},
 }
 KERAS_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
                "adagrad": "Adagrad", "adadelta": "Adadelta", "lion": "Lion", "rmsprop": "RMSprop"}
@@ -44,6 +47,7 @@ def _ours(name, options):
     optimizer.build([flat], variable_sizes=[w.size for w in START])
     for grads in GRADS:
         optimizer.apply([flat], [np.concatenate([g.reshape(-1) for g in grads])])
+    optimizer.finalize_variable_values([flat])
     return flat
 
 
@@ -52,6 +56,7 @@ def _keras(name, options):
     variables = [keras.Variable(w, dtype="float64") for w in START]
     for grads in GRADS:
         optimizer.apply([keras.ops.convert_to_tensor(g, dtype="float64") for g in grads], variables)
+    optimizer.finalize_variable_values(variables)
     return np.concatenate([keras.ops.convert_to_numpy(v).reshape(-1) for v in variables])
 
 
