@@ -8,8 +8,10 @@ from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
 from .metrics_recorder import MetricsRecorder
 from .progress import ProgressBar
+from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "MetricsRecorder", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
+           "ReduceLROnPlateau",
            "registry"]

@@ -5,6 +5,8 @@ Callbacks talk to training through the ``logs`` dict they receive and through
 """
 from __future__ import annotations
 
+import warnings
+
 from ..registry import Registry
 
 
@@ -93,6 +95,15 @@ def monitor_mode(monitor: str, mode: str) -> str:
     if mode != "auto":
         return mode
     return "max" if monitor.endswith(("acc", "accuracy")) else "min"
+
+
+def monitored_value(callback: Callback, monitor: str, logs: dict | None) -> float | None:
+    """``logs[monitor]``, or None with a warning that names what the logs hold."""
+    current = (logs or {}).get(monitor)
+    if current is None:
+        warnings.warn(f"{type(callback).__name__} monitors {monitor!r}, which is not in the logs "
+                      f"(available: {', '.join(sorted(logs or {}))}).", stacklevel=3)
+    return current
 
 
 def improved(current: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:

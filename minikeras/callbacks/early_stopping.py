@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import math
-import warnings
 
-from .base import Callback, improved, monitor_mode, registry
+from .base import Callback, improved, monitor_mode, monitored_value, registry
 
 
 @registry.register()
@@ -44,10 +43,8 @@ class EarlyStopping(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        current = monitored_value(self, self.monitor, logs)
         if current is None:
-            warnings.warn(f"EarlyStopping monitors {self.monitor!r}, which is not in the logs "
-                          f"(available: {', '.join(sorted(logs or {}))}).", stacklevel=2)
             return
         if epoch < self.start_from_epoch or math.isnan(current):
             return
