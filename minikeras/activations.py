@@ -13,7 +13,9 @@ import numpy as np
 
 from .layers import activations as _layers
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "linear", "get"]
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "linear", "elu", "selu", "silu",
+           "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6", "exponential",
+           "get"]
 
 
 def relu(x, negative_slope: float = 0.0, max_value=None, threshold: float = 0.0) -> np.ndarray:
@@ -49,6 +51,35 @@ def softmax(x, axis: int = -1) -> np.ndarray:
 def linear(x) -> np.ndarray:
     """``x`` itself."""
     return np.asarray(x)
+
+
+def elu(x, alpha: float = 1.0) -> np.ndarray:
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    return _layers.ELU(alpha=alpha)(x)
+
+
+def _elementwise(name: str, layer_class: type, formula: str):
+    """The function form of a parameterless activation layer."""
+
+    def activation(x) -> np.ndarray:
+        return layer_class()(x)
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = f"``{formula}``."
+    return activation
+
+
+selu = _elementwise("selu", _layers.SELU, "scale * elu(x, alpha)")
+silu = _elementwise("silu", _layers.Swish, "x * sigmoid(x)")
+swish = _elementwise("swish", _layers.Swish, "x * sigmoid(x)")
+softplus = _elementwise("softplus", _layers.Softplus, "log(1 + exp(x))")
+softsign = _elementwise("softsign", _layers.Softsign, "x / (1 + |x|)")
+hard_sigmoid = _elementwise("hard_sigmoid", _layers.HardSigmoid, "relu6(x + 3) / 6")
+hard_silu = _elementwise("hard_silu", _layers.HardSwish, "x * relu6(x + 3) / 6")
+hard_swish = _elementwise("hard_swish", _layers.HardSwish, "x * relu6(x + 3) / 6")
+mish = _elementwise("mish", _layers.Mish, "x * tanh(softplus(x))")
+relu6 = _elementwise("relu6", _layers.ReLU6, "min(max(x, 0), 6)")
+exponential = _elementwise("exponential", _layers.Exponential, "exp(x)")
 
 
 def get(identifier):

@@ -59,7 +59,7 @@ def test_mismatched_lengths(model, data):
 
 
 @pytest.mark.parametrize("make, error, message", [
-    (lambda m: m.add_layer(3, "swish"), ValueError, "Unknown activation 'swish'. Expected one of"),
+    (lambda m: m.add_layer(3, "swiss"), ValueError, "Unknown activation 'swiss'. Expected one of"),
     (lambda m: m.add_layer(3, "relu", kernel_initializer="orthogonl"), ValueError, "Unknown initializer 'orthogonl'"),
     (lambda m: m.compile(optimizer="adagard"), ValueError, "Unknown optimizer 'adagard'. Expected one of"),
     (lambda m: m.compile(loss="hinje"), ValueError, "Unknown loss 'hinje'"),

@@ -19,7 +19,8 @@ def _deep(activation, batch_norm, dtype="float64", hidden=(7, 6, 5, 4)):
     return model
 
 
-@pytest.mark.parametrize("activation", [a for a in activations.registry.names() if a != "softmax"])
+# Four stacked exponentials overflow (exp(exp(exp(exp(x))))); the harness checks that layer alone.
+@pytest.mark.parametrize("activation", [a for a in activations.registry.names() if a not in ("softmax", "exponential")])
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_deep_stacks_pass(activation, batch_norm):
     x, y = blobs(n=8, dim=6, seed=1, dtype="float64")

@@ -1,6 +1,6 @@
 """Layers: each with ``build``, ``forward(x, training)``, ``backward(grad_out)``, ``params``, ``grads``."""
-from .activations import (Activation, ActivationLayer, LeakyReLU, Linear, ReLU, ScaledTanh, Sigmoid, Softmax,
-                          Tanh)
+from .activations import (ELU, SELU, Activation, ActivationLayer, Exponential, HardSigmoid, HardSwish, LeakyReLU,
+                          Linear, Mish, ReLU, ReLU6, ScaledTanh, Sigmoid, Softmax, Softplus, Softsign, Swish, Tanh)
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm, BatchNormalization
 from .dense import Dense

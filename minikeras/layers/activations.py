@@ -43,12 +43,12 @@ registry = Registry("activation", ActivationLayer, class_names=False)
 FUNCTION_DEFAULTS = {"leaky_relu": {"negative_slope": 0.2}}
 
 
-def register_activation(name: str):
-    """Class decorator: an activation layer found as `name` (``Dense(10, activation=name)``) and,
-    in configs and model files, by its class name."""
+def register_activation(*names: str):
+    """Class decorator: an activation layer found by each of `names` (``Dense(10, activation=name)``)
+    and, in configs and model files, by its class name."""
 
     def add(cls: type) -> type:
-        registry.add(cls, name)
+        registry.add(cls, *names)
         layer_registry.add(cls)
         return cls
 
@@ -188,6 +188,159 @@ class Softmax(ActivationLayer):
 
     def get_config(self):
         return {"axis": self.axis, **super().get_config()}
+
+
+class InputActivation(ActivationLayer):
+    """Elementwise ``y = f(x)`` whose derivative needs the input: backward ``dx = g * f'(x)``."""
+
+    def __init__(self, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        self._x = None
+
+    def _value(self, x):
+        raise NotImplementedError
+
+    def _slope(self, x, y):
+        raise NotImplementedError
+
+    def forward(self, x, training=False):
+        self._x = x
+        out = self._buffer("y", x.shape)
+        out[...] = self._value(x)
+        self._y = out
+        return out
+
+    def backward(self, grad_out):
+        out = self._buffer("dx", grad_out.shape)
+        np.multiply(grad_out, self._slope(self._x, self._y), out=out)
+        return out
+
+
+def _sigmoid(x):
+    """``1 / (1 + exp(-x))`` without overflow."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+@register_activation("elu")
+class ELU(InputActivation):
+    """``y = x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise; ``dy/dx = 1`` or ``y + alpha``."""
+
+    def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.alpha = float(alpha)
+
+    def _value(self, x):
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def _slope(self, x, y):
+        return np.where(x > 0, 1.0, y + self.alpha)
+
+    def get_config(self):
+        return {"alpha": self.alpha, **super().get_config()}
+
+
+SELU_ALPHA, SELU_SCALE = 1.67326324, 1.05070098  # Klambauer et al. 2017, Keras' constants
+
+
+@register_activation("selu")
+class SELU(InputActivation):
+    """``y = scale * x`` for x > 0, ``scale * alpha * (exp(x) - 1)`` otherwise (Keras' constants)."""
+
+    def _value(self, x):
+        return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+
+    def _slope(self, x, y):
+        return np.where(x > 0, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA)
+
+
+@register_activation("silu", "swish")
+class Swish(InputActivation):
+    """``y = x * sigmoid(x)``; ``dy/dx = s (1 + x (1 - s))`` with ``s = sigmoid(x)``."""
+
+    def _value(self, x):
+        return x * _sigmoid(x)
+
+    def _slope(self, x, y):
+        s = _sigmoid(x)
+        return s * (1.0 + x * (1.0 - s))
+
+
+@register_activation("softplus")
+class Softplus(InputActivation):
+    """``y = log(1 + exp(x))`` (computed without overflow); ``dy/dx = sigmoid(x)``."""
+
+    def _value(self, x):
+        return np.logaddexp(0.0, x)
+
+    def _slope(self, x, y):
+        return _sigmoid(x)
+
+
+@register_activation("softsign")
+class Softsign(InputActivation):
+    """``y = x / (1 + |x|)``; ``dy/dx = 1 / (1 + |x|)^2``."""
+
+    def _value(self, x):
+        return x / (1.0 + np.abs(x))
+
+    def _slope(self, x, y):
+        return 1.0 / np.square(1.0 + np.abs(x))
+
+
+@register_activation("hard_sigmoid")
+class HardSigmoid(InputActivation):
+    """Keras 3's ``y = relu6(x + 3) / 6``; ``dy/dx = 1/6`` for -3 < x < 3, else 0."""
+
+    def _value(self, x):
+        return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+    def _slope(self, x, y):
+        return np.where(np.abs(x) < 3.0, 1.0 / 6.0, 0.0)
+
+
+@register_activation("hard_silu", "hard_swish")
+class HardSwish(InputActivation):
+    """``y = x * relu6(x + 3) / 6``; ``dy/dx = relu6(x + 3) / 6 + x / 6`` for -3 < x < 3."""
+
+    def _value(self, x):
+        return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+    def _slope(self, x, y):
+        return np.clip(x + 3.0, 0.0, 6.0) / 6.0 + np.where(np.abs(x) < 3.0, x / 6.0, 0.0)
+
+
+@register_activation("mish")
+class Mish(InputActivation):
+    """``y = x * tanh(softplus(x))``; ``dy/dx = t + x (1 - t^2) sigmoid(x)`` with ``t = tanh(softplus(x))``."""
+
+    def _value(self, x):
+        return x * np.tanh(np.logaddexp(0.0, x))
+
+    def _slope(self, x, y):
+        t = np.tanh(np.logaddexp(0.0, x))
+        return t + x * (1.0 - t * t) * _sigmoid(x)
+
+
+@register_activation("relu6")
+class ReLU6(InputActivation):
+    """``y = min(max(x, 0), 6)``; ``dy/dx = 1`` for 0 < x < 6, else 0."""
+
+    def _value(self, x):
+        return np.clip(x, 0.0, 6.0)
+
+    def _slope(self, x, y):
+        return ((x > 0) & (x < 6.0)).astype(x.dtype)
+
+
+@register_activation("exponential")
+class Exponential(InputActivation):
+    """``y = exp(x)``; ``dy/dx = y``."""
+
+    def _value(self, x):
+        return np.exp(x)
+
+    def _slope(self, x, y):
+        return y
 
 
 @register_activation("linear")

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from minikeras import activations as activation_functions
 from minikeras import layers
 from minikeras.layers import activations
 
@@ -43,8 +44,8 @@ def test_every_activation_name_builds_a_layer(name):
 
 
 def test_unknown_activation_names_the_choices():
-    with pytest.raises(ValueError, match="Unknown activation 'relu6'.*leaky_relu"):
-        activations.get("relu6")
+    with pytest.raises(ValueError, match="Unknown activation 'relu7'.*leaky_relu"):
+        activations.get("relu7")
 
 
 def test_leaky_relu_alpha_checked():
@@ -54,3 +55,46 @@ def test_leaky_relu_alpha_checked():
         layers.LeakyReLU(alpha=2)
     assert layers.LeakyReLU().negative_slope == 0.3 and layers.LeakyReLU(alpha=0.1).negative_slope == 0.1
     assert activations.get("leaky_relu").negative_slope == 0.2  # Keras' function default
+
+
+TORCH_FUNCTIONS = {  # our layer -> the same function in PyTorch
+    "ELU": (lambda: layers.ELU(0.7), lambda t, F: F.elu(t, alpha=0.7)),
+    "SELU": (layers.SELU, lambda t, F: F.selu(t)),
+    "Swish": (layers.Swish, lambda t, F: F.silu(t)),
+    "Softplus": (layers.Softplus, lambda t, F: F.softplus(t)),
+    "Softsign": (layers.Softsign, lambda t, F: F.softsign(t)),
+    "HardSigmoid": (layers.HardSigmoid, lambda t, F: F.hardsigmoid(t)),
+    "HardSwish": (layers.HardSwish, lambda t, F: F.hardswish(t)),
+    "Mish": (layers.Mish, lambda t, F: F.mish(t)),
+    "ReLU6": (layers.ReLU6, lambda t, F: F.relu6(t)),
+    "Exponential": (layers.Exponential, lambda t, F: t.exp()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_FUNCTIONS))
+def test_values_and_gradients_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    make, reference = TORCH_FUNCTIONS[name]
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-5, 5, size=(8, 6))
+    x[0, :4] = [-30.0, 30.0, -2.999, 5.999]  # far tails (no overflow) and points beside the kinks
+    grad = rng.normal(size=x.shape)
+    layer = make()
+    layer.build(x.shape[1:], np.random.default_rng(0), "float64")
+    y = layer.forward(x, training=True).copy()
+    dx = layer.backward(grad)
+    t = torch.tensor(x, requires_grad=True)
+    expected = reference(t, torch.nn.functional)
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(y, expected.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(dx, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu",
+                                  "hard_swish", "mish", "relu6", "exponential"])
+def test_keras_activation_functions_agree(name):
+    keras = pytest.importorskip("keras")
+    x = np.linspace(-6, 6, 25).reshape(1, -1)
+    theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(keras.ops.convert_to_tensor(x)))
+    np.testing.assert_allclose(getattr(activation_functions, name)(x), theirs, rtol=1e-6, atol=1e-7)
+    assert layers.Dense(3, activation=name).activation is not None
