@@ -12,7 +12,7 @@ import numpy as np
 from . import losses, metrics as metrics_module, optimizers
 from .callbacks.base import CallbackList
 from .callbacks.history import History
-from .callbacks.progress import BatchProgress, ProgressBar
+from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose
 from .data_utils import BatchGatherer, Dataset, check_inputs, split_validation
 from .interrupts import deferred_interrupts
@@ -146,7 +146,8 @@ class Trainer:
                                           np.random.default_rng(self._split_seed))
         gatherer = BatchGatherer(train, batch_size)
         self.history = History()
-        extra = [ProgressBar(plain=verbose == 2)] if verbose else []
+        shown = any(isinstance(callback, (ProgressBar, ProgbarLogger)) for callback in callbacks or [])
+        extra = [ProgressBar(plain=verbose == 2)] if verbose and not shown else []
         callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
                                      {"epochs": epochs, "steps": len(gatherer), "verbose": verbose})
         self.stop_training = False

@@ -7,11 +7,11 @@ from .history import History
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
 from .metrics_recorder import MetricsRecorder
-from .progress import ProgressBar
+from .progress import ProgbarLogger, ProgressBar
 from .reduce_lr_on_plateau import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "MetricsRecorder", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
-           "ReduceLROnPlateau",
+           "ReduceLROnPlateau", "ProgbarLogger",
            "registry"]

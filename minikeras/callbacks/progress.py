@@ -157,3 +157,37 @@ class ProgressBar(Callback):
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+@registry.register()
+class ProgbarLogger(Callback):
+    """Keras' name for the progress display: the `fit` ``verbose`` it runs under picks a bar (1),
+    one line per epoch (2) or nothing (0). Given in `callbacks`, it replaces the one `fit` adds."""
+
+    def __init__(self):
+        super().__init__()
+        self._bar: ProgressBar | None = None
+
+    def on_train_begin(self, logs=None):
+        verbose = self.params.get("verbose", 1)
+        self._bar = ProgressBar(plain=verbose == 2) if verbose else None
+        if self._bar is not None:
+            self._bar.set_model(self.model)
+            self._bar.set_params(self.params)
+            self._bar.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._bar is not None:
+            self._bar.on_epoch_begin(epoch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        if self._bar is not None:
+            self._bar.on_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._bar is not None:
+            self._bar.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:
+            self._bar.on_train_end(logs)

@@ -218,6 +218,15 @@ def test_verbose_levels(data, capsys):
     assert capsys.readouterr().out.count("Epoch ") == 2
 
 
+def test_progbar_logger_follows_verbose_and_replaces_the_default_display(data, capsys):
+    x, y = data
+    _model().fit(x, y, epochs=2, verbose=0, callbacks=[mk.callbacks.ProgbarLogger()])
+    assert capsys.readouterr().out == ""
+    for verbose in (1, 2):  # one display, not two
+        _model().fit(x, y, epochs=2, verbose=verbose, callbacks=[mk.callbacks.ProgbarLogger()])
+        assert capsys.readouterr().out.count("Epoch ") == 2
+
+
 def test_progress_bar_on_a_terminal(data):
     x, y = data
     out = io.StringIO()
