@@ -40,6 +40,12 @@ def test_keras_schedule_configs_load():
         assert [ours(step) for step in STEPS] == pytest.approx([float(theirs(step)) for step in STEPS], rel=1e-5)
 
 
+def test_keras_module_path():
+    from minikeras.optimizers.schedules import CosineDecay, LearningRateSchedule
+
+    assert CosineDecay is schedules.CosineDecay and issubclass(CosineDecay, LearningRateSchedule)
+
+
 @pytest.mark.parametrize("options", [
     dict(max_lr=0.5, total_steps=100),
     dict(max_lr=0.5, total_steps=57, pct_start=0.25, anneal_strategy="linear", div_factor=10.0),

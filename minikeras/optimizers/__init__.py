@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from . import ops, schedules
-from .registry import Registry, describe, serialize
+from .. import ops, schedules
+from ..registry import Registry, describe, serialize
 
 
 class Optimizer:
