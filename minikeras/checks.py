@@ -1,6 +1,7 @@
 """Argument checks shared by the public API, with one wording for their errors."""
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,6 +20,20 @@ def check_int(name: str, value, minimum: int) -> int:
         kind = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f">= {minimum}"
         raise ValueError(f"{name} must be a {kind} integer; got {value!r}.")
     return int(value)
+
+
+def check_positive(name: str, value, kind=float, allow_zero: bool = False, optional: bool = False):
+    """`value` as `kind` (None stays None when `optional`); ValueError unless it is a finite number > 0
+    (>= 0 with `allow_zero`), and a whole one for ``kind=int``."""
+    if optional and value is None:
+        return None
+    bad_kind = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+    if bad_kind or not math.isfinite(value) or not (value >= 0 if allow_zero else value > 0) \
+            or (kind is int and value != int(value)):
+        adjective = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a finite {adjective} {kind.__name__}{' or None' if optional else ''}; "
+                         f"got {value!r}.")
+    return kind(value)
 
 
 def check_verbose(verbose, auto: int) -> int:

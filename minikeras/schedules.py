@@ -4,8 +4,7 @@ from __future__ import annotations
 import bisect
 import math
 
-import numpy as np
-
+from .checks import check_positive
 from .registry import Registry, describe, serialize
 
 
@@ -27,19 +26,9 @@ LearningRateSchedule = Schedule  # Keras' name for the base class
 registry = Registry("schedule", Schedule, required=("__call__",))
 
 
-def _check_positive(name: str, value, kind=float, allow_zero: bool = False):
-    """`value` as `kind`; ValueError unless it is a finite number > 0 (>= 0 with `allow_zero`)."""
-    bad_kind = isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-    if bad_kind or not math.isfinite(value) or not (value >= 0 if allow_zero else value > 0) \
-            or (kind is int and value != int(value)):
-        adjective = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a finite {adjective} {kind.__name__}; got {value!r}.")
-    return kind(value)
-
-
 def _check_rate(name: str, value) -> float:
     """A learning rate: finite and >= 0 (a zero rate freezes, warms up or measures, as in Keras)."""
-    return _check_positive(name, value, allow_zero=True)
+    return check_positive(name, value, allow_zero=True)
 
 
 @registry.register("cyclic")
@@ -70,7 +59,7 @@ class CyclicLR(Schedule):
             raise ValueError(f"Unknown CyclicLR mode {mode!r}. Expected one of: {', '.join(self.MODES)}.")
         self.step_size = step_size
         self.mode = mode
-        self.gamma = _check_positive("CyclicLR gamma", gamma)
+        self.gamma = check_positive("CyclicLR gamma", gamma)
 
     def __call__(self, step):
         cycle = math.floor(1 + step / (2 * self.step_size))
@@ -99,8 +88,8 @@ class ExponentialDecay(Schedule):
             raise TypeError("ExponentialDecay needs initial_learning_rate (or initial), once.")
         initial = initial_learning_rate if initial is None else initial
         self.initial = _check_rate("ExponentialDecay initial_learning_rate", initial)
-        self.decay_steps = _check_positive("ExponentialDecay decay_steps", decay_steps, int)
-        self.decay_rate = _check_positive("ExponentialDecay decay_rate", decay_rate)
+        self.decay_steps = check_positive("ExponentialDecay decay_steps", decay_steps, int)
+        self.decay_rate = check_positive("ExponentialDecay decay_rate", decay_rate)
         self.staircase = bool(staircase)
 
     def __call__(self, step):
@@ -120,8 +109,8 @@ class StepDecay(Schedule):
 
     def __init__(self, initial: float, factor: float, step_size: int):
         self.initial = _check_rate("StepDecay initial", initial)
-        self.factor = _check_positive("StepDecay factor", factor)
-        self.step_size = _check_positive("StepDecay step_size", step_size, int)
+        self.factor = check_positive("StepDecay factor", factor)
+        self.step_size = check_positive("StepDecay step_size", step_size, int)
 
     def __call__(self, step):
         return self.initial * self.factor ** (step // self.step_size)
@@ -147,11 +136,11 @@ class CosineDecay(Schedule):
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str | None = None,
                  warmup_target: float | None = None, warmup_steps: int = 0):
         self.initial_learning_rate = _check_rate("CosineDecay initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _check_positive("CosineDecay decay_steps", decay_steps, int)
+        self.decay_steps = check_positive("CosineDecay decay_steps", decay_steps, int)
         self.alpha = _check_rate("CosineDecay alpha", alpha)
         self.warmup_target = None if warmup_target is None else _check_rate("CosineDecay warmup_target",
                                                                             warmup_target)
-        self.warmup_steps = _check_positive("CosineDecay warmup_steps", warmup_steps, int, allow_zero=True)
+        self.warmup_steps = check_positive("CosineDecay warmup_steps", warmup_steps, int, allow_zero=True)
         self.name = name
 
     def __call__(self, step):
@@ -180,8 +169,8 @@ class CosineDecayRestarts(Schedule):
     def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
                  m_mul: float = 1.0, alpha: float = 0.0, name: str | None = None):
         self.initial_learning_rate = _check_rate("CosineDecayRestarts initial_learning_rate", initial_learning_rate)
-        self.first_decay_steps = _check_positive("CosineDecayRestarts first_decay_steps", first_decay_steps, int)
-        self.t_mul = _check_positive("CosineDecayRestarts t_mul", t_mul)
+        self.first_decay_steps = check_positive("CosineDecayRestarts first_decay_steps", first_decay_steps, int)
+        self.t_mul = check_positive("CosineDecayRestarts t_mul", t_mul)
         self.m_mul = _check_rate("CosineDecayRestarts m_mul", m_mul)
         self.alpha = _check_rate("CosineDecayRestarts alpha", alpha)
         self.name = name
@@ -212,7 +201,7 @@ class PiecewiseConstantDecay(Schedule):
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"PiecewiseConstantDecay needs one more value than boundaries; got "
                              f"{len(boundaries)} boundaries and {len(values)} values.")
-        self.boundaries = [_check_positive("PiecewiseConstantDecay boundary", b, int, allow_zero=True)
+        self.boundaries = [check_positive("PiecewiseConstantDecay boundary", b, int, allow_zero=True)
                            for b in boundaries]
         if self.boundaries != sorted(self.boundaries):
             raise ValueError(f"PiecewiseConstantDecay boundaries must increase; got {list(boundaries)}.")
@@ -235,9 +224,9 @@ class PolynomialDecay(Schedule):
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False, name: str | None = None):
         self.initial_learning_rate = _check_rate("PolynomialDecay initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _check_positive("PolynomialDecay decay_steps", decay_steps, int)
+        self.decay_steps = check_positive("PolynomialDecay decay_steps", decay_steps, int)
         self.end_learning_rate = _check_rate("PolynomialDecay end_learning_rate", end_learning_rate)
-        self.power = _check_positive("PolynomialDecay power", power)
+        self.power = check_positive("PolynomialDecay power", power)
         self.cycle = bool(cycle)
         self.name = name
 
@@ -262,7 +251,7 @@ class InverseTimeDecay(Schedule):
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False,
                  name: str | None = None):
         self.initial_learning_rate = _check_rate("InverseTimeDecay initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _check_positive("InverseTimeDecay decay_steps", decay_steps, int)
+        self.decay_steps = check_positive("InverseTimeDecay decay_steps", decay_steps, int)
         self.decay_rate = _check_rate("InverseTimeDecay decay_rate", decay_rate)
         self.staircase = bool(staircase)
         self.name = name
@@ -291,15 +280,15 @@ class OneCycle(Schedule):
     def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_strategy: str = "cos",
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False):
         self.max_lr = _check_rate("OneCycle max_lr", max_lr)
-        self.total_steps = _check_positive("OneCycle total_steps", total_steps, int)
-        self.pct_start = _check_positive("OneCycle pct_start", pct_start)
+        self.total_steps = check_positive("OneCycle total_steps", total_steps, int)
+        self.pct_start = check_positive("OneCycle pct_start", pct_start)
         if not self.pct_start < 1.0:
             raise ValueError(f"OneCycle pct_start must be in (0, 1); got {pct_start!r}.")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycle anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}.")
         self.anneal_strategy = anneal_strategy
-        self.div_factor = _check_positive("OneCycle div_factor", div_factor)
-        self.final_div_factor = _check_positive("OneCycle final_div_factor", final_div_factor)
+        self.div_factor = check_positive("OneCycle div_factor", div_factor)
+        self.final_div_factor = check_positive("OneCycle final_div_factor", final_div_factor)
         self.three_phase = bool(three_phase)
 
     def _phases(self) -> list[tuple[float, float, float]]:

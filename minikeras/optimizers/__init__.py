@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .. import ops, schedules
+from ..checks import check_positive
 from ..registry import Registry, describe, serialize
 
 
@@ -42,10 +43,10 @@ class Optimizer:
         if sum(value is not None for value in clips.values()) > 1:
             raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set; got {clips}.")
         self._learning_rate = self._check_rate(learning_rate)
-        self.weight_decay = _optional_positive("weight_decay", weight_decay, allow_zero=True)
-        self.clipnorm = _optional_positive("clipnorm", clipnorm)
-        self.clipvalue = _optional_positive("clipvalue", clipvalue)
-        self.global_clipnorm = _optional_positive("global_clipnorm", global_clipnorm)
+        self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True, optional=True)
+        self.clipnorm = check_positive("clipnorm", clipnorm, optional=True)
+        self.clipvalue = check_positive("clipvalue", clipvalue, optional=True)
+        self.global_clipnorm = check_positive("global_clipnorm", global_clipnorm, optional=True)
         self.use_ema = bool(use_ema)
         self.ema_momentum = _check_fraction("ema_momentum", ema_momentum, upper_inclusive=True)
         if ema_overwrite_frequency is not None and (isinstance(ema_overwrite_frequency, bool)
@@ -198,15 +199,6 @@ def _scale_to_norm(grads: list[np.ndarray], max_norm: float) -> None:
     if not norm <= max_norm:
         for grad in grads:
             grad *= max_norm / norm
-
-
-def _optional_positive(name: str, value, allow_zero: bool = False):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not (value >= 0 if allow_zero else value > 0):
-        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0 or None; got {value!r}.")
-    return float(value)
 
 
 def _check_fraction(name: str, value: float, upper_inclusive: bool = False) -> float:
@@ -411,8 +403,8 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
                  **options):
         super().__init__(learning_rate, **options)
-        self.initial_accumulator_value = _optional_positive("Adagrad initial_accumulator_value",
-                                                            initial_accumulator_value, allow_zero=True)
+        self.initial_accumulator_value = check_positive("Adagrad initial_accumulator_value", initial_accumulator_value,
+                                                        allow_zero=True)
         self.epsilon = float(epsilon)
 
     def _initial_slot(self, name, param):
