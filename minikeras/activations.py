@@ -13,7 +13,7 @@ import numpy as np
 
 from .layers import activations as _layers
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "linear", "elu", "selu", "silu",
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu", "selu", "silu",
            "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6", "exponential",
            "get"]
 
@@ -44,8 +44,19 @@ def scaled_tanh(x) -> np.ndarray:
 
 
 def softmax(x, axis: int = -1) -> np.ndarray:
-    """Row-wise ``exp(x) / sum(exp(x))`` of ``(N, C)`` arrays."""
+    """``exp(x) / sum(exp(x))`` along `axis` (rows of ``(N, C)`` arrays by default)."""
     return _layers.Softmax(axis=axis)(x)
+
+
+def log_softmax(x, axis: int = -1) -> np.ndarray:
+    """``x - log sum(exp(x))`` along `axis`: the log of `softmax`, computed without underflow."""
+    return _layers.LogSoftmax(axis=axis)(x)
+
+
+def gelu(x, approximate: bool = False) -> np.ndarray:
+    """``x * Phi(x)`` for the standard normal CDF ``Phi``; ``approximate=True`` uses the tanh form
+    ``x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2``."""
+    return _layers.GELU(approximate=approximate)(x)
 
 
 def linear(x) -> np.ndarray:

@@ -13,7 +13,8 @@ SPLIT_MODES = ("stratified", "random", "last")
 
 @dataclass
 class Dataset:
-    """Inputs in the model dtype, prepared targets and optional per-sample loss weights.
+    """Inputs (in the model dtype, or integers the first layer converts), prepared targets and
+    optional per-sample loss weights.
 
     `rows` selects the samples this data set uses (None: all of them), so that a validation
     split never copies the inputs.
@@ -38,11 +39,12 @@ class Dataset:
         return ids if self.rows is None else ids[self.rows]
 
 
-def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x") -> np.ndarray:
+def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x", keep_integers: bool = False) -> np.ndarray:
     """`x` as an array of the model dtype with per-sample shape `input_shape`.
 
-    An array already of the model dtype is used as it is (no copy); any other dtype is
-    converted once, which copies it.
+    An array already of the model dtype is used as it is (no copy), and so is an integer array
+    when `keep_integers` (the first layer converts each batch); any other dtype is converted
+    once, which copies it.
     """
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
@@ -55,6 +57,8 @@ def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x") -> np.
                          f"got shape {x.shape}.")
     if x.shape[0] == 0:
         raise ValueError(f"{what} is empty: it has shape {x.shape}, with no samples.")
+    if keep_integers and x.dtype.kind in "ui":
+        return x
     return np.asarray(x, dtype=dtype)
 
 

@@ -80,7 +80,8 @@ class Engine:
         self.trainable = [(layer, name) for layer in self.layers if layer.trainable for name in layer.params]
         self.flat_params, self.flat_grads = self._pack()
         self.fused = (loss is not None and loss.logits_of is not None
-                      and isinstance(last, activations.registry.lookup(loss.logits_of)))
+                      and isinstance(last, activations.registry.lookup(loss.logits_of))
+                      and getattr(last, "over_last_axis", True))
         self._train_layers = self.steps[:-1] if self.fused else self.steps
         first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
         for i, layer in enumerate(self._train_layers):
@@ -109,7 +110,7 @@ class Engine:
     def dataset(self, x, y, sample_weight=None, class_weight=None, what: str = "x") -> Dataset:
         """Checked inputs (in the model dtype; no copy when already so), the loss's prepared targets
         and the per-sample weights. Needs a loss."""
-        x = check_inputs(x, self.input_shape, self.dtype, what)
+        x = self.inputs(x, what)
         check_finite(x, what)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
@@ -118,6 +119,12 @@ class Engine:
         targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
         weights = sample_weights(targets, targets_module.n_classes(n_outputs), sample_weight, class_weight)
         return Dataset(x, targets, weights)
+
+    def inputs(self, x, what: str = "x") -> np.ndarray:
+        """`x` checked and in the model dtype (no copy when already so); an integer array (uint8
+        images) stays as it is when the first layer converts it (Rescaling, Normalization)."""
+        keep_integers = getattr(self.steps[0], "accepts_integer_inputs", False)
+        return check_inputs(x, self.input_shape, self.dtype, what, keep_integers)
 
     # -- passes ----------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

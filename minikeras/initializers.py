@@ -31,10 +31,16 @@ class Initializer:
 registry = Registry("initializer", Initializer, required=("__call__",))
 
 
-def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    fan_in = shape[0] if len(shape) > 1 else 1
-    fan_out = shape[-1]
-    return fan_in, fan_out
+def _fans(shape: tuple[int, ...], input_axes=None, output_axes=None) -> tuple[int, int]:
+    """Keras' ``(fan_in, fan_out)``: the sizes along `input_axes` and `output_axes` when both are
+    given; else ``(in, out)`` of a 2-D kernel, ``(n, n)`` of a vector, and for higher ranks the last
+    two axes times the product of the others (a convolution kernel's receptive field)."""
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
+    if len(shape) < 2:
+        return (shape[0], shape[0]) if shape else (1, 1)
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
 class _ScaledNormal(Initializer):
@@ -159,8 +165,11 @@ class VarianceScaling(_Seeded):
     modes = ("fan_in", "fan_out", "fan_avg")
     distributions = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         super().__init__(seed)
+        self.input_axes = None if input_axes is None else [int(a) for a in input_axes]
+        self.output_axes = None if output_axes is None else [int(a) for a in output_axes]
         if not scale > 0:
             raise ValueError(f"VarianceScaling scale must be > 0; got {scale!r}.")
         if mode not in self.modes:
@@ -170,7 +179,7 @@ class VarianceScaling(_Seeded):
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
     def __call__(self, shape, rng, dtype):
-        fan_in, fan_out = _fans(shape)
+        fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
         rng = self._generator(rng)
@@ -184,15 +193,18 @@ class VarianceScaling(_Seeded):
         return values.astype(dtype, copy=False)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **self._seed_and_axes()}
+
+    def _seed_and_axes(self):
+        return {**super().get_config(), "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def _variance_scaling_preset(class_name: str, alias: str, scale: float, mode: str, distribution: str, formula: str):
-    def __init__(self, seed=None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
     def get_config(self):
-        return _Seeded.get_config(self)
+        return self._seed_and_axes()
 
     cls = type(class_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
                                                  "__doc__": f"Keras' {class_name}: {formula}.",
@@ -311,3 +323,23 @@ def get(spec) -> Initializer:
     """An initializer from a name (``"glorot_uniform"``, ``"he_normal"``, ``"he"``, ``"zeros"``, ...),
     a class, a config or an instance."""
     return registry.get(spec)
+
+
+# Keras' other accepted names: its compatibility aliases, and the function-style module attributes
+# (``initializers.he_normal(seed=1)``).
+registry.add(Ones, "one")
+registry.add(Zeros, "zero")
+registry.add(Identity, "IdentityInitializer")
+registry.add(Orthogonal, "OrthogonalInitializer")
+constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal, variance_scaling = (RandomNormal, RandomUniform, TruncatedNormal,
+                                                                     VarianceScaling)
+glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal = (
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal)
+
+
+def deserialize(config: dict) -> Initializer:
+    """Keras' ``initializers.deserialize``: an initializer from ``{"class_name": ..., "config": ...}``."""
+    if not isinstance(config, dict):
+        raise TypeError(f"deserialize takes a config dict {{'class_name': ..., 'config': ...}}; got {config!r}.")
+    return registry.get(config)

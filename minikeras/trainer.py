@@ -14,7 +14,7 @@ from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose
-from .data_utils import BatchGatherer, Dataset, check_inputs, split_validation
+from .data_utils import BatchGatherer, Dataset, split_validation
 from .interrupts import deferred_interrupts
 from .registry import serialize
 
@@ -251,7 +251,7 @@ class Trainer:
         if steps is not None:
             raise ValueError("steps is for data generators; predict covers every sample of the array. Leave it None.")
         self._require_built(x)
-        x = check_inputs(x, self.sample_shape, self.dtype)
+        x = self.engine.inputs(x)
         if batch_size is not None:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
@@ -269,4 +269,5 @@ class Trainer:
         """Keras' ``model(x)``: the output for the batch `x` in one pass (``training=True``: dropout
         active and BatchNorm on batch statistics, whose moving averages then move too)."""
         self._require_built(x)
-        return self.engine.forward(check_inputs(x, self.sample_shape, self.dtype), training).copy()
+        engine = self.engine
+        return engine.forward(engine.inputs(x), training).copy()

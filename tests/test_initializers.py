@@ -40,3 +40,84 @@ def test_unknown_name_and_bad_stddev():
         initializers.get("orthogonl")
     with pytest.raises(ValueError, match="stddev"):
         initializers.Normal(0)
+
+
+KERAS_NAMES = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+               "random_normal", "random_uniform", "truncated_normal", "orthogonal", "identity", "constant",
+               "variance_scaling", "zeros", "ones"]
+
+
+@pytest.mark.parametrize("name", KERAS_NAMES)
+def test_keras_names_give_keras_classes_and_defaults(name):
+    keras = pytest.importorskip("keras")
+    ours = initializers.get(name)
+    theirs = getattr(keras.initializers, type(ours).__name__)()  # (Keras' own get("constant") fails)
+    assert type(ours) is type(initializers.get(type(theirs).__name__))
+    assert theirs.get_config().items() <= ours.get_config().items()  # Keras' Identity leaves out its gain
+    assert getattr(initializers, name) is type(ours)
+    assert initializers.deserialize({"class_name": type(ours).__name__, "config": ours.get_config()}).get_config() \
+        == ours.get_config()
+
+
+FAN_IN, FAN_OUT = 400, 300
+
+
+@pytest.mark.parametrize("name, scale, fan", [("he", 2, FAN_IN), ("lecun", 1, FAN_IN),
+                                              ("glorot", 2, FAN_IN + FAN_OUT)])
+def test_variance_scaling_presets_statistics(name, scale, fan):
+    rng = np.random.default_rng(1)
+    std = np.sqrt(scale / fan)
+    uniform = initializers.get(f"{name}_uniform")(SHAPE, rng, np.float64)
+    limit = np.sqrt(3) * std
+    assert -limit <= uniform.min() < -0.99 * limit and 0.99 * limit < uniform.max() <= limit
+    assert uniform.std() == pytest.approx(std, rel=0.01)
+    normal = initializers.get(f"{name}_normal")(SHAPE, rng, np.float64)
+    assert normal.std() == pytest.approx(std, rel=0.01)
+    assert np.abs(normal).max() <= 2 * std / 0.87962566103423978  # truncated at two untruncated stddevs
+
+
+def test_truncated_normal_stays_within_two_stddevs():
+    values = initializers.TruncatedNormal(mean=1.0, stddev=0.5)(SHAPE, np.random.default_rng(2), np.float64)
+    assert np.abs(values - 1.0).max() <= 1.0 and values.mean() == pytest.approx(1.0, abs=0.005)
+
+
+@pytest.mark.parametrize("shape", [(50, 20), (20, 50), (4, 5, 6)])
+def test_orthogonal_gives_orthonormal_rows_or_columns(shape):
+    values = initializers.Orthogonal(gain=2.0)(shape, np.random.default_rng(3), np.float64)
+    matrix = values.reshape(-1, shape[-1])
+    product = matrix.T @ matrix if matrix.shape[0] >= matrix.shape[1] else matrix @ matrix.T
+    np.testing.assert_allclose(product, 4.0 * np.eye(len(product)), atol=1e-12)
+
+
+def test_identity_and_constant():
+    np.testing.assert_array_equal(initializers.Identity(3.0)((2, 3), None, np.float64), 3 * np.eye(2, 3))
+    np.testing.assert_array_equal(initializers.Constant(0.5)((2, 2), None, np.float32), np.full((2, 2), 0.5))
+    with pytest.raises(ValueError, match="2-D shape"):
+        initializers.Identity()((2, 2, 2), None, np.float64)
+
+
+@pytest.mark.parametrize("name", ["he_normal", "glorot_uniform", "random_normal", "random_uniform",
+                                  "truncated_normal", "orthogonal", "variance_scaling", "lecun_normal"])
+def test_seed_fixes_the_draw_whatever_the_model_generator(name):
+    cls = type(initializers.get(name))
+    first = cls(seed=7)((30, 20), np.random.default_rng(0), np.float32)
+    np.testing.assert_array_equal(first, cls(seed=7)((30, 20), np.random.default_rng(1), np.float32))
+    assert not np.array_equal(first, cls(seed=8)((30, 20), np.random.default_rng(0), np.float32))
+
+
+@pytest.mark.parametrize("name", ["he_normal", "glorot_uniform", "lecun_normal", "truncated_normal"])
+def test_spread_matches_keras_draws(name):
+    keras = pytest.importorskip("keras")
+    theirs = keras.ops.convert_to_numpy(keras.initializers.get({"class_name": name, "config": {"seed": 1}})(SHAPE))
+    ours = initializers.get(name)(SHAPE, np.random.default_rng(1), np.float32)
+    assert ours.std() == pytest.approx(theirs.std(), rel=0.02)
+    assert np.abs(ours).max() <= np.abs(theirs).max() * 1.02 + 1e-6
+
+
+def test_fans_follow_keras_for_vectors_kernels_and_given_axes():
+    def spread(shape, **axes):
+        return initializers.VarianceScaling(distribution="untruncated_normal", **axes)(
+            shape, np.random.default_rng(4), np.float64).std()
+    assert spread((40000,)) == pytest.approx(np.sqrt(1 / 40000), rel=0.02)
+    assert spread((3, 3, 64, 100)) == pytest.approx(np.sqrt(1 / (9 * 64)), rel=0.02)
+    assert spread((50, 8, 100), input_axes=[0, 1], output_axes=[2]) == pytest.approx(np.sqrt(1 / 400), rel=0.02)

@@ -1,13 +1,19 @@
 """Layers: each with ``build``, ``forward(x, training)``, ``backward(grad_out)``, ``params``, ``grads``."""
-from .activations import (ELU, SELU, Activation, ActivationLayer, Exponential, HardSigmoid, HardSwish, LeakyReLU,
-                          Linear, Mish, ReLU, ReLU6, ScaledTanh, Sigmoid, Softmax, Softplus, Softsign, Swish, Tanh)
+from .activations import (ELU, GELU, SELU, Activation, ActivationLayer, Exponential, HardSigmoid, HardSwish,
+                          LeakyReLU, Linear, LogSoftmax, Mish, PReLU, ReLU, ReLU6, ScaledTanh, Sigmoid, Softmax, Softplus,
+                          Softsign, Swish, Tanh)
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm, BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .input import Input, InputLayer
-from .reshape import Flatten, Reshape
+from .layer_normalization import LayerNormalization
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise
+from .preprocessing import Normalization, Rescaling
+from .reshape import Flatten, Identity, Reshape
 
-__all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "Dropout", "Flatten", "Reshape", "Input",
-           "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ScaledTanh",
-           "Softmax", "Linear", "register_layer", "registry"]
+__all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "LayerNormalization", "Dropout", "GaussianNoise",
+           "GaussianDropout", "AlphaDropout", "Rescaling", "Normalization", "Flatten", "Reshape", "Identity", "Input",
+           "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
+           "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "LogSoftmax", "Swish", "Softplus", "Softsign", "HardSigmoid", "HardSwish",
+           "Mish", "ReLU6", "Exponential", "Linear", "register_layer", "registry"]

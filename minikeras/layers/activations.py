@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops
+from .. import initializers, ops, regularizers
 from ..registry import Registry, serialize
 from .base import Layer
 from .base import registry as layer_registry
@@ -160,34 +160,66 @@ class ScaledTanh(ActivationLayer):
         return ops.scaled_tanh_backward(y, grad, out)
 
 
-@register_activation("softmax")
-class Softmax(ActivationLayer):
-    """Row-wise ``y = exp(x) / sum(exp(x))``; backward ``dx = y * (g - sum(g * y))``.
-
-    Followed by the categorical cross-entropy loss, the model fuses the two and never runs
-    this backward (the gradient of the pair with respect to the logits is ``p - y``).
-    """
+class AxisActivation(ActivationLayer):
+    """An activation computed along one axis of each sample: `axis` counts the batch axis, as in
+    Keras (``-1``, the default, is the last; the batch axis 0 cannot be chosen)."""
 
     def __init__(self, axis: int = -1, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
-        if axis not in (-1, 1):
-            raise ValueError(f"Softmax runs over the last axis of (N, classes) inputs; got axis={axis!r}.")
-        self.axis = -1
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__} axis must be an int; got {axis!r}.")
+        self.axis = int(axis)
+        self._axis = -1
 
     def output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Softmax expects flat inputs (N, classes); got per-sample shape "
-                             f"{tuple(input_shape)}.")
+        rank = len(input_shape) + 1
+        if not -rank < self.axis < rank or self.axis % rank == 0:
+            raise ValueError(f"{type(self).__name__} axis must be one of the per-sample axes of inputs of shape "
+                             f"(N, {', '.join(map(str, input_shape))}): 1..{rank - 1} or -1..-{rank - 1}; "
+                             f"got axis={self.axis}.")
         return tuple(input_shape)
 
-    def _f(self, x, out):
-        return ops.softmax(x, out)
+    def build(self, input_shape, rng, dtype="float32"):
+        super().build(input_shape, rng, dtype)
+        self._axis = self.axis % (len(self.input_shape) + 1)
 
-    def _df(self, y, grad, out):
-        return ops.softmax_backward(y, grad, out)
+    @property
+    def over_last_axis(self) -> bool:
+        """Whether it runs over the class axis of ``(N, classes)`` outputs (so a loss can fuse with it)."""
+        return self.input_shape is not None and len(self.input_shape) == 1
 
     def get_config(self):
         return {"axis": self.axis, **super().get_config()}
+
+
+@register_activation("softmax")
+class Softmax(AxisActivation):
+    """``y = exp(x) / sum(exp(x))`` along `axis`; backward ``dx = y * (g - sum(g * y))``.
+
+    Followed by the categorical cross-entropy loss on ``(N, classes)`` outputs, the model fuses
+    the two and never runs this backward (the gradient of the pair at the logits is ``p - y``).
+
+    >>> Softmax(axis=1)
+    Softmax(axis=1)
+    """
+
+    def _f(self, x, out):
+        return ops.softmax(x, out, self._axis)
+
+    def _df(self, y, grad, out):
+        return ops.softmax_backward(y, grad, out, self._axis)
+
+
+@register_activation("log_softmax")
+class LogSoftmax(AxisActivation):
+    """``y = x - log sum(exp(x))`` along `axis` (Keras' ``log_softmax`` activation);
+    backward ``dx = g - softmax(x) * sum(g)``."""
+
+    def _f(self, x, out):
+        return ops.log_softmax(x, out, self._axis)
+
+    def _df(self, y, grad, out):
+        return ops.log_softmax_backward(y, grad, out, self._axis)
 
 
 class InputActivation(ActivationLayer):
@@ -321,6 +353,44 @@ class Mish(InputActivation):
         return t + x * (1.0 - t * t) * _sigmoid(x)
 
 
+GELU_TANH_COEFFICIENT = 0.044715  # Hendrycks & Gimpel 2016, as Keras and PyTorch
+
+
+@register_activation("gelu")
+class GELU(InputActivation):
+    """Gaussian error linear unit (Hendrycks & Gimpel 2016), Keras' ``gelu``.
+
+    Exact (``approximate=False``, the default): ``y = x * Phi(x)`` with ``Phi(x) = (1 + erf(x / sqrt 2)) / 2``,
+    ``dy/dx = Phi(x) + x * exp(-x^2 / 2) / sqrt(2 pi)``.
+    ``approximate=True``: ``y = x (1 + t) / 2`` with ``t = tanh(sqrt(2 / pi) (x + 0.044715 x^3))``,
+    ``dy/dx = (1 + t) / 2 + x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2) / 2``.
+    """
+
+    def __init__(self, approximate: bool = False, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not isinstance(approximate, (bool, np.bool_)):
+            raise TypeError(f"GELU approximate must be True or False; got {approximate!r}.")
+        self.approximate = bool(approximate)
+
+    def _tanh_term(self, x):
+        return np.tanh(np.sqrt(2.0 / np.pi) * (x + GELU_TANH_COEFFICIENT * x ** 3))
+
+    def _value(self, x):
+        if self.approximate:
+            return 0.5 * x * (1.0 + self._tanh_term(x))
+        return 0.5 * x * (1.0 + ops.erf(x / np.sqrt(2.0)))
+
+    def _slope(self, x, y):
+        if self.approximate:
+            t = self._tanh_term(x)
+            return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * np.sqrt(2.0 / np.pi) * (
+                1.0 + 3.0 * GELU_TANH_COEFFICIENT * x * x)
+        return 0.5 * (1.0 + ops.erf(x / np.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+    def get_config(self):
+        return {"approximate": self.approximate, **super().get_config()}
+
+
 @register_activation("relu6")
 class ReLU6(InputActivation):
     """``y = min(max(x, 0), 6)``; ``dy/dx = 1`` for 0 < x < 6, else 0."""
@@ -352,6 +422,79 @@ class Linear(ActivationLayer):
 
     def backward(self, grad_out):
         return grad_out
+
+
+@layer_registry.register()
+class PReLU(Layer):
+    """Parametric ReLU (He et al. 2015): ``y = x`` for x > 0, ``alpha * x`` otherwise, with `alpha`
+    learned per entry of the sample, or shared along `shared_axes` (Keras' 1-based axes of the input).
+
+    Shapes
+    ------
+    x, y ``(N, *shape)``; alpha `shape` with the shared axes set to 1.
+
+    Backward
+    --------
+    ``d_alpha = sum over the batch and shared axes of g * min(x, 0)``; ``dx = g`` where x > 0, else
+    ``g * alpha``.
+
+    >>> PReLU(shared_axes=[1])
+    PReLU(shared_axes=[1])
+    """
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if alpha_constraint is not None:
+            raise ValueError(f"PReLU does not support weight constraints (minikeras has none); got "
+                             f"alpha_constraint={alpha_constraint!r}.")
+        if shared_axes is not None and not isinstance(shared_axes, (list, tuple)):
+            shared_axes = [shared_axes]
+        self.shared_axes = None if shared_axes is None else [int(axis) for axis in shared_axes]
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self._x = None
+
+    def _alpha_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis in self.shared_axes or ():
+            if not 1 <= axis <= len(shape):
+                raise ValueError(f"PReLU shared_axes must be input axes 1..{len(shape)} (0 is the batch); got "
+                                 f"{self.shared_axes} for per-sample shape {tuple(input_shape)}.")
+            shape[axis - 1] = 1
+        return tuple(shape)
+
+    def output_shape(self, input_shape):
+        self._alpha_shape(input_shape)
+        return tuple(input_shape)
+
+    def build(self, input_shape, rng, dtype="float32"):
+        super().build(input_shape, rng, dtype)
+        self._add_param("alpha", self.alpha_initializer(self._alpha_shape(self.input_shape), rng, self.dtype))
+
+    def forward(self, x, training=False):
+        self._x = x
+        out = self._buffer("y", x.shape)
+        np.minimum(x, 0, out=out)
+        out *= self.params["alpha"]
+        out += np.maximum(x, 0)
+        return out
+
+    def backward(self, grad_out):
+        x = self._x
+        reduced = (0, *(self.shared_axes or ()))
+        self.grads["alpha"][...] = np.add.reduce(grad_out * np.minimum(x, 0), axis=reduced, keepdims=True)[0]
+        if not self.needs_input_grad:
+            return None
+        return np.multiply(grad_out, np.where(x > 0, 1, self.params["alpha"]), out=self._buffer("dx", x.shape))
+
+    def regularizers(self):
+        return {} if self.alpha_regularizer is None else {"alpha": self.alpha_regularizer}
+
+    def get_config(self):
+        return {"alpha_initializer": serialize(self.alpha_initializer),
+                "alpha_regularizer": None if self.alpha_regularizer is None else serialize(self.alpha_regularizer),
+                "shared_axes": self.shared_axes, **super().get_config()}
 
 
 def get(spec) -> Layer:

@@ -43,8 +43,8 @@ class Dense(Layer):
     affine output; the training engine adds the regularizers' gradients (``2 * lambda * kernel``
     for L2).
 
-    >>> Dense(10, activation="relu", kernel_initializer="he_normal")
-    Dense(units=10, activation='relu', kernel_initializer=HeNormal(seed=None))
+    >>> Dense(10, activation="relu", kernel_initializer="orthogonal")
+    Dense(units=10, activation='relu', kernel_initializer=Orthogonal(gain=1.0, seed=None))
     """
 
     def __init__(self, units: int, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",

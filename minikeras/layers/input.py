@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from .base import Layer
 
+INTEGER_DTYPES = ("uint8", "uint16", "int8", "int16", "int32", "int64")
+
 
 class InputLayer(Layer):
     """Holds the per-sample input `shape` of a model (``Sequential([Input(shape=(784,)), ...])``). It is
@@ -16,8 +18,10 @@ class InputLayer(Layer):
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         if not shape or any(d is None or int(d) < 1 for d in shape):
             raise ValueError(f"Input shape must be positive sizes (the batch size is left out); got {shape!r}.")
-        if dtype not in (None, "float32", "float64"):
-            raise ValueError(f"Input dtype must be float32 or float64 (the model's dtype); got {dtype!r}.")
+        if dtype not in (None, "float32", "float64", *INTEGER_DTYPES):
+            raise ValueError(f"Input dtype must be float32 or float64 (the model's dtype), or an integer type "
+                             f"({', '.join(INTEGER_DTYPES)}) for a model whose first layer is Rescaling or "
+                             f"Normalization; got {dtype!r}.")
         self.shape = tuple(int(d) for d in shape)  # batch_size is accepted as Keras does; batches are fit's
         self.declared_input_shape = self.shape
 

@@ -1,4 +1,4 @@
-"""Shape-only layers."""
+"""Layers that only rearrange their inputs (Flatten, Reshape) or pass them on (Identity)."""
 from __future__ import annotations
 
 import math
@@ -54,3 +54,14 @@ class Reshape(Layer):
 
     def get_config(self):
         return {"target_shape": list(self.target_shape), **super().get_config()}
+
+
+@registry.register()
+class Identity(Layer):
+    """Keras' ``Identity``: ``y = x``, ``dx = g`` (a placeholder that keeps a model's layout)."""
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, grad_out):
+        return grad_out

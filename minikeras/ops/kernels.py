@@ -7,6 +7,7 @@ be written from it, so layers need not keep their inputs.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -78,15 +79,15 @@ def scaled_tanh_backward(y, grad, out):
     return np.multiply(out, grad, out=out)
 
 
-def shift_logits(x, out):
-    """out = x - max over each row of x (the largest entry of each row becomes 0)."""
-    return np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True), out=out)
+def shift_logits(x, out, axis=1):
+    """out = x - max of x along `axis` (the largest entry of each row becomes 0)."""
+    return np.subtract(x, np.maximum.reduce(x, axis=axis, keepdims=True), out=out)
 
 
-def softmax(x, out):
-    """Row-wise y = exp(x - max) / sum(exp(x - max)); stable for any finite logits."""
-    np.exp(shift_logits(x, out), out=out)
-    return np.divide(out, np.add.reduce(out, axis=1, keepdims=True), out=out)
+def softmax(x, out, axis=1):
+    """y = exp(x - max) / sum(exp(x - max)) along `axis` (rows by default); stable for any finite logits."""
+    np.exp(shift_logits(x, out, axis), out=out)
+    return np.divide(out, np.add.reduce(out, axis=axis, keepdims=True), out=out)
 
 
 def softmax_and_log_normalizer(x):
@@ -100,11 +101,53 @@ def softmax_and_log_normalizer(x):
     return shifted, probs, np.log(norm, out=norm)
 
 
-def softmax_backward(y, grad, out):
-    """dx = y * (grad - sum(grad * y, axis=1))  (the softmax Jacobian applied to grad)."""
-    dot = np.einsum("ij,ij->i", grad, y)[:, None]
+def softmax_backward(y, grad, out, axis=1):
+    """dx = y * (grad - sum(grad * y, axis))  (the softmax Jacobian applied to grad)."""
+    if y.ndim == 2 and axis in (1, -1):
+        dot = np.einsum("ij,ij->i", grad, y)[:, None]
+    else:
+        dot = np.add.reduce(grad * y, axis=axis, keepdims=True)
     np.subtract(grad, dot, out=out)
     return np.multiply(out, y, out=out)
+
+
+def log_softmax(x, out, axis=1):
+    """y = x - max - log sum(exp(x - max)) along `axis`."""
+    shifted = shift_logits(x, out, axis)
+    return np.subtract(shifted, np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)), out=out)
+
+
+def log_softmax_backward(y, grad, out, axis=1):
+    """dx = grad - exp(y) * sum(grad, axis)   (exp(y) is the softmax)."""
+    np.exp(y, out=out)
+    out *= np.add.reduce(grad, axis=axis, keepdims=True)
+    return np.subtract(grad, out, out=out)
+
+
+# erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)): 56 terms reach double precision for |x| <= 3.
+_ERF_SERIES = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(56))
+_ERFC_FRACTION_TERMS = 40
+
+
+def erf(x):
+    """The error function, elementwise, to double precision (absolute error < 1e-13): its Taylor
+    series for |x| <= 3 and the continued fraction of erfc beyond,
+    ``erfc(x) = exp(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...))))``."""
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    near = np.abs(x) <= 3.0
+    small, large = x[near], np.abs(x[~near])
+    series = np.full_like(small, _ERF_SERIES[-1])
+    square = small * small
+    for coefficient in reversed(_ERF_SERIES[:-1]):
+        series *= square
+        series += coefficient
+    out[near] = series * small * (2.0 / math.sqrt(math.pi))
+    fraction = large.copy()
+    for k in range(_ERFC_FRACTION_TERMS, 0, -1):
+        fraction = large + (k / 2.0) / fraction
+    out[~near] = np.sign(x[~near]) * (1.0 - np.exp(-large * large) / math.sqrt(math.pi) / fraction)
+    return out
 
 
 def column_sums(x, out, scale=1.0):

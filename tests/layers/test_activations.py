@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from minikeras import activations as activation_functions
+from minikeras import initializers
 from minikeras import layers
 from minikeras.layers import activations
 
@@ -68,6 +69,10 @@ TORCH_FUNCTIONS = {  # our layer -> the same function in PyTorch
     "Mish": (layers.Mish, lambda t, F: F.mish(t)),
     "ReLU6": (layers.ReLU6, lambda t, F: F.relu6(t)),
     "Exponential": (layers.Exponential, lambda t, F: t.exp()),
+    "GELU": (layers.GELU, lambda t, F: F.gelu(t)),
+    "GELU(approximate)": (lambda: layers.GELU(approximate=True), lambda t, F: F.gelu(t, approximate="tanh")),
+    "LogSoftmax": (layers.LogSoftmax, lambda t, F: F.log_softmax(t, dim=-1)),
+    "Softmax": (layers.Softmax, lambda t, F: F.softmax(t, dim=-1)),
 }
 
 
@@ -91,10 +96,78 @@ def test_values_and_gradients_match_pytorch(name):
 
 
 @pytest.mark.parametrize("name", ["elu", "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu",
-                                  "hard_swish", "mish", "relu6", "exponential"])
+                                  "hard_swish", "mish", "relu6", "exponential", "gelu", "log_softmax"])
 def test_keras_activation_functions_agree(name):
     keras = pytest.importorskip("keras")
     x = np.linspace(-6, 6, 25).reshape(1, -1)
     theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(keras.ops.convert_to_tensor(x)))
     np.testing.assert_allclose(getattr(activation_functions, name)(x), theirs, rtol=1e-6, atol=1e-7)
     assert layers.Dense(3, activation=name).activation is not None
+
+
+def _torch_pair(layer, x, grad, reference):
+    """(our y, our dx, PyTorch's y, PyTorch's dx) for a float64 layer and a PyTorch function."""
+    torch = pytest.importorskip("torch")
+    layer.build(x.shape[1:], np.random.default_rng(0), "float64")
+    y, dx = layer.forward(x, training=True).copy(), layer.backward(grad).copy()
+    t = torch.tensor(x, requires_grad=True)
+    expected = reference(t, torch)
+    expected.backward(torch.tensor(grad))
+    return y, dx, expected.detach().numpy(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("axis", [1, 2, -1, -2])
+@pytest.mark.parametrize("layer_class, function", [(layers.Softmax, "softmax"), (layers.LogSoftmax, "log_softmax")])
+def test_softmax_and_log_softmax_along_any_axis_match_pytorch(layer_class, function, axis):
+    rng = np.random.default_rng(4)
+    x, grad = rng.normal(size=(5, 3, 4)) * 4, rng.normal(size=(5, 3, 4))
+    ours_y, ours_dx, y, dx = _torch_pair(layer_class(axis=axis), x, grad,
+                                         lambda t, torch: getattr(torch.nn.functional, function)(t, dim=axis))
+    np.testing.assert_allclose(ours_y, y, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours_dx, dx, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [0, 3, -3, 1.0])
+def test_softmax_axis_must_be_a_per_sample_axis(axis):
+    error = TypeError if isinstance(axis, float) else ValueError
+    with pytest.raises(error, match="axis"):
+        layers.Softmax(axis=axis).build((3, 4), np.random.default_rng(0))
+
+
+def test_a_softmax_over_another_axis_is_not_fused_with_the_loss():
+    import minikeras as mk
+    model = mk.Sequential([layers.Reshape((2, 3)), layers.Softmax(axis=1), layers.Flatten()], input_dim=6)
+    model.compile(loss="mse")
+    fused = mk.Sequential([layers.Dense(3), layers.Softmax()], input_dim=6)
+    fused.compile(loss="categorical_crossentropy")
+    assert fused.engine.fused and not model.engine.fused
+
+
+@pytest.mark.parametrize("shared_axes", [None, [1], [2], [1, 2]])
+def test_prelu_matches_pytorch(shared_axes):
+    rng = np.random.default_rng(5)
+    x, grad = rng.normal(size=(6, 3, 4)), rng.normal(size=(6, 3, 4))
+    layer = layers.PReLU(alpha_initializer=initializers.Constant(0.25), shared_axes=shared_axes)
+    alpha_shape = [1 if axis in (shared_axes or ()) else size for axis, size in enumerate((3, 4), start=1)]
+    torch = pytest.importorskip("torch")
+    alpha = torch.full(alpha_shape, 0.25, dtype=torch.float64, requires_grad=True)
+    ours_y, ours_dx, y, dx = _torch_pair(layer, x, grad, lambda t, torch: torch.where(t > 0, t, alpha * t))
+    np.testing.assert_allclose(ours_y, y, rtol=1e-12)
+    np.testing.assert_allclose(ours_dx, dx, rtol=1e-12)
+    np.testing.assert_allclose(layer.grads["alpha"], alpha.grad.numpy(), rtol=1e-10)
+
+
+def test_prelu_refuses_constraints_and_bad_shared_axes():
+    with pytest.raises(ValueError, match="constraints"):
+        layers.PReLU(alpha_constraint="non_neg")
+    with pytest.raises(ValueError, match="shared_axes must be input axes 1..2"):
+        layers.PReLU(shared_axes=[3]).build((3, 4), np.random.default_rng(0))
+
+
+def test_prelu_matches_keras():
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(6).normal(size=(4, 5)).astype("float32")
+    theirs = keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.3))
+    ours = layers.PReLU(alpha_initializer=initializers.Constant(0.3))
+    np.testing.assert_allclose(ours(x), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-6)
+    assert sorted(ours.get_config()) == sorted(k for k in theirs.get_config() if k not in ("dtype", "alpha_constraint"))

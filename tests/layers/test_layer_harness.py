@@ -10,6 +10,7 @@ import pytest
 import minikeras as mk
 from minikeras import layers, regularizers
 from minikeras.layers import registry
+from minikeras.layers.dropout import RandomLayer
 from tests.conftest import max_relative_error, numeric_gradient
 
 # (factory, per-sample input shape) for every layer class minikeras registers, and variants.
@@ -37,12 +38,38 @@ CASES = {
     "Mish": (lambda: layers.Mish(), (5,)),
     "ReLU6": (lambda: layers.ReLU6(), (5,)),
     "Exponential": (lambda: layers.Exponential(), (5,)),
+    "GELU": (lambda: layers.GELU(), (5,)),
+    "GELU(approximate=True)": (lambda: layers.GELU(approximate=True), (5,)),
+    "Softmax(axis=1)": (lambda: layers.Softmax(axis=1), (3, 2)),
+    "LogSoftmax": (lambda: layers.LogSoftmax(), (4,)),
+    "PReLU": (lambda: layers.PReLU(alpha_initializer="random_normal", alpha_regularizer=regularizers.L2(0.1)), (2, 3)),
+    "PReLU(shared_axes=[1])": (lambda: layers.PReLU(alpha_initializer="random_normal", shared_axes=[1]), (2, 3)),
+    "LayerNormalization": (lambda: layers.LayerNormalization(gamma_initializer="random_normal",
+                                                             beta_initializer="random_normal"), (5,)),
+    "LayerNormalization(axis=[1, 2])": (lambda: layers.LayerNormalization(axis=[1, 2], epsilon=1e-5,
+                                                                          gamma_initializer="random_normal"), (2, 3)),
+    "LayerNormalization(axis=1, no scale)": (lambda: layers.LayerNormalization(axis=1, scale=False), (2, 3)),
+    "GaussianNoise": (lambda: layers.GaussianNoise(0.5), (5,)),
+    "GaussianDropout": (lambda: layers.GaussianDropout(0.3), (5,)),
+    "AlphaDropout": (lambda: layers.AlphaDropout(0.3), (6,)),
+    "Rescaling": (lambda: layers.Rescaling(0.5, offset=-1.0), (4,)),
+    "Rescaling(array scale)": (lambda: layers.Rescaling([1.0, 2.0, 3.0]), (2, 3)),
+    "Normalization(mean, variance)": (lambda: layers.Normalization(mean=[0.5, -1.0, 2.0], variance=[4.0, 0.25, 1.0]),
+                                      (2, 3)),
+    "Normalization(adapted)": (lambda: _adapted(layers.Normalization(axis=None)), (4,)),
+    "Normalization(invert=True, adapted)": (lambda: _adapted(layers.Normalization(invert=True)), (4,)),
+    "Identity": (lambda: layers.Identity(), (4,)),
     "Linear": (lambda: layers.Linear(), (4,)),
     "Activation": (lambda: layers.Activation("sigmoid"), (4,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),
     "Reshape": (lambda: layers.Reshape((3, -1)), (6,)),
 }
 BATCH = 6
+
+
+def _adapted(layer):
+    layer.adapt(np.random.default_rng(8).normal(3.0, 2.0, size=(50, 4)))
+    return layer
 
 
 def test_every_registered_layer_is_covered():
@@ -70,10 +97,10 @@ def _backward(layer, grad):
     return grad
 
 
-def _reseed_dropout(layer):
-    # Dropout draws a new mask per forward from the generator it was built with: building it
-    # again with the same seed gives the same mask (it has no parameters to lose).
-    if isinstance(layer, layers.Dropout):
+def _reseed_noise(layer):
+    # Dropout and the noise layers draw new noise per forward from the generator they were built
+    # with: building them again with the same seed gives the same noise (they have no parameters).
+    if isinstance(layer, RandomLayer):
         layer.build(layer.input_shape, np.random.default_rng(99), layer.dtype)
 
 
@@ -93,14 +120,14 @@ def test_forward_shape_and_dtype(name, dtype):
 def test_gradients_match_centered_differences(name):
     """f = sum(steps' forward(x) * G): check d f / d x and d f / d every trainable param (penalties:
     tests/test_engine.py). A frozen layer's params get no gradient."""
-    dtype = np.float64 if name == "Dropout" else np.longdouble
+    dtype = np.float64 if isinstance(CASES[name][0](), RandomLayer) else np.longdouble  # numpy draws no longdouble
     layer, shape = _built(name, dtype)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((BATCH, *shape)).astype(dtype)
     upstream = rng.standard_normal(_forward(layer, x, True).shape).astype(dtype)
 
     def objective():
-        _reseed_dropout(layer)
+        _reseed_noise(layer)
         return (_forward(layer, x, True) * upstream).sum()
 
     objective()

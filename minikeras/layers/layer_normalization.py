@@ -1,0 +1,126 @@
+"""Layer normalization (Ba, Kiros & Hinton 2016)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers, regularizers
+from ..registry import serialize
+from .base import Layer, registry
+
+
+def per_sample_axes(layer: str, axis, input_shape) -> tuple[int, ...]:
+    """Keras' `axis` (an int or a list; 0 is the batch, -1 the last) as sorted axes of the batch
+    array, all of them per-sample axes."""
+    rank = len(input_shape) + 1
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -rank < a < rank
+                       or a % rank == 0 for a in axes):
+        raise ValueError(f"{layer} axis must name per-sample axes of inputs of shape "
+                         f"(N, {', '.join(map(str, input_shape))}): ints in 1..{rank - 1} or -1..-{rank - 1}; "
+                         f"got {axis!r}.")
+    return tuple(sorted({int(a) % rank for a in axes}))
+
+
+@registry.register("layer_norm")
+class LayerNormalization(Layer):
+    """Normalize each sample over `axis`, then scale and shift (Keras 3's arguments and defaults).
+
+    ``mu = mean_axis x``, ``var = mean_axis (x - mu)^2``, ``x_hat = (x - mu) / sqrt(var + epsilon)``,
+    ``y = gamma * x_hat + beta`` — the same in training and inference.
+
+    Shapes
+    ------
+    x, y ``(N, ...)``; gamma and beta: the sizes of the normalized axes (``(D,)`` for ``(N, D)``).
+
+    Backward
+    --------
+    ``d_gamma = sum_{other axes} g * x_hat``, ``d_beta = sum_{other axes} g``, and with
+    ``h = g * gamma``: ``dx = (h - mean_axis h - x_hat * mean_axis(h * x_hat)) / sqrt(var + epsilon)``.
+
+    >>> LayerNormalization(epsilon=1e-5)
+    LayerNormalization(epsilon=1e-05)
+    """
+
+    def __init__(self, axis=-1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, name: str | None = None, **kwargs):
+        if kwargs.pop("rms_scaling", False):
+            raise ValueError("rms_scaling=True is deprecated in Keras (it scales by the variance); use "
+                             "LayerNormalization without it.")
+        super().__init__(name, **kwargs)
+        if beta_constraint is not None or gamma_constraint is not None:
+            raise ValueError(f"LayerNormalization does not support weight constraints (minikeras has none); got "
+                             f"beta_constraint={beta_constraint!r}, gamma_constraint={gamma_constraint!r}.")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not epsilon > 0:
+            raise ValueError(f"LayerNormalization epsilon must be a number > 0; got {epsilon!r}.")
+        self.axis = axis if isinstance(axis, (int, np.integer)) else list(axis)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self._axes = self._other_axes = ()
+        self._broadcast = ()
+        self._x_hat = self._inv_std = None
+
+    def output_shape(self, input_shape):
+        per_sample_axes("LayerNormalization", self.axis, input_shape)
+        return tuple(input_shape)
+
+    def build(self, input_shape, rng, dtype="float32"):
+        super().build(input_shape, rng, dtype)
+        self._axes = per_sample_axes("LayerNormalization", self.axis, self.input_shape)
+        self._other_axes = tuple(a for a in range(len(self.input_shape) + 1) if a not in self._axes)
+        shape = tuple(self.input_shape[a - 1] for a in self._axes)
+        self._broadcast = tuple(size if a in self._axes else 1 for a, size in enumerate(self.input_shape, start=1))
+        if self.scale:
+            self._add_param("gamma", self.gamma_initializer(shape, rng, self.dtype))
+        if self.center:
+            self._add_param("beta", self.beta_initializer(shape, rng, self.dtype))
+
+    def _broadcast_param(self, name):
+        return self.params[name].reshape(self._broadcast)
+
+    def forward(self, x, training=False):
+        axes = self._axes
+        centered = np.subtract(x, x.mean(axis=axes, keepdims=True), out=self._buffer("x_hat", x.shape))
+        variance = np.mean(np.square(centered), axis=axes, keepdims=True)
+        self._inv_std = 1.0 / np.sqrt(variance + self.epsilon)
+        self._x_hat = np.multiply(centered, self._inv_std, out=centered)
+        out = self._buffer("y", x.shape)
+        out[...] = self._x_hat
+        if self.scale:
+            out *= self._broadcast_param("gamma")
+        if self.center:
+            out += self._broadcast_param("beta")
+        return out
+
+    def backward(self, grad_out):
+        x_hat, axes = self._x_hat, self._axes
+        if self.scale:
+            self.grads["gamma"][...] = np.add.reduce(grad_out * x_hat, axis=self._other_axes).reshape(
+                self.grads["gamma"].shape)
+        if self.center:
+            self.grads["beta"][...] = np.add.reduce(grad_out, axis=self._other_axes).reshape(
+                self.grads["beta"].shape)
+        if not self.needs_input_grad:
+            return None
+        h = grad_out * self._broadcast_param("gamma") if self.scale else grad_out
+        out = np.subtract(h, h.mean(axis=axes, keepdims=True), out=self._buffer("dx", grad_out.shape))
+        out -= x_hat * np.mean(h * x_hat, axis=axes, keepdims=True)
+        out *= self._inv_std
+        return out
+
+    def regularizers(self):
+        declared = {"gamma": self.gamma_regularizer if self.scale else None,
+                    "beta": self.beta_regularizer if self.center else None}
+        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
+
+    def get_config(self):
+        return {"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": serialize(self.beta_initializer),
+                "gamma_initializer": serialize(self.gamma_initializer),
+                "beta_regularizer": None if self.beta_regularizer is None else serialize(self.beta_regularizer),
+                "gamma_regularizer": None if self.gamma_regularizer is None else serialize(self.gamma_regularizer),
+                **super().get_config()}
