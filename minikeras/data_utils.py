@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,6 +38,15 @@ class Dataset:
         """Class ids of the samples in use."""
         ids = class_ids(self.targets)
         return ids if self.rows is None else ids[self.rows]
+
+
+class FitPosition(NamedTuple):
+    """A point in a `fit` run: `epoch` under way (0-based), its first `batch` batches applied, and
+    its sample `order` (None: data order). `BackupAndRestore` saves one and resumes from it."""
+
+    epoch: int
+    batch: int = 0
+    order: np.ndarray | None = None
 
 
 def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x", keep_integers: bool = False) -> np.ndarray:
@@ -161,11 +171,12 @@ class BatchGatherer:
     def __len__(self) -> int:
         return -(-len(self.data) // self.batch_size)
 
-    def batches(self, order: np.ndarray | None = None):
-        """Batches in `order` (a permutation of ``range(len(data))``), or in data order if None."""
+    def batches(self, order: np.ndarray | None = None, first: int = 0):
+        """Batches in `order` (a permutation of ``range(len(data))``), or in data order if None,
+        from batch number `first` on."""
         data = self.data
         rows = data.rows if order is None else (order if data.rows is None else data.rows[order])
-        for start in range(0, len(data), self.batch_size):
+        for start in range(first * self.batch_size, len(data), self.batch_size):
             stop = min(start + self.batch_size, len(data))
             if rows is None:
                 yield data.x[start:stop], data.targets[start:stop], _part(data.weights, start, stop)

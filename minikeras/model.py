@@ -88,6 +88,8 @@ class Model(Trainer):
         self.stop_training = False
         self.history: History | None = None
         self.epoch = 0  # epochs completed by fit so far (saved with the model)
+        self.epoch_order: np.ndarray | None = None  # the sample order of fit's epoch under way (None: data order)
+        self.resume_at = None  # a FitPosition a callback sets in on_train_begin for fit to start from
         self._name_counts: dict[str, int] = {}
         self._engine: Engine | None = None
         for layer in layers or []:

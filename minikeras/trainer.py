@@ -14,7 +14,7 @@ from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose
-from .data_utils import BatchGatherer, Dataset, split_validation
+from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .interrupts import deferred_interrupts
 from .registry import serialize
 
@@ -149,17 +149,21 @@ class Trainer:
         shown = any(isinstance(callback, (ProgressBar, ProgbarLogger)) for callback in callbacks or [])
         extra = [ProgressBar(plain=verbose == 2)] if verbose and not shown else []
         callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
-                                     {"epochs": epochs, "steps": len(gatherer), "verbose": verbose})
+                                     {"epochs": epochs, "steps": len(gatherer), "samples": len(train),
+                                      "verbose": verbose})
         self.stop_training = False
         logs: dict = {}
         callback_list.on_train_begin()
+        resume = self._resume_position(gatherer, initial_epoch)
+        start = initial_epoch if resume is None else resume.epoch
         # A diverging model computes inf and NaN without numpy's warnings, as Keras does: the loss
         # shows it, and TerminateOnNaN stops the run.
         with deferred_interrupts() as interrupted, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(initial_epoch, epochs):
+            for epoch in range(start, epochs):
                 validate = val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0
-                logs = self._fit_epoch(epoch, gatherer, shuffle, val if validate else None, callback_list, augment,
-                                       validation_batch_size, interrupted)
+                position = resume if resume is not None and epoch == resume.epoch else FitPosition(epoch)
+                logs = self._fit_epoch(position, gatherer, shuffle, val if validate else None, callback_list,
+                                       augment, validation_batch_size, interrupted)
                 if self.stop_training or interrupted():
                     break
             if interrupted():
@@ -170,18 +174,38 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _fit_epoch(self, epoch, gatherer, shuffle, val, callback_list, augment, validation_batch_size,
-                   interrupted) -> dict:
+    def _resume_position(self, gatherer: BatchGatherer, initial_epoch: int) -> FitPosition | None:
+        """The `resume_at` a callback set in ``on_train_begin`` (then cleared), checked against the data."""
+        resume, self.resume_at = self.resume_at, None
+        if resume is None or resume.epoch < initial_epoch:
+            return None
+        n = len(gatherer.data)
+        if not 0 <= resume.batch < len(gatherer):
+            raise ValueError(f"Cannot resume at batch {resume.batch} of epoch {resume.epoch + 1}: an epoch has "
+                             f"{len(gatherer)} batches of {gatherer.batch_size} here (other data or batch_size?).")
+        order = resume.order
+        if order is not None and not (order.shape == (n,) and np.array_equal(np.sort(order), np.arange(n))):
+            raise ValueError(f"Cannot resume: the saved sample order is not a permutation of the {n} training "
+                             f"samples (other data?).")
+        return resume
+
+    def _fit_epoch(self, position: FitPosition, gatherer, shuffle, val, callback_list, augment,
+                   validation_batch_size, interrupted) -> dict:
+        epoch, first = position.epoch, position.batch
         callback_list.on_epoch_begin(epoch)
         n = len(gatherer.data)
         # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
-        order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
+        if first:
+            order = position.order  # resumed mid-epoch: the generator already drew this epoch's order
+        else:
+            order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
+        self.epoch_order = order
         engine = self.engine
         engine.reset_metrics()
         total, seen = 0.0, 0
         logs: dict = {}
         train_step = engine.train_step
-        for batch, (xb, tb, wb) in enumerate(gatherer.batches(order)):
+        for batch, (xb, tb, wb) in enumerate(gatherer.batches(order, first), start=first):
             if augment is not None:
                 xb = augment(xb, self._rng)
             callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
@@ -192,9 +216,10 @@ class Trainer:
             callback_list.on_batch_end(batch, logs)
             if self.stop_training or interrupted():
                 break
-        if seen == n:
+        complete = min(first * gatherer.batch_size, n) + seen == n
+        if complete:
             self.epoch = epoch + 1  # an epoch counts only when every batch of it was applied
-        if val is not None and seen == n:
+        if val is not None and complete:
             logs.update({f"val_{key}": value for key, value in engine.evaluate(val, validation_batch_size).items()})
         logs["lr"] = self.optimizer.last_learning_rate
         callback_list.on_epoch_end(epoch, logs)

@@ -1,4 +1,5 @@
 """Callbacks: hooks into `fit` (``on_train_begin/end``, ``on_epoch_begin/end``, ``on_batch_begin/end``)."""
+from .backup_and_restore import BackupAndRestore
 from .base import Callback, CallbackList, registry
 from .checkpoint import ModelCheckpoint
 from .csv_logger import CSVLogger
@@ -13,5 +14,5 @@ from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "MetricsRecorder", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
-           "ReduceLROnPlateau", "ProgbarLogger",
+           "ReduceLROnPlateau", "ProgbarLogger", "BackupAndRestore",
            "registry"]

@@ -13,8 +13,9 @@ from ..registry import Registry
 class Callback:
     """No-op hooks; subclass and override the ones you need.
 
-    `fit` sets `self.model` and `self.params` (``{"epochs", "steps", "verbose"}``, steps being
-    the number of batches per epoch) before training begins.
+    `fit` sets `self.model` and `self.params` (``{"epochs", "steps", "samples", "verbose"}``, steps
+    being the number of batches per epoch, samples the number of training samples) before
+    training begins.
     """
 
     def __init__(self):

@@ -8,6 +8,8 @@ Layout (format_version 1)::
     /weights/<layer>/<array>          every layer's params and state (BatchNorm moving statistics)
     /optimizer                        attrs: iterations, last_learning_rate
     /optimizer/<slot>/<layer>/<param> optimizer slots (velocity, m, v, ...)
+    /fit_position                     (backups only) attrs: epoch, batch; dataset order (the epoch's
+                                      sample order, when shuffled)
 
 Nothing in a file is executed: configs are JSON, classes are looked up by name in
 minikeras' registries, arrays must be numeric. This module talks to a model through its public
@@ -40,8 +42,9 @@ class ModelFileError(ValueError):
 
 
 # -- writing ---------------------------------------------------------------------------------------
-def save_model(model, path) -> None:
-    """Write architecture, weights, compile settings, optimizer state and training position."""
+def save_model(model, path, position=None) -> None:
+    """Write architecture, weights, compile settings, optimizer state and training position; and
+    `position` (a `FitPosition`: where in a fit run, for `BackupAndRestore`) if given."""
     engine = model.engine
     with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "model", __version__)
@@ -51,6 +54,11 @@ def save_model(model, path) -> None:
         _write_weights(f, engine)
         if engine.optimizer is not None:
             _write_optimizer(f, engine)
+        if position is not None:
+            group = f.create_group("fit_position")
+            group.attrs["epoch"], group.attrs["batch"] = position.epoch, position.batch
+            if position.order is not None:
+                group.create_dataset("order", data=position.order)
 
 
 def save_weights(model, path) -> None:
@@ -110,6 +118,25 @@ def load_model(path, model_class):
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
                                  f"there is (a damaged or tampered layer size?)") from None
     return model
+
+
+def read_fit_position(path, n_samples: int) -> tuple[int, int, np.ndarray | None]:
+    """``(epoch, batch, order)`` of a backup written with a position (`save_model`), for training
+    data of `n_samples` (an order of another length is refused before it is read)."""
+    with _open(path) as f:
+        try:
+            group = _member(f, "fit_position")
+            epoch = _count(_attr(group, "epoch"), "fit_position epoch")
+            batch = _count(_attr(group, "batch"), "fit_position batch")
+            order = None
+            if group.get("order", getlink=True) is not None:
+                item = _member(group, "order")
+                if not isinstance(item, h5py.Dataset) or item.dtype.kind not in "iu":
+                    raise ModelFileError("fit_position/order must be an integer array")
+                order = _dataset(group, "order", (n_samples,)).astype(np.int64)
+        except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
+            raise _file_error(path, error) from None
+    return epoch, batch, order
 
 
 def file_kind(path) -> str:

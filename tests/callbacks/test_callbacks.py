@@ -59,7 +59,7 @@ def test_hook_order_and_params(data):
                               "epoch_end 0",
                               "epoch_begin 1", "batch_begin 0", "batch_end 0", "batch_begin 1", "batch_end 1",
                               "epoch_end 1", "train_end"]
-    assert recorder.params == {"epochs": 2, "steps": 2, "verbose": 0}
+    assert recorder.params == {"epochs": 2, "steps": 2, "samples": len(x), "verbose": 0}
 
 
 def test_early_stopping_stops_and_restores_the_best_weights(data):

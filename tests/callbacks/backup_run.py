@@ -1,0 +1,55 @@
+"""A training run for the BackupAndRestore tests, run as a subprocess:
+
+    python backup_run.py BACKUP_DIR WEIGHTS_OUT SAVE_FREQ [PAUSE_EPOCH PAUSE_BATCH]
+
+With a pause point it prints "paused" after that batch and sleeps, for the test to SIGKILL it.
+"""
+import sys
+import time
+
+import numpy as np
+
+import minikeras as mk
+from minikeras import layers
+
+
+def build_model():
+    model = mk.Sequential([layers.Input((20,)), layers.Dense(32, activation="relu"), layers.BatchNormalization(),
+                           layers.Dropout(0.3), layers.Dense(3, activation="softmax")], seed=5)
+    model.compile(optimizer=mk.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 20)).astype("float32")
+    return x, (x[:, :3].sum(axis=1) > 0).astype(int) + (x[:, 3] > 1)
+
+
+class PauseAt(mk.callbacks.Callback):
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.epoch = (epoch, batch), None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if (self.epoch, batch) == self.at:
+            print("paused", flush=True)
+            time.sleep(600)
+
+
+def main(backup_dir, weights_out, save_freq, *pause):
+    x, y = data()
+    save_freq = save_freq if save_freq == "epoch" else int(save_freq)
+    callbacks = [mk.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)]
+    if pause:
+        callbacks.insert(0, PauseAt(*map(int, pause)))
+    model = build_model()
+    model.fit(x, y, batch_size=32, epochs=5, validation_split=0.2, callbacks=callbacks, verbose=0)
+    np.savez(weights_out, *model.get_weights())
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
