@@ -56,9 +56,12 @@ def learning_rate(case: Case):
     return mk.schedules.CyclicLR(1e-5, 1e-1, step_size=2250) if case.cyclic else case.lr
 
 
-def minikeras_model(case: Case, metrics: bool = True) -> mk.Model:
-    """The case's network in minikeras, compiled with its optimizer (and accuracy, unless `metrics` is False)."""
+def minikeras_model(case: Case, metrics: bool = True, first_layer=None) -> mk.Model:
+    """The case's network in minikeras, compiled with its optimizer (and accuracy, unless `metrics` is
+    False); `first_layer` (such as a Normalization) goes before it."""
     model = mk.Model(input_dim=case.widths[0], seed=0)
+    if first_layer is not None:
+        model.add(first_layer)
     for units in case.widths[1:-1]:
         model.add_layer(units, case.activation, batch_norm=case.batch_norm, l2=case.l2)
     model.add_layer(case.widths[-1], "softmax", l2=case.l2)

@@ -23,6 +23,15 @@ def _number_or_array(name: str, value):
     return float(array) if array.ndim == 0 else array
 
 
+def _as_float(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """`x` as the float array `out`: integers converted into it (a plain cast: a ufunc casting as it
+    computes runs several times slower), floats of its dtype returned as they are."""
+    if x.dtype == out.dtype:
+        return x
+    np.copyto(out, x, casting="unsafe")
+    return out
+
+
 def _config_value(value):
     return value.tolist() if isinstance(value, np.ndarray) else value
 
@@ -57,7 +66,8 @@ class Rescaling(Layer):
         self._offset = np.asarray(self.offset, dtype=self.dtype)
 
     def forward(self, x, training=False):
-        out = np.multiply(x, self._scale, out=self._buffer("y", x.shape), dtype=self.dtype)
+        out = self._buffer("y", x.shape)
+        np.multiply(_as_float(x, out), self._scale, out=out)
         return np.add(out, self._offset, out=out)
 
     def backward(self, grad_out):
@@ -91,7 +101,8 @@ class Normalization(Layer):
     mean and variance for all entries). ``dx = g / max(sqrt(variance), 1e-7)``.
 
     Adapted statistics are the layer's non-trainable weights ``mean``, ``variance`` and ``count``,
-    saved with the model, so that a loaded model takes raw inputs.
+    saved with the model, so that a loaded model takes raw inputs. Change them with `adapt` or
+    `set_weights` (the layer keeps the standard deviation it derives from them).
 
     >>> Normalization(mean=0.5, variance=0.25)
     Normalization(mean=0.5, variance=0.25)
@@ -113,6 +124,7 @@ class Normalization(Layer):
         self.invert = bool(invert)
         self._kept = ()
         self._broadcast = ()
+        self._mean_and_std = None  # derived from the statistics; None: to compute
 
     def _layout(self, input_shape):
         """``(kept axes, statistics' shape, their shape broadcast against a sample)``."""
@@ -135,6 +147,7 @@ class Normalization(Layer):
     def build(self, input_shape, rng, dtype="float32"):
         super().build(input_shape, rng, dtype)
         self._kept, shape, self._broadcast = self._layout(self.input_shape)
+        self._mean_and_std = None
         if self.input_mean is None:
             adapted = self.state  # statistics adapted before the model built the layer are kept
             if not (adapted and adapted["mean"].shape == shape):
@@ -172,6 +185,11 @@ class Normalization(Layer):
                 self.state[key][...] = value
         else:  # kept until the model builds the layer
             self.state = statistics
+        self._mean_and_std = None
+
+    def set_weights(self, arrays) -> None:
+        super().set_weights(arrays)
+        self._mean_and_std = None
 
     def _statistics(self):
         if self.input_mean is not None:
@@ -179,9 +197,13 @@ class Normalization(Layer):
         return self.state["mean"], self.state["variance"]
 
     def _std(self):
-        mean, variance = self._statistics()
-        std = np.maximum(np.sqrt(variance), EPSILON).astype(self.dtype)
-        return np.asarray(mean, self.dtype).reshape(self._broadcast_of(mean)), std.reshape(self._broadcast_of(std))
+        """``(mean, max(sqrt(variance), 1e-7))`` in the layer dtype, shaped to broadcast against a batch."""
+        if self._mean_and_std is None:
+            mean, variance = self._statistics()
+            std = np.maximum(np.sqrt(variance), EPSILON).astype(self.dtype)
+            self._mean_and_std = (np.asarray(mean, self.dtype).reshape(self._broadcast_of(mean)),
+                                  std.reshape(self._broadcast_of(std)))
+        return self._mean_and_std
 
     def _broadcast_of(self, statistic):
         return self._broadcast if np.ndim(statistic) == len(self._kept) else np.shape(statistic)
@@ -190,9 +212,9 @@ class Normalization(Layer):
         mean, std = self._std()
         out = self._buffer("y", x.shape)
         if self.invert:
-            np.multiply(x, std, out=out, dtype=self.dtype)
+            np.multiply(_as_float(x, out), std, out=out)
             return np.add(out, mean, out=out)
-        np.subtract(x, mean, out=out, dtype=self.dtype)
+        np.subtract(_as_float(x, out), mean, out=out)
         return np.divide(out, std, out=out)
 
     def backward(self, grad_out):

@@ -118,3 +118,13 @@ def test_fit_on_uint8_data_never_makes_a_float_copy():
 def test_bad_inputs_are_refused_clearly(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_new_statistics_from_set_weights_or_adapt_take_effect_at_once():
+    layer = layers.Normalization()
+    layer.adapt(IMAGES)
+    before = layer(IMAGES)
+    layer.set_weights([np.zeros(3), np.full(3, 4.0), np.array(1)])
+    np.testing.assert_allclose(layer(IMAGES), IMAGES / 2.0)
+    layer.adapt(IMAGES)
+    np.testing.assert_array_equal(layer(IMAGES), before)
