@@ -13,9 +13,11 @@ import numpy as np
 
 from .layers import activations as _layers
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu", "selu", "silu",
-           "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6", "exponential",
-           "get"]
+FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu",
+             "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6",
+             "exponential", "celu", "hard_shrink", "soft_shrink", "threshold", "squareplus", "glu", "sparsemax",
+             "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink")
+__all__ = [*FUNCTIONS, "get", "serialize", "deserialize"]
 
 
 def relu(x, negative_slope: float = 0.0, max_value=None, threshold: float = 0.0) -> np.ndarray:
@@ -69,6 +71,41 @@ def elu(x, alpha: float = 1.0) -> np.ndarray:
     return _layers.ELU(alpha=alpha)(x)
 
 
+def celu(x, alpha: float = 1.0) -> np.ndarray:
+    """``max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)``."""
+    return _layers.CELU(alpha=alpha)(x)
+
+
+def hard_shrink(x, threshold: float = 0.5) -> np.ndarray:
+    """``x`` where ``|x| > threshold``, else 0."""
+    return _layers.HardShrink(threshold=threshold)(x)
+
+
+def soft_shrink(x, threshold: float = 0.5) -> np.ndarray:
+    """``x`` moved `threshold` towards 0, and 0 within ``[-threshold, threshold]``."""
+    return _layers.SoftShrink(threshold=threshold)(x)
+
+
+def threshold(x, threshold, default_value) -> np.ndarray:
+    """``x`` where ``x > threshold``, else `default_value`."""
+    return _layers.Threshold(threshold=threshold, default_value=default_value)(x)
+
+
+def squareplus(x, b: float = 4) -> np.ndarray:
+    """``(x + sqrt(x^2 + b)) / 2``."""
+    return _layers.Squareplus(b=b)(x)
+
+
+def glu(x, axis: int = -1) -> np.ndarray:
+    """``a * sigmoid(b)`` for ``a, b`` the two halves of x along `axis`."""
+    return _layers.GLU(axis=axis)(x)
+
+
+def sparsemax(x, axis: int = -1) -> np.ndarray:
+    """The projection of x onto the probability simplex along `axis` (a softmax with exact zeros)."""
+    return _layers.Sparsemax(axis=axis)(x)
+
+
 def _elementwise(name: str, layer_class: type, formula: str):
     """The function form of a parameterless activation layer."""
 
@@ -91,12 +128,27 @@ hard_swish = _elementwise("hard_swish", _layers.HardSwish, "x * relu6(x + 3) / 6
 mish = _elementwise("mish", _layers.Mish, "x * tanh(softplus(x))")
 relu6 = _elementwise("relu6", _layers.ReLU6, "min(max(x, 0), 6)")
 exponential = _elementwise("exponential", _layers.Exponential, "exp(x)")
+hard_tanh = _elementwise("hard_tanh", _layers.HardTanh, "clip(x, -1, 1)")
+log_sigmoid = _elementwise("log_sigmoid", _layers.LogSigmoid, "log(sigmoid(x)) = -softplus(-x)")
+sparse_plus = _elementwise("sparse_plus", _layers.SparsePlus, "0, (x + 1)^2 / 4 or x, for x <= -1, |x| < 1, x >= 1")
+sparse_sigmoid = _elementwise("sparse_sigmoid", _layers.SparseSigmoid, "clip((x + 1) / 2, 0, 1)")
+tanh_shrink = _elementwise("tanh_shrink", _layers.TanhShrink, "x - tanh(x)")
 
 
 def get(identifier):
     """The activation function named `identifier` (a function of this module is returned as it is)."""
-    if callable(identifier) and getattr(identifier, "__name__", None) in __all__:
+    if callable(identifier) and getattr(identifier, "__name__", None) in FUNCTIONS:
         return identifier
-    if isinstance(identifier, str) and identifier in __all__ and identifier != "get":
+    if isinstance(identifier, str) and identifier in FUNCTIONS:
         return globals()[identifier]
-    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(__all__[:-1])}.")
+    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(FUNCTIONS)}.")
+
+
+def serialize(activation) -> str:
+    """Keras' ``activations.serialize``: the name of an activation function of this module."""
+    return get(activation).__name__
+
+
+def deserialize(name: str):
+    """Keras' ``activations.deserialize``: the activation function called `name`."""
+    return get(name)

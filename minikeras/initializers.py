@@ -340,6 +340,4 @@ glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_norma
 
 def deserialize(config: dict) -> Initializer:
     """Keras' ``initializers.deserialize``: an initializer from ``{"class_name": ..., "config": ...}``."""
-    if not isinstance(config, dict):
-        raise TypeError(f"deserialize takes a config dict {{'class_name': ..., 'config': ...}}; got {config!r}.")
-    return registry.get(config)
+    return registry.from_config(config)

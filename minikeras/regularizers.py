@@ -166,3 +166,8 @@ def get(spec):
     if spec is None:
         return None
     return registry.get(spec)
+
+
+def deserialize(config: dict) -> Regularizer:
+    """Keras' ``regularizers.deserialize``: a regularizer from ``{"class_name": ..., "config": ...}``."""
+    return registry.from_config(config)

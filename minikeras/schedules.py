@@ -319,3 +319,8 @@ class OneCycle(Schedule):
 
 def get(spec) -> Schedule:
     return registry.get(spec)
+
+
+def deserialize(config: dict) -> Schedule:
+    """Keras' ``schedules.deserialize``: a schedule from ``{"class_name": ..., "config": ...}``."""
+    return registry.from_config(config)

@@ -1,7 +1,8 @@
 """Layers: each with ``build``, ``forward(x, training)``, ``backward(grad_out)``, ``params``, ``grads``."""
-from .activations import (ELU, GELU, SELU, Activation, ActivationLayer, Exponential, HardSigmoid, HardSwish,
-                          LeakyReLU, Linear, LogSoftmax, Mish, PReLU, ReLU, ReLU6, ScaledTanh, Sigmoid, Softmax, Softplus,
-                          Softsign, Swish, Tanh)
+from .activations import (CELU, ELU, GELU, GLU, SELU, Activation, ActivationLayer, Exponential, HardShrink,
+                          HardSigmoid, HardSwish, HardTanh, LeakyReLU, Linear, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
+                          ReLU6, ScaledTanh, Sigmoid, Softmax, Softplus, Softsign, SoftShrink, Sparsemax, SparsePlus,
+                          SparseSigmoid, Squareplus, Swish, Tanh, TanhShrink, Threshold)
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm, BatchNormalization
 from .dense import Dense
@@ -16,4 +17,6 @@ __all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "LayerNormalizat
            "GaussianDropout", "AlphaDropout", "Rescaling", "Normalization", "Flatten", "Reshape", "Identity", "Input",
            "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
            "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "LogSoftmax", "Swish", "Softplus", "Softsign", "HardSigmoid", "HardSwish",
-           "Mish", "ReLU6", "Exponential", "Linear", "register_layer", "registry"]
+           "Mish", "ReLU6", "Exponential", "Linear", "CELU", "GLU", "HardShrink", "HardTanh", "LogSigmoid", "SoftShrink",
+           "Sparsemax", "SparsePlus", "SparseSigmoid", "Squareplus", "TanhShrink", "Threshold", "register_layer",
+           "registry"]

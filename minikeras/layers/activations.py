@@ -222,6 +222,61 @@ class LogSoftmax(AxisActivation):
         return ops.log_softmax_backward(y, grad, out, self._axis)
 
 
+@register_activation("sparsemax")
+class Sparsemax(AxisActivation):
+    """Sparsemax (Martins & Astudillo 2016): the Euclidean projection of x onto the probability
+    simplex along `axis`, ``y = max(x - tau, 0)`` with ``tau`` such that ``sum(y) = 1`` (many
+    outputs are exactly 0). Backward, with ``S`` the support (y > 0):
+    ``dx = S * (g - sum(g * S) / sum(S))``."""
+
+    def _f(self, x, out):
+        z = np.moveaxis(x, self._axis, -1)
+        ranked = -np.sort(-z, axis=-1)
+        cumulative = np.cumsum(ranked, axis=-1)
+        rank = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+        support = np.add.reduce(1.0 + rank * ranked > cumulative, axis=-1, keepdims=True)
+        tau = (np.take_along_axis(cumulative, support - 1, axis=-1) - 1.0) / support
+        np.maximum(z - tau, 0.0, out=np.moveaxis(out, self._axis, -1))
+        return out
+
+    def _df(self, y, grad, out):
+        support = (y > 0).astype(y.dtype)
+        mean = np.add.reduce(grad * support, axis=self._axis, keepdims=True) / np.add.reduce(
+            support, axis=self._axis, keepdims=True)
+        return np.multiply(support, grad - mean, out=out)
+
+
+@register_activation("glu")
+class GLU(AxisActivation):
+    """Gated linear unit (Dauphin et al. 2017): with ``a, b`` the two halves of x along `axis`,
+    ``y = a * sigmoid(b)`` (half as wide); backward ``da = g * sigmoid(b)``,
+    ``db = g * a * sigmoid(b) (1 - sigmoid(b))``."""
+
+    def output_shape(self, input_shape):
+        super().output_shape(input_shape)
+        position = self.axis % (len(input_shape) + 1) - 1
+        if input_shape[position] % 2:
+            raise ValueError(f"GLU splits axis {self.axis} in two halves: its size must be even; got per-sample "
+                             f"shape {tuple(input_shape)}.")
+        shape = list(input_shape)
+        shape[position] //= 2
+        return tuple(shape)
+
+    def forward(self, x, training=False):
+        self._x = x
+        linear, gate = np.split(x, 2, axis=self._axis)
+        self._gate = _sigmoid(gate)
+        return np.multiply(linear, self._gate, out=self._buffer("y", linear.shape))
+
+    def backward(self, grad_out):
+        out = self._buffer("dx", self._x.shape)
+        d_linear, d_gate = np.split(out, 2, axis=self._axis)
+        np.multiply(grad_out, self._gate, out=d_linear)
+        linear = np.split(self._x, 2, axis=self._axis)[0]
+        np.multiply(grad_out * linear, self._gate * (1.0 - self._gate), out=d_gate)
+        return out
+
+
 class InputActivation(ActivationLayer):
     """Elementwise ``y = f(x)`` whose derivative needs the input: backward ``dx = g * f'(x)``."""
 
@@ -411,6 +466,158 @@ class Exponential(InputActivation):
 
     def _slope(self, x, y):
         return y
+
+
+@register_activation("celu")
+class CELU(InputActivation):
+    """``y = max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)``; ``dy/dx = 1`` for x > 0, else
+    ``exp(x / alpha)``."""
+
+    def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not alpha > 0:
+            raise ValueError(f"CELU alpha must be > 0; got {alpha!r}.")
+        self.alpha = float(alpha)
+
+    def _value(self, x):
+        return np.maximum(x, 0) + self.alpha * np.expm1(np.minimum(x, 0) / self.alpha)
+
+    def _slope(self, x, y):
+        return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / self.alpha))
+
+    def get_config(self):
+        return {"alpha": self.alpha, **super().get_config()}
+
+
+class ThresholdedActivation(InputActivation):
+    """An elementwise activation with a `threshold` (a number >= 0)."""
+
+    def __init__(self, threshold: float = 0.5, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not threshold >= 0:
+            raise ValueError(f"{type(self).__name__} threshold must be >= 0; got {threshold!r}.")
+        self.threshold = float(threshold)
+
+    def get_config(self):
+        return {"threshold": self.threshold, **super().get_config()}
+
+
+@register_activation("hard_shrink")
+class HardShrink(ThresholdedActivation):
+    """``y = x`` where ``|x| > threshold``, else 0; ``dy/dx = 1`` there, else 0."""
+
+    def _value(self, x):
+        return np.where(np.abs(x) > self.threshold, x, 0.0)
+
+    def _slope(self, x, y):
+        return (np.abs(x) > self.threshold).astype(x.dtype)
+
+
+@register_activation("soft_shrink")
+class SoftShrink(ThresholdedActivation):
+    """``y = x - threshold`` above the threshold, ``x + threshold`` below ``-threshold``, else 0;
+    ``dy/dx = 1`` outside ``[-threshold, threshold]``, else 0."""
+
+    def _value(self, x):
+        return np.where(x > self.threshold, x - self.threshold, np.where(x < -self.threshold, x + self.threshold, 0.0))
+
+    def _slope(self, x, y):
+        return (np.abs(x) > self.threshold).astype(x.dtype)
+
+
+@register_activation("threshold")
+class Threshold(InputActivation):
+    """``y = x`` where ``x > threshold``, else `default_value`; ``dy/dx = 1`` there, else 0 (Keras'
+    function takes both arguments; the layer defaults to 0 and 0)."""
+
+    def __init__(self, threshold: float = 0.0, default_value: float = 0.0, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        self.threshold, self.default_value = float(threshold), float(default_value)
+
+    def _value(self, x):
+        return np.where(x > self.threshold, x, self.default_value)
+
+    def _slope(self, x, y):
+        return (x > self.threshold).astype(x.dtype)
+
+    def get_config(self):
+        return {"threshold": self.threshold, "default_value": self.default_value, **super().get_config()}
+
+
+@register_activation("hard_tanh")
+class HardTanh(InputActivation):
+    """``y = clip(x, -1, 1)``; ``dy/dx = 1`` for -1 < x < 1, else 0."""
+
+    def _value(self, x):
+        return np.clip(x, -1.0, 1.0)
+
+    def _slope(self, x, y):
+        return (np.abs(x) < 1.0).astype(x.dtype)
+
+
+@register_activation("log_sigmoid")
+class LogSigmoid(InputActivation):
+    """``y = log(sigmoid(x)) = -softplus(-x)``; ``dy/dx = sigmoid(-x)``."""
+
+    def _value(self, x):
+        return -np.logaddexp(0.0, -x)
+
+    def _slope(self, x, y):
+        return _sigmoid(-x)
+
+
+@register_activation("sparse_plus")
+class SparsePlus(InputActivation):
+    """``y = 0`` for x <= -1, ``(x + 1)^2 / 4`` for -1 < x < 1, ``x`` for x >= 1;
+    ``dy/dx = 0``, ``(x + 1) / 2``, 1."""
+
+    def _value(self, x):
+        return np.where(x <= -1.0, 0.0, np.where(x < 1.0, 0.25 * np.square(x + 1.0), x))
+
+    def _slope(self, x, y):
+        return np.where(x <= -1.0, 0.0, np.where(x < 1.0, 0.5 * (x + 1.0), 1.0))
+
+
+@register_activation("sparse_sigmoid")
+class SparseSigmoid(InputActivation):
+    """``y = clip((x + 1) / 2, 0, 1)``; ``dy/dx = 1/2`` for -1 < x < 1, else 0."""
+
+    def _value(self, x):
+        return np.clip(0.5 * (x + 1.0), 0.0, 1.0)
+
+    def _slope(self, x, y):
+        return np.where(np.abs(x) < 1.0, 0.5, 0.0)
+
+
+@register_activation("squareplus")
+class Squareplus(InputActivation):
+    """``y = (x + sqrt(x^2 + b)) / 2``; ``dy/dx = (1 + x / sqrt(x^2 + b)) / 2``."""
+
+    def __init__(self, b: float = 4.0, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        if not b >= 0:
+            raise ValueError(f"Squareplus b must be >= 0; got {b!r}.")
+        self.b = float(b)
+
+    def _value(self, x):
+        return 0.5 * (x + np.sqrt(x * x + self.b))
+
+    def _slope(self, x, y):
+        return 0.5 * (1.0 + x / np.sqrt(x * x + self.b))
+
+    def get_config(self):
+        return {"b": self.b, **super().get_config()}
+
+
+@register_activation("tanh_shrink")
+class TanhShrink(InputActivation):
+    """``y = x - tanh(x)``; ``dy/dx = tanh(x)^2``."""
+
+    def _value(self, x):
+        return x - np.tanh(x)
+
+    def _slope(self, x, y):
+        return np.square(np.tanh(x))
 
 
 @register_activation("linear")

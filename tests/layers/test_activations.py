@@ -73,6 +73,13 @@ TORCH_FUNCTIONS = {  # our layer -> the same function in PyTorch
     "GELU(approximate)": (lambda: layers.GELU(approximate=True), lambda t, F: F.gelu(t, approximate="tanh")),
     "LogSoftmax": (layers.LogSoftmax, lambda t, F: F.log_softmax(t, dim=-1)),
     "Softmax": (layers.Softmax, lambda t, F: F.softmax(t, dim=-1)),
+    "CELU": (lambda: layers.CELU(0.7), lambda t, F: F.celu(t, alpha=0.7)),
+    "HardShrink": (lambda: layers.HardShrink(0.6), lambda t, F: F.hardshrink(t, lambd=0.6)),
+    "SoftShrink": (lambda: layers.SoftShrink(0.6), lambda t, F: F.softshrink(t, lambd=0.6)),
+    "Threshold": (lambda: layers.Threshold(0.3, -2.0), lambda t, F: F.threshold(t, 0.3, -2.0)),
+    "HardTanh": (layers.HardTanh, lambda t, F: F.hardtanh(t)),
+    "LogSigmoid": (layers.LogSigmoid, lambda t, F: F.logsigmoid(t)),
+    "TanhShrink": (layers.TanhShrink, lambda t, F: F.tanhshrink(t)),
 }
 
 
@@ -96,10 +103,12 @@ def test_values_and_gradients_match_pytorch(name):
 
 
 @pytest.mark.parametrize("name", ["elu", "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu",
-                                  "hard_swish", "mish", "relu6", "exponential", "gelu", "log_softmax"])
+                                  "hard_swish", "mish", "relu6", "exponential", "gelu", "log_softmax", "celu",
+                                  "hard_shrink", "soft_shrink", "squareplus", "glu", "hard_tanh",
+                                  "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink"])
 def test_keras_activation_functions_agree(name):
     keras = pytest.importorskip("keras")
-    x = np.linspace(-6, 6, 25).reshape(1, -1)
+    x = np.linspace(-6, 6, 24).reshape(2, -1) * np.array([[1.0], [0.2]])  # wide and narrow ranges
     theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(keras.ops.convert_to_tensor(x)))
     np.testing.assert_allclose(getattr(activation_functions, name)(x), theirs, rtol=1e-6, atol=1e-7)
     assert layers.Dense(3, activation=name).activation is not None
@@ -171,3 +180,50 @@ def test_prelu_matches_keras():
     ours = layers.PReLU(alpha_initializer=initializers.Constant(0.3))
     np.testing.assert_allclose(ours(x), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-6)
     assert sorted(ours.get_config()) == sorted(k for k in theirs.get_config() if k not in ("dtype", "alpha_constraint"))
+
+
+def test_keras_threshold_and_parameters_agree():
+    keras = pytest.importorskip("keras")
+    x = np.linspace(-3, 3, 13).reshape(1, -1)
+    for ours, theirs in [(activation_functions.threshold(x, 0.5, -1.0), keras.activations.threshold(x, 0.5, -1.0)),
+                         (activation_functions.celu(x, 0.5), keras.activations.celu(x, 0.5)),
+                         (activation_functions.squareplus(x, 1.0), keras.activations.squareplus(x, 1.0)),
+                         (activation_functions.soft_shrink(x, 1.0), keras.activations.soft_shrink(x, 1.0))]:
+        np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-6, atol=1e-7)
+
+
+def _simplex_projection_by_bisection(z):
+    """Sparsemax's definition solved another way: the tau with sum(max(z - tau, 0)) = 1, by bisection."""
+    low, high = z.min(axis=-1, keepdims=True) - 1, z.max(axis=-1, keepdims=True)
+    for _ in range(200):
+        middle = (low + high) / 2
+        too_low = np.maximum(z - middle, 0).sum(axis=-1, keepdims=True) > 1
+        low, high = np.where(too_low, middle, low), np.where(too_low, high, middle)
+    return np.maximum(z - (low + high) / 2, 0)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_sparsemax_is_the_projection_onto_the_simplex(axis):
+    # Not compared with Keras: Keras 3.15's sparsemax takes a wrong threshold when more than one entry is
+    # in the support (keras-team/keras#23425, fixed by #23469).
+    z = np.random.default_rng(7).normal(scale=2.0, size=(50, 6, 3))
+    expected = np.moveaxis(_simplex_projection_by_bisection(np.moveaxis(z, axis, -1)), -1, axis)
+    np.testing.assert_allclose(activation_functions.sparsemax(z, axis=axis), expected, atol=1e-12)
+    probabilities = activation_functions.sparsemax(np.array([[3.0, 1.0, 0.2, 2.9], [0.0, 0.0, 0.0, 0.0]]))
+    np.testing.assert_allclose(probabilities, [[0.55, 0.0, 0.0, 0.45], [0.25, 0.25, 0.25, 0.25]], atol=1e-12)
+
+
+def test_glu_matches_pytorch():
+    rng = np.random.default_rng(8)
+    x, grad = rng.normal(size=(5, 4, 6)), rng.normal(size=(5, 2, 6))
+    ours_y, ours_dx, y, dx = _torch_pair(layers.GLU(axis=1), x, grad,
+                                         lambda t, torch: torch.nn.functional.glu(t, dim=1))
+    np.testing.assert_allclose(ours_y, y, rtol=1e-12)
+    np.testing.assert_allclose(ours_dx, dx, rtol=1e-10, atol=1e-14)
+
+
+def test_serialize_and_deserialize_by_name():
+    assert activation_functions.serialize(activation_functions.gelu) == "gelu"
+    assert activation_functions.deserialize("sparse_plus") is activation_functions.sparse_plus
+    with pytest.raises(ValueError, match="Unknown activation 'swishy'"):
+        activation_functions.deserialize("swishy")

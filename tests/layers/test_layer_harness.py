@@ -59,6 +59,20 @@ CASES = {
     "Normalization(adapted)": (lambda: _adapted(layers.Normalization(axis=None)), (4,)),
     "Normalization(invert=True, adapted)": (lambda: _adapted(layers.Normalization(invert=True)), (4,)),
     "Identity": (lambda: layers.Identity(), (4,)),
+    "CELU": (lambda: layers.CELU(0.8), (5,)),
+    "HardShrink": (lambda: layers.HardShrink(0.3), (5,)),
+    "SoftShrink": (lambda: layers.SoftShrink(0.3), (5,)),
+    "Threshold": (lambda: layers.Threshold(0.2, -0.5), (5,)),
+    "HardTanh": (lambda: layers.HardTanh(), (5,)),
+    "LogSigmoid": (lambda: layers.LogSigmoid(), (5,)),
+    "SparsePlus": (lambda: layers.SparsePlus(), (5,)),
+    "SparseSigmoid": (lambda: layers.SparseSigmoid(), (5,)),
+    "Squareplus": (lambda: layers.Squareplus(2.0), (5,)),
+    "TanhShrink": (lambda: layers.TanhShrink(), (5,)),
+    "GLU": (lambda: layers.GLU(), (6,)),
+    "GLU(axis=1)": (lambda: layers.GLU(axis=1), (4, 3)),
+    "Sparsemax": (lambda: layers.Sparsemax(), (5,)),
+    "Sparsemax(axis=1)": (lambda: layers.Sparsemax(axis=1), (4, 2)),
     "Linear": (lambda: layers.Linear(), (4,)),
     "Activation": (lambda: layers.Activation("sigmoid"), (4,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),
@@ -111,7 +125,10 @@ def test_forward_shape_and_dtype(name, dtype):
     x = np.random.default_rng(1).standard_normal((BATCH, *shape)).astype(dtype)
     for training in (True, False):
         y = _forward(layer, x, training)
-        assert y.shape == (BATCH, *layer.steps()[-1].output_shape(layer.output_shape(shape)))
+        expected = shape
+        for step in layer.steps():
+            expected = step.output_shape(expected)
+        assert y.shape == (BATCH, *expected)
         assert y.dtype == np.dtype(dtype)
         assert np.all(np.isfinite(y))
 
