@@ -106,6 +106,37 @@ def test_adagrad():
     np.testing.assert_allclose(_two_steps(optimizers.Adagrad(lr)), w)
 
 
+def test_lamb_scales_adams_direction_by_each_variables_trust_ratio():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-7
+    w, m, v = [W0.copy(), W0[::-1] * 3], [np.zeros(2)] * 2, [np.zeros(2)] * 2
+    for t, g in enumerate((G1, G2), start=1):
+        for i in range(2):
+            grad = g if i == 0 else -2 * g
+            m[i] = b1 * m[i] + (1 - b1) * grad
+            v[i] = b2 * v[i] + (1 - b2) * grad ** 2
+            u = (m[i] / (1 - b1 ** t)) / (np.sqrt(v[i] / (1 - b2 ** t)) + eps)
+            w[i] = w[i] - lr * np.linalg.norm(w[i]) / np.linalg.norm(u) * u
+    optimizer = optimizers.Lamb(lr)
+    flat = np.concatenate([W0, W0[::-1] * 3])
+    optimizer.build([flat], variable_sizes=[2, 2])  # two variables in one flat array, as a model's
+    for g in (G1, G2):
+        optimizer.apply([flat], [np.concatenate([g, -2 * g])])
+    np.testing.assert_allclose(flat, np.concatenate(w))
+
+
+def test_ftrl():
+    lr, l1, l2, shrink, beta = 0.1, 0.05, 0.02, 0.03, 0.1
+    w, n, z = W0.copy(), np.full(2, 0.1), np.zeros(2)
+    for g in (G1, G2):
+        new_n = n + g * g
+        z = z + g + 2 * shrink * w - (np.sqrt(new_n) - np.sqrt(n)) / lr * w
+        w = (np.clip(z, -l1, l1) - z) / (np.sqrt(new_n) / lr + 2 * (l2 + beta / (2 * lr)))
+        n = new_n
+    optimizer = optimizers.Ftrl(lr, l1_regularization_strength=l1, l2_regularization_strength=l2,
+                                l2_shrinkage_regularization_strength=shrink, beta=beta)
+    np.testing.assert_allclose(_two_steps(optimizer), w)
+
+
 def test_adadelta():
     lr, rho, eps = 1.0, 0.95, 1e-7
     w, acc_g, acc_d = W0.copy(), np.zeros(2), np.zeros(2)

@@ -27,6 +27,12 @@ CASES = {
     "adagrad": {},
     "adadelta": {"learning_rate": 1.0},
     "lion": {},
+    "lamb": {},
+    "lamb_clipnorm_weight_decay": {"clipnorm": 0.5, "weight_decay": 0.1},
+    "ftrl": {},
+    "ftrl_regularized": {"learning_rate_power": -0.7, "l1_regularization_strength": 0.01,
+                         "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.03,
+                         "beta": 0.1, "initial_accumulator_value": 0.2},
     "rmsprop": {},
     "rmsprop_centered_momentum": {"centered": True, "momentum": 0.5},
     "sgd_clipnorm": {"clipnorm": 1.0},
@@ -38,7 +44,8 @@ CASES = {
     "sgd_ema_overwrite": {"momentum": 0.9, "use_ema": True, "ema_momentum": 0.7, "ema_overwrite_frequency": 3},
 }
 KERAS_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
-               "adagrad": "Adagrad", "adadelta": "Adadelta", "lion": "Lion", "rmsprop": "RMSprop"}
+               "adagrad": "Adagrad", "adadelta": "Adadelta", "lion": "Lion", "rmsprop": "RMSprop", "lamb": "Lamb",
+               "ftrl": "Ftrl"}
 
 
 def _ours(name, options):
@@ -70,7 +77,7 @@ def test_update_matches_keras(case):
 @pytest.mark.parametrize("name", sorted(KERAS_NAMES))
 def test_defaults_match_keras(name):
     ours = optimizers.get(name).get_config()
-    theirs = keras.optimizers.get(name).get_config()
+    theirs = getattr(keras.optimizers, KERAS_NAMES[name])().get_config()
     shared = sorted(set(ours) & set(theirs) - {"name"})
     assert len(shared) >= 2 and {k: ours[k] for k in shared} == pytest.approx({k: theirs[k] for k in shared})
 

@@ -117,7 +117,12 @@ class Optimizer:
         if self._split_points is None:
             return list(grads)
         (flat,) = grads
-        return np.split(flat, self._split_points)
+        return self._variable_views(flat)
+
+    def _variable_views(self, array: np.ndarray) -> list[np.ndarray]:
+        """Views of one array handed to `update_step` (the flat array of a model's weights, or of a
+        slot or the scratch), one per model variable."""
+        return [array] if self._split_points is None else np.split(array, self._split_points)
 
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> float:
         """One update of every param from its grad; returns the learning rate used."""
@@ -393,6 +398,80 @@ class Nadam(_AdamFamily):
         param -= (lr * (1.0 - mu_t) / (1.0 - product)) * grad * scratch
 
 
+@registry.register("lamb")
+class Lamb(_AdamFamily):
+    """LAMB (You et al. 2019) in Keras' form: Adam's direction
+    ``u = (m / (1 - beta_1^t)) / (sqrt(v / (1 - beta_2^t)) + epsilon)`` (moments as Adam), scaled per
+    variable by the trust ratio ``r = |w| / |u|`` (1 when either norm is 0): ``w -= lr * r * u``."""
+
+    slot_names = ("m", "v")
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        m, v = slots
+        t = self.iterations + 1
+        _moving_average(m, grad, self.beta_1, scratch)
+        _moving_square_average(v, grad, self.beta_2, scratch)
+        np.multiply(v, 1.0 / (1.0 - self.beta_2 ** t), out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= 1.0 / (1.0 - self.beta_1 ** t)
+        for weights, update in zip(self._variable_views(param), self._variable_views(scratch)):
+            weight_norm, update_norm = np.linalg.norm(weights), np.linalg.norm(update)
+            update *= lr * (weight_norm / update_norm if weight_norm > 0 and update_norm > 0 else 1.0)
+        param -= scratch
+
+
+@registry.register("ftrl")
+class Ftrl(Optimizer):
+    """FTRL-Proximal (McMahan et al. 2013) in Keras' form, with ``p = -learning_rate_power``::
+
+        g' = g + 2 * l2_shrinkage * w;  n' = n + g^2
+        z += g' - (n'^p - n^p) / lr * w
+        w = (clip(z, -l1, l1) - z) / (n'^p / lr + 2 * (l2 + beta / (2 lr)));  n = n'
+    """
+
+    slot_names = ("accumulator", "linear")
+
+    def __init__(self, learning_rate=0.001, learning_rate_power: float = -0.5, initial_accumulator_value: float = 0.1,
+                 l1_regularization_strength: float = 0.0, l2_regularization_strength: float = 0.0,
+                 l2_shrinkage_regularization_strength: float = 0.0, beta: float = 0.0, **options):
+        super().__init__(learning_rate, **options)
+        if not learning_rate_power <= 0:
+            raise ValueError(f"Ftrl learning_rate_power must be <= 0; got {learning_rate_power!r}.")
+        self.learning_rate_power = float(learning_rate_power)
+        self.initial_accumulator_value = check_positive("Ftrl initial_accumulator_value", initial_accumulator_value,
+                                                        allow_zero=True)
+        strengths = {"l1_regularization_strength": l1_regularization_strength,
+                     "l2_regularization_strength": l2_regularization_strength,
+                     "l2_shrinkage_regularization_strength": l2_shrinkage_regularization_strength, "beta": beta}
+        for name, value in strengths.items():
+            setattr(self, name, check_positive(f"Ftrl {name}", value, allow_zero=True))
+
+    def _initial_slot(self, name, param):
+        return np.full_like(param, self.initial_accumulator_value if name == "accumulator" else 0.0)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        accumulator, linear = slots
+        power = -self.learning_rate_power
+        new_accumulator = accumulator + grad * grad
+        linear += grad + 2.0 * self.l2_shrinkage_regularization_strength * param
+        linear -= (new_accumulator ** power - accumulator ** power) / lr * param
+        quadratic = new_accumulator ** power / lr + 2.0 * (self.l2_regularization_strength + self.beta / (2.0 * lr))
+        l1 = self.l1_regularization_strength
+        np.clip(linear, -l1, l1, out=scratch)
+        scratch -= linear
+        np.divide(scratch, quadratic, out=param)
+        accumulator[...] = new_accumulator
+
+    def get_config(self):
+        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength, "beta": self.beta}
+
+
 @registry.register("adagrad")
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al. 2011) in Keras' form: the accumulator starts at `initial_accumulator_value`,
@@ -534,7 +613,7 @@ class RMSprop(Optimizer):
 
 def get(spec) -> Optimizer:
     """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
-    "lion"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
+    "lion" "lamb" "ftrl"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
     return registry.get(spec)
 
 
