@@ -124,6 +124,20 @@ def test_lamb_scales_adams_direction_by_each_variables_trust_ratio():
     np.testing.assert_allclose(flat, np.concatenate(w))
 
 
+@pytest.mark.parametrize("warmup_steps", [0, 3])
+def test_schedule_free_adamw(warmup_steps):
+    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
+    y, z, v = W0.copy(), W0.copy(), np.zeros(2)
+    for t, g in enumerate((G1, G2), start=1):
+        rate = lr * min(t / warmup_steps, 1.0) if warmup_steps else lr
+        v = b2 * v + (1 - b2) * g * g
+        new_z = z - rate * g / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        x = (y - (1 - b1) * z) / b1
+        x = (1 - 1 / t) * x + new_z / t
+        y, z = (1 - b1) * new_z + b1 * x, new_z
+    np.testing.assert_allclose(_two_steps(optimizers.ScheduleFreeAdamW(lr, warmup_steps=warmup_steps)), y)
+
+
 def test_ftrl():
     lr, l1, l2, shrink, beta = 0.1, 0.05, 0.02, 0.03, 0.1
     w, n, z = W0.copy(), np.full(2, 0.1), np.zeros(2)

@@ -2,7 +2,12 @@
 
 Two variables (a kernel and a bias) are updated four times, then `finalize_variable_values`
 (the end of fit: with `use_ema`, the weights take their averages); ours sees them as one flat array with
-their sizes, as a model's engine hands them over, so per-variable `clipnorm` is checked too."""
+their sizes, as a model's engine hands them over, so per-variable `clipnorm` is checked too.
+
+ScheduleFreeAdamW's updates are checked by hand in test_optimizers.py instead: on the PyTorch
+backend Keras 3.15 reads ``momentum_old = momentum.value`` after updating it in place, so its
+``x`` uses the new ``z`` (its JAX and TensorFlow backends, whose values are immutable, and the
+paper use the old one)."""
 import numpy as np
 import pytest
 
@@ -45,7 +50,7 @@ CASES = {
 }
 KERAS_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
                "adagrad": "Adagrad", "adadelta": "Adadelta", "lion": "Lion", "rmsprop": "RMSprop", "lamb": "Lamb",
-               "ftrl": "Ftrl"}
+               "ftrl": "Ftrl", "schedule_free_adamw": "ScheduleFreeAdamW"}
 
 
 def _ours(name, options):
@@ -69,7 +74,7 @@ def _keras(name, options):
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_update_matches_keras(case):
-    name = case.split("_")[0]
+    name = next(n for n in sorted(KERAS_NAMES, key=len, reverse=True) if case.startswith(n))
     options = CASES[case]
     np.testing.assert_allclose(_ours(name, options), _keras(name, options), rtol=1e-6, atol=1e-9)
 

@@ -422,6 +422,58 @@ class Lamb(_AdamFamily):
         param -= scratch
 
 
+@registry.register("schedule_free_adamw")
+class ScheduleFreeAdamW(_AdamFamily):
+    """Schedule-free AdamW (Defazio et al. 2024) in Keras' form. The weights ``y`` interpolate
+    between the gradient sequence ``z`` (slot ``momentum``, starting at the weights) and its
+    running average ``x``; with ``t`` the 1-based update count and the rate ramped up linearly over
+    `warmup_steps`::
+
+        v += (1 - beta_2) * (g^2 - v);  z' = z - lr * g / (sqrt(v / (1 - beta_2^t)) + epsilon)
+        x = (y - (1 - beta_1) * z) / beta_1;  x' = (1 - 1/t) * x + z' / t
+        y = (1 - beta_1) * z' + beta_1 * x'
+
+    (Keras keeps ``y`` in the weights at evaluation too, so no swap is needed.)
+    """
+
+    slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.0025, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 warmup_steps: int = 0, **options):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **options)
+        if not self.beta_1 > 0:
+            raise ValueError(f"ScheduleFreeAdamW beta_1 must be in (0, 1) (it divides); got {beta_1!r}.")
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
+            raise ValueError(f"ScheduleFreeAdamW warmup_steps must be an int >= 0; got {warmup_steps!r}.")
+        self.warmup_steps = warmup_steps
+
+    def _initial_slot(self, name, param):
+        return param.copy() if name == "momentum" else np.zeros_like(param)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        z, v = slots
+        t = self.iterations + 1
+        if self.warmup_steps:
+            lr *= min(t / self.warmup_steps, 1.0)
+        _moving_square_average(v, grad, self.beta_2, scratch)
+        # x, the average, from the weights and the old z: x = (y - (1 - beta_1) z) / beta_1
+        average = (param - (1.0 - self.beta_1) * z) / self.beta_1
+        np.multiply(v, 1.0 / (1.0 - self.beta_2 ** t), out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.epsilon
+        np.divide(grad, scratch, out=scratch)
+        scratch *= lr
+        z -= scratch
+        average *= 1.0 - 1.0 / t
+        average += z / t
+        np.multiply(z, 1.0 - self.beta_1, out=param)
+        average *= self.beta_1
+        param += average
+
+    def get_config(self):
+        return {**super().get_config(), "warmup_steps": self.warmup_steps}
+
+
 @registry.register("ftrl")
 class Ftrl(Optimizer):
     """FTRL-Proximal (McMahan et al. 2013) in Keras' form, with ``p = -learning_rate_power``::
@@ -613,7 +665,7 @@ class RMSprop(Optimizer):
 
 def get(spec) -> Optimizer:
     """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
-    "lion" "lamb" "ftrl"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
+    "lion" "lamb" "ftrl" "schedule_free_adamw"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
     return registry.get(spec)
 
 
