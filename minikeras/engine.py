@@ -93,8 +93,9 @@ class Engine:
                            for layer in self.layers if layer.trainable
                            for name, regularizer in layer.regularizers().items()]
         if optimizer is not None:
-            sizes = [layer.params[name].size for layer, name in self.trainable]
-            optimizer.build([self.flat_params], variable_sizes=sizes)
+            optimizer.build([self.flat_params],
+                            variable_shapes=[layer.params[name].shape for layer, name in self.trainable],
+                            variable_names=[f"{layer.name}/{name}" for layer, name in self.trainable])
 
     def _pack(self) -> tuple[np.ndarray, np.ndarray]:
         arrays = [layer.params[name] for layer, name in self.trainable]

@@ -138,6 +138,41 @@ def test_schedule_free_adamw(warmup_steps):
     np.testing.assert_allclose(_two_steps(optimizers.ScheduleFreeAdamW(lr, warmup_steps=warmup_steps)), y)
 
 
+def test_muon_steps_a_matrix_along_its_orthogonalized_momentum_and_the_rest_with_adamw():
+    lr, mu = 0.1, 0.95
+    kernel, bias = np.array([[1.0, -2.0], [0.5, 3.0], [2.0, 1.0]]), W0.copy()
+    grads = [(np.arange(6.0).reshape(3, 2) - 2.5, G1), (np.ones((3, 2)), G2)]
+    m, ma, va = np.zeros((3, 2)), np.zeros(2), np.zeros(2)
+    for t, (g, gb) in enumerate(grads, start=1):
+        kernel, bias = kernel * (1 - 0.004 * lr), bias * (1 - 0.004 * lr)  # both decays are 0.004 by default
+        m = mu * m + g
+        direction = g + mu * m
+        x = direction.T / (np.linalg.norm(direction) + 1e-7)  # tall: work on the transpose
+        for _ in range(5):
+            gram = x @ x.T
+            x = 3.4445 * x + (-4.7750 * gram + 2.0315 * gram @ gram) @ x
+        kernel = kernel - lr * x.T * np.sqrt(3) * 0.2
+        ma, va = 0.9 * ma + 0.1 * gb, 0.999 * va + 0.001 * gb ** 2
+        bias = bias - lr * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * ma / (np.sqrt(va) + 1e-7)
+    optimizer = optimizers.Muon(lr)
+    flat = np.concatenate([[1.0, -2.0, 0.5, 3.0, 2.0, 1.0], W0])
+    optimizer.build([flat], variable_shapes=[(3, 2), (2,)], variable_names=["dense/kernel", "dense/bias"])
+    for g, gb in grads:
+        optimizer.apply([flat], [np.concatenate([g.reshape(-1), gb])])
+    np.testing.assert_allclose(flat, np.concatenate([kernel.reshape(-1), bias]))
+
+
+def test_muon_orthogonalization_and_exclusions():
+    matrix = np.random.default_rng(0).normal(size=(30, 8))
+    singular_values = np.linalg.svd(optimizers.newton_schulz_orthogonalize(matrix, 5, 3.4445, -4.7750, 2.0315),
+                                    compute_uv=False)
+    assert singular_values.min() > 0.6 and singular_values.max() < 1.25  # Muon's band around 1, not exactly 1
+    muon = optimizers.Muon(exclude_layers=["^head/"])
+    assert not muon.uses_adamw((4, 3), "dense/kernel")
+    assert muon.uses_adamw((4, 3), "head/kernel") and muon.uses_adamw((4, 3), "token_embedding/embeddings")
+    assert muon.uses_adamw((3,), "dense/bias")
+
+
 def test_ftrl():
     lr, l1, l2, shrink, beta = 0.1, 0.05, 0.02, 0.03, 0.1
     w, n, z = W0.copy(), np.full(2, 0.1), np.zeros(2)

@@ -35,6 +35,9 @@ CASES = {
     "lamb": {},
     "lamb_clipnorm_weight_decay": {"clipnorm": 0.5, "weight_decay": 0.1},
     "ftrl": {},
+    "muon": {},
+    "muon_plain_momentum_no_rms": {"nesterov": False, "rms_rate": None, "adam_lr_ratio": 0.5, "weight_decay": 0.1,
+                                   "adam_weight_decay": 0.02},
     "ftrl_regularized": {"learning_rate_power": -0.7, "l1_regularization_strength": 0.01,
                          "l2_regularization_strength": 0.02, "l2_shrinkage_regularization_strength": 0.03,
                          "beta": 0.1, "initial_accumulator_value": 0.2},
@@ -50,13 +53,14 @@ CASES = {
 }
 KERAS_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
                "adagrad": "Adagrad", "adadelta": "Adadelta", "lion": "Lion", "rmsprop": "RMSprop", "lamb": "Lamb",
-               "ftrl": "Ftrl", "schedule_free_adamw": "ScheduleFreeAdamW"}
+               "ftrl": "Ftrl", "schedule_free_adamw": "ScheduleFreeAdamW",
+               "muon": "Muon"}
 
 
 def _ours(name, options):
     optimizer = optimizers.get(name).__class__(**{"learning_rate": 0.05, **options})
     flat = np.concatenate([w.reshape(-1) for w in START])
-    optimizer.build([flat], variable_sizes=[w.size for w in START])
+    optimizer.build([flat], variable_shapes=SHAPES)
     for grads in GRADS:
         optimizer.apply([flat], [np.concatenate([g.reshape(-1) for g in grads])])
     optimizer.finalize_variable_values([flat])

@@ -7,6 +7,7 @@ updates in `iterations`. The learning rate is a float or a `Schedule` called wit
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -96,17 +97,24 @@ class Optimizer:
                              f"a learning rate must be finite and >= 0.")
         return rate
 
-    def build(self, params: list[np.ndarray], variable_sizes: list[int] | None = None) -> None:
+    def build(self, params: list[np.ndarray], variable_sizes: list[int] | None = None,
+              variable_shapes: list[tuple[int, ...]] | None = None, variable_names: list[str] | None = None) -> None:
         """Create the slots for `params` and reset the update count.
 
-        `variable_sizes` splits a single flat `params[0]` into the model's variables (for `clipnorm`,
-        which Keras applies per variable); by default every array of `params` is one variable.
+        `variable_sizes` (or `variable_shapes`) splits a single flat `params[0]` into the model's
+        variables (for `clipnorm`, which Keras applies per variable, Lamb's trust ratios, Muon's
+        matrices); by default every array of `params` is one variable. `variable_names`
+        (``"dense/kernel"``) are Keras' variable paths, which Muon's `exclude_layers` match.
         """
         self.iterations = 0
         names = (*self.slot_names, "average") if self.use_ema else self.slot_names
         self.slots = {name: [self._initial_slot(name, p) for p in params] for name in names}
         self._scratch = [np.empty_like(p) for p in params]
+        if variable_shapes is not None:
+            variable_sizes = [math.prod(shape) for shape in variable_shapes]
         self._split_points = None if variable_sizes is None else np.cumsum(variable_sizes)[:-1]
+        self.variable_shapes = None if variable_shapes is None else [tuple(shape) for shape in variable_shapes]
+        self.variable_names = None if variable_names is None else list(variable_names)
 
     def _initial_slot(self, name: str, param: np.ndarray) -> np.ndarray:
         """A new slot `name` for `param`: zeros (Adagrad starts its accumulator elsewhere)."""
@@ -127,9 +135,10 @@ class Optimizer:
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> float:
         """One update of every param from its grad; returns the learning rate used."""
         lr = self.current_learning_rate()
-        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None \
-                or self.weight_decay:
-            self._clip_and_decay(params, grads, lr)
+        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None:
+            self._clip(grads)
+        if self.weight_decay:
+            self._decay(params, lr)
         for i, (param, grad) in enumerate(zip(params, grads)):
             slots = [self.slots[name][i] for name in self.slot_names]
             self.update_step(param, grad, slots, lr, self._scratch[i])
@@ -139,8 +148,8 @@ class Optimizer:
         self.last_learning_rate = lr
         return lr
 
-    def _clip_and_decay(self, params, grads, lr) -> None:
-        """Keras' order: clip the gradients (in place), then decay the weights."""
+    def _clip(self, grads) -> None:
+        """Clip the gradients in place (before the weights decay: Keras' order)."""
         if self.global_clipnorm is not None:
             _scale_to_norm(grads, self.global_clipnorm)
         if self.clipnorm is not None:
@@ -149,9 +158,11 @@ class Optimizer:
         if self.clipvalue is not None:
             for grad in grads:
                 np.clip(grad, -self.clipvalue, self.clipvalue, out=grad)
-        if self.weight_decay:
-            for param, scratch in zip(params, self._scratch):
-                ops.axpy(-self.weight_decay * lr, param, param, scratch)
+
+    def _decay(self, params, lr) -> None:
+        """Decoupled weight decay, ``w -= w * weight_decay * lr``."""
+        for param, scratch in zip(params, self._scratch):
+            ops.axpy(-self.weight_decay * lr, param, param, scratch)
 
     def _update_averages(self, params) -> None:
         """Keras' `use_ema`: ``average = m * average + (1 - m) * w`` (``m`` = 0 at the first update, so
@@ -474,6 +485,109 @@ class ScheduleFreeAdamW(_AdamFamily):
         return {**super().get_config(), "warmup_steps": self.warmup_steps}
 
 
+def newton_schulz_orthogonalize(matrix: np.ndarray, steps: int, a: float, b: float, c: float) -> np.ndarray:
+    """Muon's approximation of ``U V^T`` for ``matrix = U S V^T``: scaled to unit Frobenius norm,
+    then `steps` quintic iterations ``A = X X^T;  X = a X + (b A + c A A) X`` on the wide
+    orientation (a tall matrix is transposed first and back after)."""
+    tall = matrix.shape[0] > matrix.shape[1]
+    x = matrix.T if tall else matrix
+    x = x / (np.linalg.norm(x) + 1e-7)
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.T if tall else x
+
+
+@registry.register("muon")
+class Muon(Optimizer):
+    """Muon (Jordan et al. 2024) in Keras' form: each 2-D kernel follows the orthogonalized momentum,
+    every other variable (biases, BatchNorm's, and kernels whose path matches `exclude_layers`)
+    AdamW with `adam_beta_1`, `adam_beta_2`, `epsilon` and the rate ``lr * adam_lr_ratio``::
+
+        m = momentum * m + g;  G = g + momentum * m (nesterov) or m
+        W -= lr * NS(G) * sqrt(max(rows, cols)) * rms_rate     (NS: `newton_schulz_orthogonalize`)
+
+    Weight decay: `weight_decay` on the Muon kernels, `adam_weight_decay` on the AdamW variables.
+    The variables' shapes and paths come from the model (`build`).
+    """
+
+    slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate=0.001, adam_beta_1: float = 0.9, adam_beta_2: float = 0.999,
+                 adam_weight_decay: float = 0.004, epsilon: float = 1e-7, weight_decay: float = 0.004,
+                 exclude_layers=None, exclude_embeddings: bool = True, muon_a: float = 3.4445,
+                 muon_b: float = -4.7750, muon_c: float = 2.0315, adam_lr_ratio: float = 1.0,
+                 momentum: float = 0.95, ns_steps: int = 5, nesterov: bool = True, rms_rate: float | None = 0.2,
+                 **options):
+        super().__init__(learning_rate, weight_decay=weight_decay, **options)
+        self.adam_beta_1 = _check_fraction("Muon adam_beta_1", adam_beta_1)
+        self.adam_beta_2 = _check_fraction("Muon adam_beta_2", adam_beta_2)
+        self.adam_weight_decay = check_positive("Muon adam_weight_decay", adam_weight_decay, allow_zero=True,
+                                                optional=True)
+        self.epsilon = float(epsilon)
+        if exclude_layers is not None and (isinstance(exclude_layers, str)
+                                           or not all(isinstance(k, str) for k in exclude_layers)):
+            raise ValueError(f"Muon exclude_layers must be a list of regular expressions; got {exclude_layers!r}.")
+        self.exclude_layers = list(exclude_layers or [])
+        self.exclude_embeddings = bool(exclude_embeddings)
+        self.muon_a, self.muon_b, self.muon_c = float(muon_a), float(muon_b), float(muon_c)
+        self.adam_lr_ratio = check_positive("Muon adam_lr_ratio", adam_lr_ratio, allow_zero=True)
+        self.momentum = _check_fraction("Muon momentum", momentum)
+        if isinstance(ns_steps, bool) or not isinstance(ns_steps, int) or ns_steps < 0:
+            raise ValueError(f"Muon ns_steps must be an int >= 0; got {ns_steps!r}.")
+        self.ns_steps = ns_steps
+        self.nesterov = bool(nesterov)
+        self.rms_rate = check_positive("Muon rms_rate", rms_rate, allow_zero=True, optional=True)
+
+    def uses_adamw(self, shape, path) -> bool:
+        """Whether the variable of `shape` at `path` (``"dense/kernel"``, or None) takes AdamW steps."""
+        if len(shape) != 2:
+            return True
+        path = path or ""
+        return (self.exclude_embeddings and "embedding" in path.lower()) or any(
+            re.search(pattern, path) for pattern in self.exclude_layers)
+
+    def _layout(self, param):
+        """``(shape, uses AdamW)`` of each variable in `param` (the model's flat array, or one array)."""
+        if self._split_points is None or self.variable_shapes is None:
+            return [(param.shape, self.uses_adamw(param.shape, None))]
+        names = self.variable_names or [None] * len(self.variable_shapes)
+        return [(shape, self.uses_adamw(shape, name)) for shape, name in zip(self.variable_shapes, names)]
+
+    def _decay(self, params, lr) -> None:
+        for param in params:
+            for weights, (_, adamw) in zip(self._variable_views(param), self._layout(param)):
+                decay = self.adam_weight_decay if adamw else self.weight_decay
+                if decay:
+                    weights -= weights * (decay * lr)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        t = self.iterations + 1
+        views = zip(*(self._variable_views(array) for array in (param, grad, *slots)), self._layout(param))
+        for weights, g, m, v, (shape, adamw) in views:
+            if adamw:
+                _moving_average(m, g, self.adam_beta_1, scratch[:g.size])
+                _moving_square_average(v, g, self.adam_beta_2, scratch[:g.size])
+                rate = lr * self.adam_lr_ratio * math.sqrt(1.0 - self.adam_beta_2 ** t) / (1.0 - self.adam_beta_1 ** t)
+                weights -= rate * m / (np.sqrt(v) + self.epsilon)
+                continue
+            m += g + m * (self.momentum - 1.0)
+            direction = g + self.momentum * m if self.nesterov else m
+            update = newton_schulz_orthogonalize(direction.reshape(shape), self.ns_steps, self.muon_a, self.muon_b,
+                                                 self.muon_c)
+            if self.rms_rate is not None:
+                update = update * (math.sqrt(max(shape)) * self.rms_rate)
+            weights -= lr * update.reshape(-1)
+
+    def get_config(self):
+        return {**super().get_config(), "adam_beta_1": self.adam_beta_1, "adam_beta_2": self.adam_beta_2,
+                "epsilon": self.epsilon, "exclude_layers": self.exclude_layers, "muon_a": self.muon_a,
+                "muon_b": self.muon_b, "muon_c": self.muon_c, "adam_lr_ratio": self.adam_lr_ratio,
+                "momentum": self.momentum, "ns_steps": self.ns_steps, "nesterov": self.nesterov,
+                "exclude_embeddings": self.exclude_embeddings, "adam_weight_decay": self.adam_weight_decay,
+                "rms_rate": self.rms_rate}
+
+
 @registry.register("ftrl")
 class Ftrl(Optimizer):
     """FTRL-Proximal (McMahan et al. 2013) in Keras' form, with ``p = -learning_rate_power``::
@@ -665,7 +779,7 @@ class RMSprop(Optimizer):
 
 def get(spec) -> Optimizer:
     """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
-    "lion" "lamb" "ftrl" "schedule_free_adamw"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
+    "lion" "lamb" "ftrl" "schedule_free_adamw" "muon"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
     return registry.get(spec)
 
 
