@@ -173,6 +173,30 @@ def test_muon_orthogonalization_and_exclusions():
     assert muon.uses_adamw((3,), "dense/bias")
 
 
+@pytest.mark.parametrize("relative_step", [True, False])
+def test_adafactor_factors_a_matrix_and_not_a_vector(relative_step):
+    lr, clip = 0.5, 0.3
+    kernel, bias = np.array([[1.0, -2.0, 0.5], [3.0, 2.0, 1.0]]), W0.copy()
+    grads = [(np.arange(6.0).reshape(2, 3) - 2.5, G1), (np.array([[1.0, -1.0, 2.0], [0.5, 0.0, -3.0]]), G2)]
+    r, c, v = np.zeros(2), np.zeros(3), np.zeros(2)
+    for t, (g, gb) in enumerate(grads, start=1):
+        rate = min(lr, 1 / np.sqrt(t)) if relative_step else lr
+        rho, beta = min(rate, 1 / np.sqrt(t)), 1 - t ** -0.8
+        squared = g ** 2 + 1e-30
+        r, c = beta * r + (1 - beta) * squared.mean(axis=1), beta * c + (1 - beta) * squared.mean(axis=0)
+        u = g / np.sqrt(np.outer(r / r.mean(), c))
+        kernel = kernel - max(1e-3, np.sqrt(np.mean(kernel ** 2))) * rho * u / max(1, np.sqrt(np.mean(u ** 2)) / clip)
+        v = beta * v + (1 - beta) * (gb ** 2 + 1e-30)
+        u = gb / np.sqrt(v)
+        bias = bias - max(1e-3, np.sqrt(np.mean(bias ** 2))) * rho * u / max(1, np.sqrt(np.mean(u ** 2)) / clip)
+    optimizer = optimizers.Adafactor(lr, clip_threshold=clip, relative_step=relative_step)
+    flat = np.concatenate([[1.0, -2.0, 0.5, 3.0, 2.0, 1.0], W0])
+    optimizer.build([flat], variable_shapes=[(2, 3), (2,)])
+    for g, gb in grads:
+        optimizer.apply([flat], [np.concatenate([g.reshape(-1), gb])])
+    np.testing.assert_allclose(flat, np.concatenate([kernel.reshape(-1), bias]))
+
+
 def test_ftrl():
     lr, l1, l2, shrink, beta = 0.1, 0.05, 0.02, 0.03, 0.1
     w, n, z = W0.copy(), np.full(2, 0.1), np.zeros(2)

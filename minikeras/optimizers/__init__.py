@@ -132,6 +132,12 @@ class Optimizer:
         slot or the scratch), one per model variable."""
         return [array] if self._split_points is None else np.split(array, self._split_points)
 
+    def _variable_shapes(self, param: np.ndarray) -> list[tuple[int, ...]]:
+        """The shapes of the variables in `param`, as `_variable_views` cuts it (flat when not given)."""
+        if self._split_points is None:
+            return [param.shape]
+        return self.variable_shapes or [(view.size,) for view in self._variable_views(param)]
+
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> float:
         """One update of every param from its grad; returns the learning rate used."""
         lr = self.current_learning_rate()
@@ -549,10 +555,9 @@ class Muon(Optimizer):
 
     def _layout(self, param):
         """``(shape, uses AdamW)`` of each variable in `param` (the model's flat array, or one array)."""
-        if self._split_points is None or self.variable_shapes is None:
-            return [(param.shape, self.uses_adamw(param.shape, None))]
-        names = self.variable_names or [None] * len(self.variable_shapes)
-        return [(shape, self.uses_adamw(shape, name)) for shape, name in zip(self.variable_shapes, names)]
+        shapes = self._variable_shapes(param)
+        names = self.variable_names if self._split_points is not None and self.variable_names else [None] * len(shapes)
+        return [(shape, self.uses_adamw(shape, name)) for shape, name in zip(shapes, names)]
 
     def _decay(self, params, lr) -> None:
         for param in params:
@@ -586,6 +591,65 @@ class Muon(Optimizer):
                 "momentum": self.momentum, "ns_steps": self.ns_steps, "nesterov": self.nesterov,
                 "exclude_embeddings": self.exclude_embeddings, "adam_weight_decay": self.adam_weight_decay,
                 "rms_rate": self.rms_rate}
+
+
+@registry.register("adafactor")
+class Adafactor(Optimizer):
+    """Adafactor (Shazeer & Stern 2018) in Keras' form, with ``t`` the 1-based update count and
+    ``rms(a) = sqrt(mean(a^2))``::
+
+        rho = min(lr, 1 / sqrt(t));  alpha = max(epsilon_2, rms(w)) * rho;  beta = 1 - t^beta_2_decay
+        G = g^2 + epsilon_1
+        matrices (the last two axes): r = beta r + (1 - beta) mean_cols(G);  c = beta c + (1 - beta) mean_rows(G)
+                                      v = r / mean(r) (outer) c
+        other variables:             v = beta v + (1 - beta) G
+        u = g / sqrt(v);  w -= alpha * u / max(1, rms(u) / clip_threshold)
+
+    With `relative_step` and a float rate, the rate itself is also capped at ``1 / sqrt(t)``. The
+    factored statistics ``r`` and ``c`` are kept in slots shaped like the weights (``r`` in the
+    first column, ``c`` in the first row), so that they are saved and resumed as every slot; this
+    gives up Adafactor's memory saving, not its updates.
+    """
+
+    slot_names = ("r", "c", "v")
+
+    def __init__(self, learning_rate=0.001, beta_2_decay: float = -0.8, epsilon_1: float = 1e-30,
+                 epsilon_2: float = 1e-3, clip_threshold: float = 1.0, relative_step: bool = True, **options):
+        super().__init__(learning_rate, **options)
+        if not beta_2_decay < 0:
+            raise ValueError(f"Adafactor beta_2_decay must be < 0; got {beta_2_decay!r}.")
+        self.beta_2_decay = float(beta_2_decay)
+        self.epsilon_1 = check_positive("Adafactor epsilon_1", epsilon_1, allow_zero=True)
+        self.epsilon_2 = check_positive("Adafactor epsilon_2", epsilon_2, allow_zero=True)
+        self.clip_threshold = check_positive("Adafactor clip_threshold", clip_threshold)
+        self.relative_step = bool(relative_step)
+
+    def update_step(self, param, grad, slots, lr, scratch):
+        t = self.iterations + 1
+        if self.relative_step and not isinstance(self.learning_rate, schedules.Schedule):
+            lr = min(lr, 1.0 / math.sqrt(t))
+        rho = min(lr, 1.0 / math.sqrt(t))
+        beta = 1.0 - t ** self.beta_2_decay
+        views = zip(*(self._variable_views(array) for array in (param, grad, *slots)), self._variable_shapes(param))
+        for weights, g, r_slot, c_slot, v, shape in views:
+            alpha = max(self.epsilon_2, math.sqrt(np.mean(np.square(weights)))) * rho
+            squared = np.square(g) + self.epsilon_1
+            if len(shape) >= 2:
+                squared = squared.reshape(shape)
+                r, c = r_slot.reshape(shape)[..., 0], c_slot.reshape(shape)[..., 0, :]
+                r[...] = beta * r + (1.0 - beta) * squared.mean(axis=-1)
+                c[...] = beta * c + (1.0 - beta) * squared.mean(axis=-2)
+                v[...] = ((r / r.mean(axis=-1, keepdims=True))[..., None] * c[..., None, :]).reshape(-1)
+            else:
+                v[...] = beta * v + (1.0 - beta) * squared
+            update = g / np.sqrt(v)
+            update /= max(1.0, math.sqrt(np.mean(np.square(update))) / self.clip_threshold)
+            weights -= alpha * update
+
+    def get_config(self):
+        return {**super().get_config(), "beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1,
+                "epsilon_2": self.epsilon_2, "clip_threshold": self.clip_threshold,
+                "relative_step": self.relative_step}
 
 
 @registry.register("ftrl")
@@ -779,7 +843,7 @@ class RMSprop(Optimizer):
 
 def get(spec) -> Optimizer:
     """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
-    "lion" "lamb" "ftrl" "schedule_free_adamw" "muon"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
+    "lion" "lamb" "ftrl" "schedule_free_adamw" "muon" "adafactor"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
     return registry.get(spec)
 
 

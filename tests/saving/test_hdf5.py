@@ -65,7 +65,7 @@ model.save(sys.argv[2])
 
 
 @pytest.mark.parametrize("optimizer", ["sgd-clr", "adam", "nadam", "adagrad", "rmsprop-centered-clipnorm", "lamb",
-                                       "ftrl", "schedule_free_adamw", "muon"])
+                                       "ftrl", "schedule_free_adamw", "muon", "adafactor"])
 def test_resume_in_a_fresh_process_is_bit_identical(tmp_path, optimizer):
     x, y = blobs()
     straight = _model(optimizer)
