@@ -332,6 +332,7 @@ registry.add(Zeros, "zero")
 registry.add(Identity, "IdentityInitializer")
 registry.add(Orthogonal, "OrthogonalInitializer")
 constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 random_normal, random_uniform, truncated_normal, variance_scaling = (RandomNormal, RandomUniform, TruncatedNormal,
                                                                      VarianceScaling)
 glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal = (

@@ -21,6 +21,16 @@ from .registry import serialize
 DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
 
 
+def _each_batch(progress: BatchProgress, hook):
+    """The per-batch function of `evaluate` and `predict`: the progress display, then the callbacks' hook."""
+
+    def after_batch(index):
+        progress.advance(index)
+        hook(index, {})
+
+    return after_batch
+
+
 class Trainer:
     """Mixed into `Model`: needs its `engine`, layers, generator and input checks."""
 
@@ -208,19 +218,22 @@ class Trainer:
         for batch, (xb, tb, wb) in enumerate(gatherer.batches(order, first), start=first):
             if augment is not None:
                 xb = augment(xb, self._rng)
-            callback_list.on_batch_begin(batch, {"size": xb.shape[0]})
+            callback_list.on_train_batch_begin(batch, {"size": xb.shape[0]})
             loss = train_step(xb, tb, wb)
             seen += xb.shape[0]
             total += loss * xb.shape[0]
             logs = {"loss": total / seen, **engine.metric_results()}
-            callback_list.on_batch_end(batch, logs)
+            callback_list.on_train_batch_end(batch, logs)
             if self.stop_training or interrupted():
                 break
         complete = min(first * gatherer.batch_size, n) + seen == n
         if complete:
             self.epoch = epoch + 1  # an epoch counts only when every batch of it was applied
         if val is not None and complete:
-            logs.update({f"val_{key}": value for key, value in engine.evaluate(val, validation_batch_size).items()})
+            callback_list.on_test_begin()
+            val_logs = engine.evaluate(val, validation_batch_size)
+            callback_list.on_test_end(val_logs)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
         logs["lr"] = self.optimizer.last_learning_rate
         callback_list.on_epoch_end(epoch, logs)
         return logs
@@ -259,9 +272,13 @@ class Trainer:
         self._fresh_engine_if_frozen_changed()
         data = self._dataset(x, y, sample_weight)
         engine = self.engine
-        progress = BatchProgress(-(-len(data) // engine.evaluation_batch_size(batch_size)), verbose)
-        values = engine.evaluate(data, batch_size, on_batch=progress.advance)
+        steps = -(-len(data) // engine.evaluation_batch_size(batch_size))
+        progress = BatchProgress(steps, verbose)
+        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": len(data), "verbose": verbose})
+        callback_list.on_test_begin()
+        values = engine.evaluate(data, batch_size, on_batch=_each_batch(progress, callback_list.on_test_batch_end))
         progress.finish(values)
+        callback_list.on_test_end(values)
         return self._keras_return(values, return_dict)
 
     def _keras_return(self, values: dict, return_dict: bool):
@@ -281,9 +298,13 @@ class Trainer:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
         engine = self.engine
-        progress = BatchProgress(-(-x.shape[0] // engine.evaluation_batch_size(batch_size)), verbose)
-        output = engine.predict(x, batch_size, on_batch=progress.advance)
+        steps = -(-x.shape[0] // engine.evaluation_batch_size(batch_size))
+        progress = BatchProgress(steps, verbose)
+        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": x.shape[0], "verbose": verbose})
+        callback_list.on_predict_begin()
+        output = engine.predict(x, batch_size, on_batch=_each_batch(progress, callback_list.on_predict_batch_end))
         progress.finish({})
+        callback_list.on_predict_end()
         return output
 
     def predict_on_batch(self, x) -> np.ndarray:

@@ -10,10 +10,12 @@ from .lr_scheduler import LearningRateScheduler
 from .metrics_recorder import MetricsRecorder
 from .progress import ProgbarLogger, ProgressBar
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .remote_monitor import RemoteMonitor
+from .swap_ema_weights import SwapEMAWeights
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "MetricsRecorder", "CSVLogger", "TerminateOnNaN", "ProgressBar", "LambdaCallback",
-           "ReduceLROnPlateau", "ProgbarLogger", "BackupAndRestore", "TensorBoard",
+           "ReduceLROnPlateau", "ProgbarLogger", "BackupAndRestore", "TensorBoard", "RemoteMonitor", "SwapEMAWeights",
            "registry"]

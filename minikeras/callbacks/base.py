@@ -40,6 +40,26 @@ class Callback:
 
     def on_batch_end(self, batch, logs=None): ...
 
+    def on_train_batch_begin(self, batch, logs=None):
+        """Keras 3's name of the hook before each training batch; runs `on_batch_begin`, as Keras."""
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        """Keras 3's name of the hook after each training batch; runs `on_batch_end`, as Keras."""
+        self.on_batch_end(batch, logs)
+
+    def on_test_begin(self, logs=None): ...
+
+    def on_test_end(self, logs=None): ...
+
+    def on_test_batch_end(self, batch, logs=None): ...
+
+    def on_predict_begin(self, logs=None): ...
+
+    def on_predict_end(self, logs=None): ...
+
+    def on_predict_batch_end(self, batch, logs=None): ...
+
 
 registry = Registry("callback", Callback)
 
@@ -64,29 +84,30 @@ class CallbackList(Callback):
         self.model = model
         self.params = params
 
-    def on_train_begin(self, logs=None):
-        for callback in self.callbacks:
-            callback.on_train_begin(logs)
 
-    def on_train_end(self, logs=None):
-        for callback in self.callbacks:
-            callback.on_train_end(logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
-        for callback in self.callbacks:
-            callback.on_epoch_begin(epoch, logs)
+def _fan_out(hook: str):
+    """`CallbackList`'s `hook`: the same hook of every callback, in order, with its epoch or batch
+    index (hooks named ``*epoch*`` and ``*batch*``) and the logs always passed."""
+    if "epoch" in hook or "batch" in hook:
+        def call(self, index, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, hook)(index, logs)
+    else:
+        def call(self, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, hook)(logs)
 
-    def on_epoch_end(self, epoch, logs=None):
-        for callback in self.callbacks:
-            callback.on_epoch_end(epoch, logs)
+    call.__name__ = call.__qualname__ = hook
+    return call
 
-    def on_batch_begin(self, batch, logs=None):
-        for callback in self.callbacks:
-            callback.on_batch_begin(batch, logs)
 
-    def on_batch_end(self, batch, logs=None):
-        for callback in self.callbacks:
-            callback.on_batch_end(batch, logs)
+HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_begin", "on_batch_end",
+         "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_end",
+         "on_predict_begin", "on_predict_end", "on_predict_batch_end")
+for _hook in HOOKS:
+    setattr(CallbackList, _hook, _fan_out(_hook))
+del _hook
 
 
 def monitor_mode(monitor: str, mode: str) -> str:

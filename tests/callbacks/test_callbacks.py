@@ -259,3 +259,37 @@ def test_model_checkpoint_never_overwrites_with_non_finite_weights(data, tmp_pat
     with pytest.warns(UserWarning, match=r"holds NaN or inf; ModelCheckpoint keeps the last saved file"):
         checkpoint.on_epoch_end(1, {"loss": 1.0})
     assert (tmp_path / "last.h5").read_bytes() == good
+
+
+def test_keras_3_hook_names_run_in_fit_evaluate_and_predict(data):
+    x, y = data
+    calls = []
+
+    class Keras3Style(mk.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            calls.append(("train_batch", batch, round(logs["loss"], 6)))
+
+        def on_test_begin(self, logs=None):
+            calls.append(("test_begin",))
+
+        def on_test_end(self, logs=None):
+            calls.append(("test_end", sorted(logs)))
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(("test_batch", batch))
+
+        def on_predict_begin(self, logs=None):
+            calls.append(("predict_begin",))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("predict_batch", batch))
+
+    model = _model()
+    model.fit(x, y, epochs=1, batch_size=100, validation_split=0.5, verbose=0, callbacks=[Keras3Style()])
+    assert [c[0] for c in calls] == ["train_batch", "test_begin", "test_end"]
+    assert calls[-1][1] == ["accuracy", "loss"]
+    calls.clear()
+    model.evaluate(x, y, batch_size=100, verbose=0, callbacks=[Keras3Style()])
+    model.predict(x, batch_size=100, verbose=0, callbacks=[Keras3Style()])
+    assert calls == [("test_begin",), ("test_batch", 0), ("test_batch", 1), ("test_end", ["accuracy", "loss"]),
+                     ("predict_begin",), ("predict_batch", 0), ("predict_batch", 1)]
