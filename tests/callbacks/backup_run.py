@@ -26,18 +26,24 @@ def data():
     return x, (x[:, :3].sum(axis=1) > 0).astype(int) + (x[:, 3] > 1)
 
 
-class PauseAt(mk.callbacks.Callback):
-    def __init__(self, epoch, batch):
+class AtBatch(mk.callbacks.Callback):
+    """Calls `action()` after batch `batch` of epoch `epoch`."""
+
+    def __init__(self, epoch, batch, action):
         super().__init__()
-        self.at, self.epoch = (epoch, batch), None
+        self.at, self.action, self.epoch = (epoch, batch), action, None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_batch_end(self, batch, logs=None):
         if (self.epoch, batch) == self.at:
-            print("paused", flush=True)
-            time.sleep(600)
+            self.action()
+
+
+def pause_forever():
+    print("paused", flush=True)
+    time.sleep(600)
 
 
 def main(backup_dir, weights_out, save_freq, *pause):
@@ -45,7 +51,7 @@ def main(backup_dir, weights_out, save_freq, *pause):
     save_freq = save_freq if save_freq == "epoch" else int(save_freq)
     callbacks = [mk.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)]
     if pause:
-        callbacks.insert(0, PauseAt(*map(int, pause)))
+        callbacks.insert(0, AtBatch(*map(int, pause), action=pause_forever))
     model = build_model()
     model.fit(x, y, batch_size=32, epochs=5, validation_split=0.2, callbacks=callbacks, verbose=0)
     np.savez(weights_out, *model.get_weights())

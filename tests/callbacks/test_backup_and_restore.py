@@ -9,7 +9,7 @@ import pytest
 
 import minikeras as mk
 from minikeras.saving import ModelFileError
-from tests.callbacks.backup_run import build_model, data
+from tests.callbacks.backup_run import AtBatch, build_model, data
 
 SCRIPT = Path(__file__).with_name("backup_run.py")
 ROOT = SCRIPT.parents[2]
@@ -55,17 +55,13 @@ def test_a_killed_fit_run_again_ends_bit_identical(tmp_path, uninterrupted, save
     assert not backup.exists()  # deleted once the run has finished
 
 
-class Crash(mk.callbacks.Callback):
-    def __init__(self, epoch, batch):
-        super().__init__()
-        self.at, self.epoch = (epoch, batch), None
+def crash_at(epoch, batch):
+    """A callback that raises after batch `batch` of epoch `epoch`, as a crash would."""
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+    def crash():
+        raise RuntimeError("crash")
 
-    def on_batch_end(self, batch, logs=None):
-        if (self.epoch, batch) == self.at:
-            raise RuntimeError("crash")
+    return AtBatch(epoch, batch, crash)
 
 
 def _fit(backup_dir, *callbacks, epochs=4, **kwargs):
@@ -79,7 +75,7 @@ def _fit(backup_dir, *callbacks, epochs=4, **kwargs):
 def test_a_crashed_fit_resumes_in_process_and_logs_only_the_epochs_it_runs(tmp_path):
     reference, _ = _fit(tmp_path / "reference")
     with pytest.raises(RuntimeError, match="crash"):
-        _fit(tmp_path / "backup", Crash(2, 3))
+        _fit(tmp_path / "backup", crash_at(2, 3))
     resumed, history = _fit(tmp_path / "backup")
     for a, b in zip(reference.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -99,7 +95,7 @@ def test_keeps_the_backup_when_asked_and_a_finished_run_then_does_nothing_more(t
 
 def test_a_backup_of_another_model_or_other_data_is_refused_clearly(tmp_path):
     with pytest.raises(RuntimeError):
-        _fit(tmp_path / "backup", Crash(1, 2), save_freq=2)
+        _fit(tmp_path / "backup", crash_at(1, 2), save_freq=2)
     x, y = data()
     other = mk.Sequential([mk.layers.Input((20,)), mk.layers.Dense(3, activation="softmax")])
     other.compile(loss="sparse_categorical_crossentropy")
@@ -112,7 +108,7 @@ def test_a_backup_of_another_model_or_other_data_is_refused_clearly(tmp_path):
 
 def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
     with pytest.raises(RuntimeError):
-        _fit(tmp_path / "backup", Crash(2, 0), double_checkpoint=True)
+        _fit(tmp_path / "backup", crash_at(2, 0), double_checkpoint=True)
     assert (tmp_path / "backup" / "latest.h5.bkp").exists()
     (tmp_path / "backup" / "latest.h5").write_bytes(b"not an HDF5 file")
     with pytest.warns(UserWarning, match="using the previous backup"):
