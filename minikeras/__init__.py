@@ -1,5 +1,7 @@
 """minikeras: a small, fast, Keras-style neural-network framework on numpy.
 
+Examples
+--------
 >>> import minikeras as mk
 >>> model = mk.Model(input_dim=2, seed=0)
 >>> model.add_layer(16, "relu")

@@ -4,6 +4,8 @@ Each function computes its activation on a numpy array (through the activation l
 name); passed as ``Dense(64, activation=activations.relu)`` it stands for that layer, whose
 backward pass the training engine runs.
 
+Examples
+--------
 >>> relu(np.array([[-1.0, 2.0]]))
 array([[0., 2.]])
 """
@@ -13,11 +15,11 @@ import numpy as np
 
 from .layers import activations as _layers
 
-FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu",
+_FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu",
              "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6",
              "exponential", "celu", "hard_shrink", "soft_shrink", "threshold", "squareplus", "glu", "sparsemax",
              "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink")
-__all__ = [*FUNCTIONS, "get", "serialize", "deserialize"]
+__all__ = [*_FUNCTIONS, "get", "serialize", "deserialize"]
 
 
 def relu(x, negative_slope: float = 0.0, max_value=None, threshold: float = 0.0) -> np.ndarray:
@@ -137,11 +139,11 @@ tanh_shrink = _elementwise("tanh_shrink", _layers.TanhShrink, "x - tanh(x)")
 
 def get(identifier):
     """The activation function named `identifier` (a function of this module is returned as it is)."""
-    if callable(identifier) and getattr(identifier, "__name__", None) in FUNCTIONS:
+    if callable(identifier) and getattr(identifier, "__name__", None) in _FUNCTIONS:
         return identifier
-    if isinstance(identifier, str) and identifier in FUNCTIONS:
+    if isinstance(identifier, str) and identifier in _FUNCTIONS:
         return globals()[identifier]
-    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(FUNCTIONS)}.")
+    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(_FUNCTIONS)}.")
 
 
 def serialize(activation) -> str:

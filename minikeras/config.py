@@ -25,6 +25,8 @@ def show_config(print_fn=print) -> None:
     """Print the minikeras, Python and numpy versions, numpy's BLAS and whether the optimizer
     update runs on its threads (``minikeras info`` prints the same).
 
+    Examples
+    --------
     >>> show_config(print_fn=lambda line: None)
     """
     info = config_info()

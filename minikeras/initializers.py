@@ -14,6 +14,13 @@ import numpy as np
 
 from .registry import Registry, describe, serialize
 
+__all__ = ["Initializer", "He", "Xavier", "FanIn", "Uniform", "Normal", "Zeros", "Ones", "VarianceScaling",
+           "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "RandomNormal",
+           "TruncatedNormal", "RandomUniform", "Constant", "Orthogonal", "Identity", "IdentityInitializer",
+           "OrthogonalInitializer", "constant", "zeros", "ones", "identity", "orthogonal", "random_normal",
+           "random_uniform", "truncated_normal", "variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform",
+           "he_normal", "lecun_uniform", "lecun_normal", "get", "serialize", "deserialize", "registry"]
+
 
 class Initializer:
     """Base class: ``__call__(shape, rng, dtype) -> ndarray``."""

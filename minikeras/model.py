@@ -55,9 +55,11 @@ class Model(Trainer):
         first layer's ``input_shape=``, or from the first data seen.
     seed : int, optional
         Seed of the model's generator (initialization, shuffling, splits, dropout).
-    dtype : ``"float32"`` (default) or ``"float64"``
-        Dtype of every parameter, activation and gradient.
+    dtype : {"float32", "float64"}
+        Dtype of every parameter, activation and gradient (float32 by default).
 
+    Examples
+    --------
     >>> model = Model(input_dim=4, seed=0)
     >>> model.add_layer(8, "relu")
     >>> model.add_layer(3, "softmax")

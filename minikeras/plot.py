@@ -13,6 +13,9 @@ import numpy as np  # noqa: E402
 
 from .metrics import confusion_matrix as count_confusion  # noqa: E402
 
+__all__ = ["learning_curves", "confusion_matrix", "count_confusion", "first_layer_weights", "learning_rate",
+           "class_distribution", "search_results", "lr_range"]
+
 
 def _finish(figure, path):
     figure.tight_layout()

@@ -6,6 +6,8 @@ import numpy as np
 from .data_utils import SPLIT_MODES, Dataset, split_validation
 from .targets import one_hot
 
+__all__ = ["Standardize", "to_categorical", "train_val_split", "flatten_images", "ImageAugmenter"]
+
 
 class Standardize:
     """``(x - mean) / std`` with statistics fitted on training data only.
@@ -13,6 +15,8 @@ class Standardize:
     ``per="feature"`` (default) keeps one mean and std per input column (per pixel, as the
     course experiments do); ``per="global"`` one for the whole array. A zero std is taken as 1.
 
+    Examples
+    --------
     >>> scaler = Standardize().fit(np.array([[0.0, 10.0], [2.0, 30.0]]))
     >>> scaler.transform(np.array([[1.0, 20.0]]))
     array([[0., 0.]], dtype=float32)
@@ -52,6 +56,8 @@ class Standardize:
 def to_categorical(y, num_classes: int | None = None, dtype="float32") -> np.ndarray:
     """One-hot ``(N, num_classes)`` rows from class ids ``(N,)`` or ``(N, 1)``.
 
+    Examples
+    --------
     >>> to_categorical([0, 2], 3)
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)

@@ -11,6 +11,9 @@ import numpy as np
 from . import ops
 from .registry import Registry, describe, serialize
 
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get", "serialize", "deserialize", "registry"]
+
 
 class Regularizer:
     """Base class: ``penalty(w) -> float`` and ``add_gradient(w, grad)`` (in place)."""

@@ -7,6 +7,10 @@ import math
 from .checks import check_positive
 from .registry import Registry, describe, serialize
 
+__all__ = ["Schedule", "LearningRateSchedule", "CyclicLR", "ExponentialDecay", "StepDecay", "CosineDecay",
+           "CosineDecayRestarts", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "OneCycle", "get",
+           "serialize", "deserialize", "registry"]
+
 
 class Schedule:
     """Base class: called with the update count, returns the learning rate of that update."""
@@ -41,6 +45,8 @@ class CyclicLR(Schedule):
     The rate rises from eta_min at t = 0 to eta_max at t = step_size and is back at eta_min
     at t = 2 step_size: train a whole number of cycles to stop where it is smallest.
 
+    Examples
+    --------
     >>> CyclicLR(1e-5, 1e-1, step_size=500)(500)
     0.1
     """
@@ -318,6 +324,7 @@ class OneCycle(Schedule):
 
 
 def get(spec) -> Schedule:
+    """A schedule from an instance, a class, a config dict or a registered name."""
     return registry.get(spec)
 
 

@@ -85,6 +85,7 @@ def _values(y: np.ndarray, n_outputs: int, dtype) -> np.ndarray:
 
 
 def is_class_ids(targets: np.ndarray) -> bool:
+    """Whether prepared `targets` are class ids ``(N,)`` rather than rows of class weights ``(N, C)``."""
     return targets.ndim == 1
 
 
@@ -109,6 +110,7 @@ def dense_targets(targets: np.ndarray, n_classes: int, dtype) -> np.ndarray:
 
 
 def one_hot(ids: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    """Class ids ``(N,)`` as one-hot rows ``(N, n_classes)`` of `dtype`."""
     encoded = np.zeros((ids.shape[0], n_classes), dtype=dtype)
     encoded[np.arange(ids.shape[0]), ids] = 1
     return encoded

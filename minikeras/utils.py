@@ -12,6 +12,8 @@ __all__ = ["to_categorical", "set_random_seed", "normalize"]
 def normalize(x, axis: int = -1, order: int = 2) -> np.ndarray:
     """`x` divided by its `order`-norm along `axis` (rows of zeros stay zeros), as Keras.
 
+    Examples
+    --------
     >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([[0.6, 0.8],
            [0. , 0. ]])

@@ -14,6 +14,8 @@ class EarlyStopping(Callback):
     training ends, whatever ended it: this callback, the last epoch, another callback,
     a NaN loss or Ctrl-C.
 
+    Examples
+    --------
     >>> EarlyStopping(patience=3, restore_best_weights=True).patience
     3
     """

@@ -11,6 +11,8 @@ _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "o
 class LambdaCallback(Callback):
     """Each keyword names a hook and gives the function to call, with the hook's arguments.
 
+    Examples
+    --------
     >>> printer = LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
     """
 

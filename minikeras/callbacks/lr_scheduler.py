@@ -10,6 +10,8 @@ class LearningRateScheduler(Callback):
 
     The optimizer must have a float learning rate (a `Schedule` already sets it per update).
 
+    Examples
+    --------
     >>> halve = LearningRateScheduler(lambda epoch, lr: lr * 0.5)
     """
 

@@ -11,6 +11,8 @@ class ReduceLROnPlateau(Callback):
     counting again. The new rate shows in the next epoch's ``lr`` of the logs and history, and is
     saved with the model (it is the optimizer's rate). The optimizer needs a float learning rate.
 
+    Examples
+    --------
     >>> ReduceLROnPlateau(factor=0.5, patience=2).factor
     0.5
     """

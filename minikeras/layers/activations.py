@@ -60,6 +60,8 @@ class ReLU(ActivationLayer):
     """Keras' ReLU: ``y = x`` for ``threshold <= x < max_value``, ``max_value`` above it,
     ``negative_slope * (x - threshold)`` below the threshold (defaults: ``max(x, 0)``).
 
+    Examples
+    --------
     >>> ReLU()
     ReLU()
     """
@@ -199,6 +201,8 @@ class Softmax(AxisActivation):
     Followed by the categorical cross-entropy loss on ``(N, classes)`` outputs, the model fuses
     the two and never runs this backward (the gradient of the pair at the logits is ``p - y``).
 
+    Examples
+    --------
     >>> Softmax(axis=1)
     Softmax(axis=1)
     """
@@ -645,6 +649,8 @@ class PReLU(Layer):
     ``d_alpha = sum over the batch and shared axes of g * min(x, 0)``; ``dx = g`` where x > 0, else
     ``g * alpha``.
 
+    Examples
+    --------
     >>> PReLU(shared_axes=[1])
     PReLU(shared_axes=[1])
     """
@@ -732,6 +738,8 @@ class Activation(Layer):
     ...) or an activation layer. It runs as that activation (so a final softmax still fuses with
     the cross-entropy).
 
+    Examples
+    --------
     >>> Activation("relu")
     Activation(activation='relu')
     """

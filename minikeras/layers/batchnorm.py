@@ -28,6 +28,8 @@ class BatchNorm(Layer):
     ``d_gamma = sum_n g * x_hat``, ``d_beta = sum_n g``,
     ``dx = gamma / sqrt(var + eps) * (g - mean_n g - x_hat * mean_n(g * x_hat))``.
 
+    Examples
+    --------
     >>> BatchNorm(momentum=0.8)
     BatchNorm(momentum=0.8)
     """
@@ -140,6 +142,8 @@ class BatchNorm(Layer):
 class BatchNormalization(BatchNorm):
     """Keras' BatchNormalization: `BatchNorm` with Keras' defaults, momentum 0.99 and epsilon 1e-3.
 
+    Examples
+    --------
     >>> BatchNormalization().momentum, BatchNormalization().epsilon
     (0.99, 0.001)
     """

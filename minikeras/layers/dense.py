@@ -43,6 +43,8 @@ class Dense(Layer):
     affine output; the training engine adds the regularizers' gradients (``2 * lambda * kernel``
     for L2).
 
+    Examples
+    --------
     >>> Dense(10, activation="relu", kernel_initializer="orthogonal")
     Dense(units=10, activation='relu', kernel_initializer=Orthogonal(gain=1.0, seed=None))
     """

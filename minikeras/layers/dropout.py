@@ -64,6 +64,8 @@ class Dropout(RandomLayer):
     --------
     ``dx = g * mask / (1 - rate)``.
 
+    Examples
+    --------
     >>> Dropout(0.5)
     Dropout(rate=0.5)
     """

@@ -35,6 +35,8 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, name: str | None = None) -> InputLayer:  # noqa: N802 (Keras' name)
     """Keras' ``keras.Input``: the per-sample input shape of a Sequential model.
 
+    Examples
+    --------
     >>> Input(shape=(784,)).shape
     (784,)
     """

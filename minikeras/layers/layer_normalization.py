@@ -37,6 +37,8 @@ class LayerNormalization(Layer):
     ``d_gamma = sum_{other axes} g * x_hat``, ``d_beta = sum_{other axes} g``, and with
     ``h = g * gamma``: ``dx = (h - mean_axis h - x_hat * mean_axis(h * x_hat)) / sqrt(var + epsilon)``.
 
+    Examples
+    --------
     >>> LayerNormalization(epsilon=1e-5)
     LayerNormalization(epsilon=1e-05)
     """

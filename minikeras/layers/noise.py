@@ -15,6 +15,8 @@ from .dropout import RandomLayer, check_rate
 class GaussianNoise(RandomLayer):
     """Additive zero-centred noise: ``y = x + stddev * z`` with ``z ~ N(0, 1)`` per entry; ``dx = g``.
 
+    Examples
+    --------
     >>> GaussianNoise(0.1)
     GaussianNoise(stddev=0.1)
     """
@@ -45,6 +47,8 @@ class GaussianDropout(RandomLayer):
     """Multiplicative noise of mean 1: ``y = x * m`` with ``m ~ N(1, rate / (1 - rate))`` per entry;
     ``dx = g * m``.
 
+    Examples
+    --------
     >>> GaussianDropout(0.2)
     GaussianDropout(rate=0.2)
     """
@@ -81,6 +85,8 @@ class AlphaDropout(RandomLayer):
     ``y = a * x' + b`` with ``a = ((1 - rate) (1 + rate alpha'^2))^(-1/2)`` and ``b = -a alpha' rate``;
     ``dx = a * g`` where kept, 0 where dropped.
 
+    Examples
+    --------
     >>> AlphaDropout(0.1)
     AlphaDropout(rate=0.1)
     """

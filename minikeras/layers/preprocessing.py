@@ -41,6 +41,8 @@ class Rescaling(Layer):
     """``y = x * scale + offset`` (Keras: ``Rescaling(1 / 255)`` maps uint8 pixels to [0, 1]);
     ``dx = g * scale``. `scale` and `offset` are numbers or arrays that broadcast against a sample.
 
+    Examples
+    --------
     >>> Rescaling(1 / 127.5, offset=-1)
     Rescaling(scale=0.00784313725490196, offset=-1.0)
     """
@@ -104,6 +106,8 @@ class Normalization(Layer):
     saved with the model, so that a loaded model takes raw inputs. Change them with `adapt` or
     `set_weights` (the layer keeps the standard deviation it derives from them).
 
+    Examples
+    --------
     >>> Normalization(mean=0.5, variance=0.25)
     Normalization(mean=0.5, variance=0.25)
     """

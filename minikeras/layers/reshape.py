@@ -10,6 +10,8 @@ from .base import Layer, registry
 class Flatten(Layer):
     """Flatten every sample: ``(N, d1, d2, ...) -> (N, d1 * d2 * ...)``; backward reshapes back.
 
+    Examples
+    --------
     >>> Flatten().output_shape((28, 28))
     (784,)
     """
@@ -28,6 +30,8 @@ class Flatten(Layer):
 class Reshape(Layer):
     """Reshape every sample to `target_shape` (one entry may be -1: inferred); backward reshapes back.
 
+    Examples
+    --------
     >>> Reshape((3, -1)).output_shape((12,))
     (3, 4)
     """

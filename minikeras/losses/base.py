@@ -25,7 +25,7 @@ class Loss:
 
     Attributes
     ----------
-    target_kind : ``"classes"``, ``"sparse"`` or ``"values"``
+    target_kind : {"classes", "sparse", "values"}
         The form of targets `__call__` takes (see `minikeras.targets`).
     logits_of : str or None
         The name of the activation (``"softmax"``) whose *input* this loss can take instead of its

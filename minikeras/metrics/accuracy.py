@@ -94,6 +94,8 @@ class Accuracy(CategoricalAccuracy):
     """``"accuracy"``: resolved by the model's output as Keras resolves the string — binary accuracy
     at threshold 0.5 for a one-unit output, else argmax agreement (class ids or one-hot alike).
 
+    Examples
+    --------
     >>> Accuracy().resolve(n_outputs=1)
     BinaryAccuracy(name='accuracy', threshold=0.5)
     """

@@ -177,6 +177,8 @@ class F1Score(Metric):
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
     """``counts[i, j]`` = number of samples of class i predicted as class j.
 
+    Examples
+    --------
     >>> confusion_matrix([0, 1, 1], [0, 1, 0])
     array([[1, 0],
            [1, 1]])

@@ -15,6 +15,10 @@ from .. import ops, schedules
 from ..checks import check_positive
 from ..registry import Registry, describe, serialize
 
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamW", "Adamax", "Nadam", "Lamb", "ScheduleFreeAdamW", "Muon",
+           "Adafactor", "Ftrl", "Adagrad", "Adadelta", "Lion", "RMSprop", "newton_schulz_orthogonalize", "get",
+           "deserialize", "registry"]
+
 
 class Optimizer:
     """Base class.
@@ -237,6 +241,8 @@ class SGD(Optimizer):
     Plain: ``w -= lr * g``. Momentum: ``v = momentum * v - lr * g; w += v``.
     Nesterov: ``v = momentum * v - lr * g; w += momentum * v - lr * g``.
 
+    Examples
+    --------
     >>> SGD(learning_rate=0.1, momentum=0.9)
     SGD(learning_rate=0.1, momentum=0.9, nesterov=False)
     """

@@ -1,5 +1,7 @@
 """Hyper-parameter search: grid, random and coarse-to-fine, run sequentially, in processes or on Dask.
 
+Examples
+--------
 >>> from minikeras.search import LogUniform, sample_trials
 >>> [round(t["l2"], 6) for t in sample_trials({"l2": LogUniform(1e-5, 1e-1)}, 2, seed=0)]
 [0.003531, 0.00012]

@@ -66,4 +66,5 @@ def _cell(value) -> str:
 
 
 def print_results(records, metric, mode="max", title="Search results") -> None:
+    """Print `results_table` of the trial `records`, best `metric` first."""
     Console().print(results_table(records, metric, mode, title))
