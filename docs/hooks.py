@@ -5,10 +5,12 @@ source code by name, and turn LaTeX into MathML — all at build time, offline.
   small data files below; a block that prints gets an "Output" block after it, and the PNG files
   a block writes are shown under it. A block that raises fails the build, naming page and block.
 - ``<!-- source: minikeras.layers.dense.Dense.backward -->`` becomes that object's source code.
+- ``<!-- run: examples/spirals.py --epochs 30 -->`` runs that script (as ``python`` would, in a
+  scratch folder) and shows what it prints and the PNG files it writes.
 - ``$...$`` and ``$$...$$`` (pymdownx.arithmatex) become MathML (latex2mathml): no script, no CDN.
 
-The data: MNIST is the bundled real subset (`minikeras.datasets.mnist_small`: 300 training and
-100 test digits of each class) written as the official IDX files; CIFAR-10 is 200 random images
+The data: MNIST is the bundled real subset (`minikeras.datasets.mnist_small`: 6,000 training and
+1,000 test digits) written as the official IDX files; CIFAR-10 is 200 random images
 per batch in the official archive layout (the real archive is 163 MB).
 """
 from __future__ import annotations
@@ -23,7 +25,9 @@ import os
 import pathlib
 import pickle
 import re
+import runpy
 import shutil
+import sys
 import tarfile
 import tempfile
 import textwrap
@@ -33,6 +37,8 @@ from latex2mathml.converter import convert
 
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```\n", re.S | re.M)
 SOURCE_MARKER = re.compile(r"^<!-- source: ([\w.]+) -->$", re.M)
+RUN_MARKER = re.compile(r"^<!-- run: (\S+)((?: \S+)*) -->$", re.M)
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 MATH = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)\]]</\1>', re.S)
 MAX_OUTPUT_LINES = 40
 
@@ -107,8 +113,8 @@ def _output_block(text: str) -> str:
     return "```text title=\"Output\"\n" + "\n".join(lines) + "\n```\n"
 
 
-def _figures(folder: pathlib.Path, before: set, page, site_dir: pathlib.Path, number: int) -> str:
-    new = sorted(set(folder.glob("*.png")) - before)
+def _figures(folder: pathlib.Path, before: set, page, site_dir: pathlib.Path, number, recursive=False) -> str:
+    new = sorted(set(folder.rglob("*.png") if recursive else folder.glob("*.png")) - before)
     html_parts = []
     for index, figure in enumerate(new):
         name = f"{page.file.src_uri.replace('/', '-').removesuffix('.md')}-{number}-{index}.png"
@@ -152,8 +158,32 @@ def _run_examples(markdown: str, page, config) -> str:
     return "".join(pieces) + markdown[position:]
 
 
+def _run_scripts(markdown: str, page, config) -> str:
+    def run(match: re.Match) -> str:
+        script, arguments = match.group(1), match.group(2).split()
+        folder = pathlib.Path(tempfile.mkdtemp(dir=_state["root"]))
+        printed = io.StringIO()
+        previous_directory, previous_argv = os.getcwd(), sys.argv
+        os.chdir(folder)
+        sys.argv = [script, *arguments]
+        try:
+            with contextlib.redirect_stdout(printed):
+                runpy.run_path(str(ROOT / script), run_name="__main__")
+        except SystemExit as end:
+            if end.code not in (None, 0):
+                raise RuntimeError(f"{page.file.src_uri}: {script} exited with {end.code}") from None
+        finally:
+            os.chdir(previous_directory)
+            sys.argv = previous_argv
+        shown = f"```console\n$ python {script}{match.group(2)}\n```\n" + _output_block(printed.getvalue())
+        return shown + _figures(folder, set(), page, pathlib.Path(config["site_dir"]), f"run-{match.start()}",
+                                recursive=True)
+
+    return RUN_MARKER.sub(run, markdown)
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    return _run_examples(_include_sources(markdown), page, config)
+    return _run_examples(_run_scripts(_include_sources(markdown), page, config), page, config)
 
 
 # -- math ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import threading
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+                  "--hide-scrollbars", "--virtual-time-budget=5000"]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -56,6 +56,8 @@ def main(argv=None) -> None:
     parser.add_argument("--height", type=int, default=2400)
     parser.add_argument("--dark", action="store_true")
     args = parser.parse_args(argv)
+    if any("#" in page for page in args.pages):
+        parser.error("give pages without #anchors: headless Chromium captures the top of the page (use --height)")
     args.out.mkdir(parents=True, exist_ok=True)
     server = serve(args.site)
     try:

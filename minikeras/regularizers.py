@@ -46,7 +46,7 @@ def _strength(name: str, value, default: float) -> float:
 
 @registry.register("l2")
 class L2(Regularizer):
-    """Penalty ``l2 * sum(W ** 2)``; gradient ``2 * l2 * W``."""
+    r"""Penalty $\lambda \sum W^2$ for $\lambda$ = `l2`; gradient $2 \lambda W$."""
 
     def __init__(self, l2: float = 0.01):
         self.l2 = _strength("l2", l2, 0.01)
@@ -64,7 +64,8 @@ class L2(Regularizer):
 
 @registry.register("l1")
 class L1(Regularizer):
-    """Penalty ``l1 * sum |W|``; gradient ``l1 * sign(W)`` (0 at W = 0, as autodiff gives)."""
+    r"""Penalty $\lambda \sum |W|$ for $\lambda$ = `l1`; gradient $\lambda \operatorname{sign}(W)$
+    (0 at $W = 0$, as autodiff gives)."""
 
     def __init__(self, l1: float = 0.01):
         self.l1 = _strength("l1", l1, 0.01)

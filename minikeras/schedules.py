@@ -37,11 +37,11 @@ def _check_rate(name: str, value) -> float:
 
 @registry.register("cyclic")
 class CyclicLR(Schedule):
-    """Cyclical learning rate (Smith 2015, arXiv:1506.01186).
+    r"""Cyclical learning rate (Smith 2015, arXiv:1506.01186).
 
-    With ``cycle = floor(1 + t / (2 step_size))`` and ``x = |t / step_size - 2 cycle + 1|``:
-    ``rate = eta_min + (eta_max - eta_min) * max(0, 1 - x) * scale``, where scale is 1
-    (``"triangular"``), ``1 / 2^(cycle - 1)`` (``"triangular2"``) or ``gamma^t`` (``"exp_range"``).
+    With step size $s$, $c = \lfloor 1 + t / (2s) \rfloor$ and $x = |t / s - 2c + 1|$:
+    $\eta_t = \eta_{\min} + (\eta_{\max} - \eta_{\min}) \max(0, 1 - x)\, h$, where $h$ is 1
+    (`"triangular"`), $2^{1 - c}$ (`"triangular2"`) or $\gamma^t$ (`"exp_range"`).
     The rate rises from eta_min at t = 0 to eta_max at t = step_size and is back at eta_min
     at t = 2 step_size: train a whole number of cycles to stop where it is smallest.
 

@@ -129,7 +129,7 @@ class LeakyReLU(ActivationLayer):
 
 @register_activation("sigmoid")
 class Sigmoid(ActivationLayer):
-    """``y = 1 / (1 + exp(-x))``; ``dy/dx = y (1 - y)``.
+    r"""$y = \sigma(x) = 1 / (1 + e^{-x})$; $dy/dx = y (1 - y)$.
 
     Followed by the binary cross-entropy loss, the model fuses the two (gradient ``y - t``)."""
 
@@ -142,7 +142,7 @@ class Sigmoid(ActivationLayer):
 
 @register_activation("tanh")
 class Tanh(ActivationLayer):
-    """``y = tanh(x)``; ``dy/dx = 1 - y^2``."""
+    r"""$y = \tanh x$; $dy/dx = 1 - y^2$."""
 
     def _f(self, x, out):
         return ops.tanh(x, out)
@@ -196,7 +196,8 @@ class AxisActivation(ActivationLayer):
 
 @register_activation("softmax")
 class Softmax(AxisActivation):
-    """``y = exp(x) / sum(exp(x))`` along `axis`; backward ``dx = y * (g - sum(g * y))``.
+    r"""$y_i = e^{x_i} / \sum_j e^{x_j}$ along `axis`; backward
+    $\partial L / \partial x = y \odot \left(g - \sum_j g_j y_j\right)$.
 
     Followed by the categorical cross-entropy loss on ``(N, classes)`` outputs, the model fuses
     the two and never runs this backward (the gradient of the pair at the logits is ``p - y``).

@@ -11,11 +11,11 @@ from .base import Layer, registry
 
 @registry.register("batch_norm", "batchnorm")
 class BatchNorm(Layer):
-    """Normalize each feature over the batch, then scale and shift.
+    r"""Normalize each feature over the batch, then scale and shift.
 
-    Training: ``mu = mean_n x``, ``var = mean_n (x - mu)^2`` (biased),
-    ``x_hat = (x - mu) / sqrt(var + eps)``, ``y = gamma * x_hat + beta``, and the moving
-    statistics follow ``moving = momentum * moving + (1 - momentum) * batch_stat``.
+    Training: $\mu = \frac{1}{N}\sum_n x_n$, $\sigma^2 = \frac{1}{N}\sum_n (x_n - \mu)^2$ (biased),
+    $\hat{x} = (x - \mu) / \sqrt{\sigma^2 + \epsilon}$, $y = \gamma \hat{x} + \beta$, and the moving
+    statistics follow $m \leftarrow \rho\, m + (1 - \rho)\, s$ for the momentum $\rho$.
     Inference (and when frozen, ``trainable=False``, as Keras): the same map with the moving
     mean and variance, which then stay as they are.
 
@@ -25,8 +25,9 @@ class BatchNorm(Layer):
 
     Backward (training mode)
     ------------------------
-    ``d_gamma = sum_n g * x_hat``, ``d_beta = sum_n g``,
-    ``dx = gamma / sqrt(var + eps) * (g - mean_n g - x_hat * mean_n(g * x_hat))``.
+    $\partial L / \partial \gamma = \sum_n g_n \hat{x}_n$, $\partial L / \partial \beta = \sum_n g_n$,
+    $\partial L / \partial x = \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} \left(g - \bar{g} - \hat{x}\,
+    \overline{g \hat{x}}\right)$ with bars for means over the batch.
 
     Examples
     --------

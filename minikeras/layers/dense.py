@@ -17,8 +17,8 @@ def _serialized(obj):
 
 @registry.register()
 class Dense(Layer):
-    """Affine map ``y = x @ kernel + bias``, then `activation` if one is given (Keras 3's signature
-    and defaults).
+    r"""Affine map $y = x W + b$ (`kernel` $W$, `bias` $b$), then `activation` if one is given
+    (Keras 3's signature and defaults).
 
     Parameters
     ----------
@@ -35,13 +35,14 @@ class Dense(Layer):
 
     Shapes
     ------
-    x ``(N, in)``, kernel ``(in, units)``, bias ``(units,)``, y ``(N, units)``.
+    x `(N, in)`, kernel `(in, units)`, bias `(units,)`, y `(N, units)`.
 
     Backward
     --------
-    ``d_kernel = x.T @ g``, ``d_bias = sum_n g``, ``dx = g @ kernel.T``, for ``g`` the gradient at the
-    affine output; the training engine adds the regularizers' gradients (``2 * lambda * kernel``
-    for L2).
+    With $g = \partial L / \partial y$ at the affine output:
+    $\partial L / \partial W = x^\top g$, $\partial L / \partial b = \sum_n g_n$,
+    $\partial L / \partial x = g W^\top$; the training engine adds the regularizers' gradients
+    ($2 \lambda W$ for L2).
 
     Examples
     --------

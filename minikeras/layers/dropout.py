@@ -53,16 +53,16 @@ class RandomLayer(Layer):
 
 @registry.register("dropout")
 class Dropout(RandomLayer):
-    """Zero each activation with probability `rate` during training and scale the rest by
-    ``1 / (1 - rate)``, so that inference is the identity.
+    r"""Zero each activation with probability `rate` $p$ during training and scale the rest by
+    $1 / (1 - p)$, so that inference is the identity.
 
     Shapes
     ------
-    x, y ``(N, ...)``; the mask has the shape of x.
+    x, y `(N, ...)`; the mask $m$ (0 or 1 per entry) has the shape of x.
 
     Backward
     --------
-    ``dx = g * mask / (1 - rate)``.
+    $\partial L / \partial x = g \odot m / (1 - p)$.
 
     Examples
     --------

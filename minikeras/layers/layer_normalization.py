@@ -23,10 +23,11 @@ def per_sample_axes(layer: str, axis, input_shape) -> tuple[int, ...]:
 
 @registry.register("layer_norm")
 class LayerNormalization(Layer):
-    """Normalize each sample over `axis`, then scale and shift (Keras 3's arguments and defaults).
+    r"""Normalize each sample over `axis`, then scale and shift (Keras 3's arguments and defaults).
 
-    ``mu = mean_axis x``, ``var = mean_axis (x - mu)^2``, ``x_hat = (x - mu) / sqrt(var + epsilon)``,
-    ``y = gamma * x_hat + beta`` — the same in training and inference.
+    With means over the normalized axes: $\mu = \overline{x}$, $\sigma^2 = \overline{(x - \mu)^2}$,
+    $\hat{x} = (x - \mu) / \sqrt{\sigma^2 + \epsilon}$, $y = \gamma \hat{x} + \beta$ — the same in
+    training and inference.
 
     Shapes
     ------
@@ -34,8 +35,9 @@ class LayerNormalization(Layer):
 
     Backward
     --------
-    ``d_gamma = sum_{other axes} g * x_hat``, ``d_beta = sum_{other axes} g``, and with
-    ``h = g * gamma``: ``dx = (h - mean_axis h - x_hat * mean_axis(h * x_hat)) / sqrt(var + epsilon)``.
+    Sums over the other axes: $\partial L / \partial \gamma = \sum g \hat{x}$,
+    $\partial L / \partial \beta = \sum g$; with $h = g \gamma$ and means over the normalized axes,
+    $\partial L / \partial x = \left(h - \bar{h} - \hat{x}\, \overline{h \hat{x}}\right) / \sqrt{\sigma^2 + \epsilon}$.
 
     Examples
     --------

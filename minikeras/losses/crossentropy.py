@@ -33,12 +33,12 @@ class _CrossEntropyOptions:
 
 @registry.register("categorical_crossentropy", "crossentropy")
 class CategoricalCrossentropy(_CrossEntropyOptions, Loss):
-    """``loss_i = -sum_c t_ic log p_ic``, with ``p`` the softmax output.
+    r"""$L_i = -\sum_c t_{ic} \log p_{ic}$, with $p$ the softmax output.
 
-    Targets are class ids ``(N,)`` or one-hot rows ``(N, C)``; `label_smoothing` ``s`` replaces
-    them with ``(1 - s) t + s / C``. From logits ``z`` (``from_logits=True``, or after a Softmax
-    layer) the loss is ``logsumexp(z_i) - z_i . t_i`` (stable for any finite logits) and its
-    gradient with respect to the logits is ``p * sum_c t_ic - t_i`` (``p - t`` for one-hot).
+    Targets are class ids `(N,)` or one-hot rows `(N, C)`; `label_smoothing` $s$ replaces
+    them with $(1 - s)\, t + s / C$. From logits $z$ (`from_logits=True`, or after a Softmax
+    layer) the loss is $\log \sum_c e^{z_{ic}} - z_i^\top t_i$ (stable for any finite logits) and its
+    gradient with respect to the logits is $p_i \sum_c t_{ic} - t_i$ ($p - t$ for one-hot rows).
     """
 
     name = "categorical_crossentropy"
@@ -107,12 +107,12 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
 @registry.register("binary_crossentropy")
 class BinaryCrossentropy(_CrossEntropyOptions, ElementwiseLoss):
-    """``loss_i = mean_c -(t log p + (1 - t) log(1 - p))`` for labels ``t`` in [0, 1] and
-    probabilities ``p`` clipped to ``[1e-7, 1 - 1e-7]``.
+    r"""$L_i = -\frac{1}{C} \sum_c \left(t \log p + (1 - t) \log(1 - p)\right)$ for labels
+    $t \in [0, 1]$ and probabilities $p$ clipped to $[10^{-7}, 1 - 10^{-7}]$.
 
-    From logits ``z`` (``from_logits=True``, or after a Sigmoid layer) it is computed as
-    ``max(z, 0) - z t + log(1 + exp(-|z|))``, stable for any finite ``z``, with gradient
-    ``sigmoid(z) - t``. `label_smoothing` ``s`` replaces ``t`` with ``(1 - s) t + s / 2``.
+    From logits $z$ (`from_logits=True`, or after a Sigmoid layer) it is computed as
+    $\max(z, 0) - z t + \log\left(1 + e^{-|z|}\right)$, stable for any finite $z$, with gradient
+    $\sigma(z) - t$. `label_smoothing` $s$ replaces $t$ with $(1 - s)\, t + s / 2$.
     Targets ``(N,)`` or ``(N, 1)`` for one sigmoid unit, ``(N, C)`` for C independent labels.
     """
 

@@ -236,10 +236,10 @@ def _check_fraction(name: str, value: float, upper_inclusive: bool = False) -> f
 
 @registry.register("sgd")
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional (Nesterov) momentum, as Keras.
+    r"""Stochastic gradient descent, with optional (Nesterov) momentum, as Keras.
 
-    Plain: ``w -= lr * g``. Momentum: ``v = momentum * v - lr * g; w += v``.
-    Nesterov: ``v = momentum * v - lr * g; w += momentum * v - lr * g``.
+    Plain: $w \leftarrow w - \eta g$. Momentum $\mu$: $v \leftarrow \mu v - \eta g$, $w \leftarrow w + v$.
+    Nesterov: $v \leftarrow \mu v - \eta g$, $w \leftarrow w + \mu v - \eta g$.
 
     Examples
     --------
@@ -309,12 +309,14 @@ class _AdamFamily(Optimizer):
 
 @registry.register("adam")
 class Adam(_AdamFamily):
-    """Adam (Kingma & Ba 2014) in Keras' form, with ``t`` the 1-based update count::
+    r"""Adam (Kingma & Ba 2014) in Keras' form, with $t$ the 1-based update count:
 
-        m += (1 - beta_1) * (g - m);  v += (1 - beta_2) * (g^2 - v)
-        w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+    $$
+    m \leftarrow m + (1 - \beta_1)(g - m), \quad v \leftarrow v + (1 - \beta_2)(g^2 - v), \quad
+    w \leftarrow w - \eta \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m}{\sqrt{v} + \epsilon}
+    $$
 
-    With `amsgrad`, ``v_hat = max(v_hat, v)`` takes the place of ``v`` in the last line.
+    With `amsgrad`, $\hat{v} = \max(\hat{v}, v)$ takes the place of $v$ in the last step.
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
