@@ -107,8 +107,8 @@ class ReLU(ActivationLayer):
 
 @register_activation("leaky_relu")
 class LeakyReLU(ActivationLayer):
-    """``y = x`` for x > 0, ``negative_slope * x`` otherwise (Keras: 0.3 for the layer, 0.2 for
-    ``activation="leaky_relu"``; ``alpha=`` is Keras 2's name and still accepted)."""
+    r"""$y = x$ for $x > 0$, $\alpha x$ otherwise, $\alpha$ = `negative_slope` (Keras: 0.3 for the layer,
+    0.2 for `activation="leaky_relu"`; `alpha=` is Keras 2's name and still accepted)."""
 
     def __init__(self, negative_slope: float = 0.3, name: str | None = None, alpha: float | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -217,8 +217,8 @@ class Softmax(AxisActivation):
 
 @register_activation("log_softmax")
 class LogSoftmax(AxisActivation):
-    """``y = x - log sum(exp(x))`` along `axis` (Keras' ``log_softmax`` activation);
-    backward ``dx = g - softmax(x) * sum(g)``."""
+    r"""$y = x - \log \sum_j e^{x_j}$ along `axis` (Keras' `log_softmax` activation);
+    backward $\partial L / \partial x = g - \operatorname{softmax}(x) \sum_j g_j$."""
 
     def _f(self, x, out):
         return ops.log_softmax(x, out, self._axis)
@@ -315,7 +315,7 @@ def _sigmoid(x):
 
 @register_activation("elu")
 class ELU(InputActivation):
-    """``y = x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise; ``dy/dx = 1`` or ``y + alpha``."""
+    r"""$y = x$ for $x > 0$, $\alpha (e^x - 1)$ otherwise; $dy/dx = 1$ or $y + \alpha$."""
 
     def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -336,7 +336,7 @@ SELU_ALPHA, SELU_SCALE = 1.67326324, 1.05070098  # Klambauer et al. 2017, Keras'
 
 @register_activation("selu")
 class SELU(InputActivation):
-    """``y = scale * x`` for x > 0, ``scale * alpha * (exp(x) - 1)`` otherwise (Keras' constants)."""
+    r"""$y = \lambda x$ for $x > 0$, $\lambda \alpha (e^x - 1)$ otherwise (Keras' constants $\lambda$, $\alpha$)."""
 
     def _value(self, x):
         return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
@@ -347,7 +347,7 @@ class SELU(InputActivation):
 
 @register_activation("silu", "swish")
 class Swish(InputActivation):
-    """``y = x * sigmoid(x)``; ``dy/dx = s (1 + x (1 - s))`` with ``s = sigmoid(x)``."""
+    r"""$y = x \sigma(x)$; $dy/dx = s (1 + x (1 - s))$ with $s = \sigma(x)$."""
 
     def _value(self, x):
         return x * _sigmoid(x)
@@ -359,7 +359,7 @@ class Swish(InputActivation):
 
 @register_activation("softplus")
 class Softplus(InputActivation):
-    """``y = log(1 + exp(x))`` (computed without overflow); ``dy/dx = sigmoid(x)``."""
+    r"""$y = \log(1 + e^x)$ (computed without overflow); $dy/dx = \sigma(x)$."""
 
     def _value(self, x):
         return np.logaddexp(0.0, x)
@@ -370,7 +370,7 @@ class Softplus(InputActivation):
 
 @register_activation("softsign")
 class Softsign(InputActivation):
-    """``y = x / (1 + |x|)``; ``dy/dx = 1 / (1 + |x|)^2``."""
+    r"""$y = x / (1 + \lvert x \rvert)$; $dy/dx = 1 / (1 + \lvert x \rvert)^2$."""
 
     def _value(self, x):
         return x / (1.0 + np.abs(x))
@@ -381,7 +381,7 @@ class Softsign(InputActivation):
 
 @register_activation("hard_sigmoid")
 class HardSigmoid(InputActivation):
-    """Keras 3's ``y = relu6(x + 3) / 6``; ``dy/dx = 1/6`` for -3 < x < 3, else 0."""
+    r"""Keras 3's $y = \operatorname{relu6}(x + 3) / 6$; $dy/dx = 1/6$ for $-3 < x < 3$, else 0."""
 
     def _value(self, x):
         return np.clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -392,7 +392,7 @@ class HardSigmoid(InputActivation):
 
 @register_activation("hard_silu", "hard_swish")
 class HardSwish(InputActivation):
-    """``y = x * relu6(x + 3) / 6``; ``dy/dx = relu6(x + 3) / 6 + x / 6`` for -3 < x < 3."""
+    r"""$y = x \operatorname{relu6}(x + 3) / 6$; $dy/dx = \operatorname{relu6}(x + 3) / 6 + x / 6$ for $-3 < x < 3$."""
 
     def _value(self, x):
         return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
@@ -403,7 +403,8 @@ class HardSwish(InputActivation):
 
 @register_activation("mish")
 class Mish(InputActivation):
-    """``y = x * tanh(softplus(x))``; ``dy/dx = t + x (1 - t^2) sigmoid(x)`` with ``t = tanh(softplus(x))``."""
+    r"""$y = x \tanh(\operatorname{softplus} x)$; $dy/dx = t + x (1 - t^2) \sigma(x)$ with
+    $t = \tanh(\operatorname{softplus} x)$."""
 
     def _value(self, x):
         return x * np.tanh(np.logaddexp(0.0, x))
@@ -453,7 +454,7 @@ class GELU(InputActivation):
 
 @register_activation("relu6")
 class ReLU6(InputActivation):
-    """``y = min(max(x, 0), 6)``; ``dy/dx = 1`` for 0 < x < 6, else 0."""
+    r"""$y = \min(\max(x, 0), 6)$; $dy/dx = 1$ for $0 < x < 6$, else 0."""
 
     def _value(self, x):
         return np.clip(x, 0.0, 6.0)
@@ -464,7 +465,7 @@ class ReLU6(InputActivation):
 
 @register_activation("exponential")
 class Exponential(InputActivation):
-    """``y = exp(x)``; ``dy/dx = y``."""
+    r"""$y = e^x$; $dy/dx = y$."""
 
     def _value(self, x):
         return np.exp(x)
@@ -475,8 +476,8 @@ class Exponential(InputActivation):
 
 @register_activation("celu")
 class CELU(InputActivation):
-    """``y = max(x, 0) + alpha * (exp(min(x, 0) / alpha) - 1)``; ``dy/dx = 1`` for x > 0, else
-    ``exp(x / alpha)``."""
+    r"""$y = \max(x, 0) + \alpha \left(e^{\min(x, 0) / \alpha} - 1\right)$; $dy/dx = 1$ for $x > 0$, else
+    $e^{x / \alpha}$."""
 
     def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -509,7 +510,7 @@ class ThresholdedActivation(InputActivation):
 
 @register_activation("hard_shrink")
 class HardShrink(ThresholdedActivation):
-    """``y = x`` where ``|x| > threshold``, else 0; ``dy/dx = 1`` there, else 0."""
+    r"""$y = x$ where $\lvert x \rvert > \theta$ (`threshold`), else 0; $dy/dx = 1$ there, else 0."""
 
     def _value(self, x):
         return np.where(np.abs(x) > self.threshold, x, 0.0)
@@ -520,8 +521,8 @@ class HardShrink(ThresholdedActivation):
 
 @register_activation("soft_shrink")
 class SoftShrink(ThresholdedActivation):
-    """``y = x - threshold`` above the threshold, ``x + threshold`` below ``-threshold``, else 0;
-    ``dy/dx = 1`` outside ``[-threshold, threshold]``, else 0."""
+    r"""$y = x - \theta$ above the `threshold` $\theta$, $x + \theta$ below $-\theta$, else 0;
+    $dy/dx = 1$ outside $[-\theta, \theta]$, else 0."""
 
     def _value(self, x):
         return np.where(x > self.threshold, x - self.threshold, np.where(x < -self.threshold, x + self.threshold, 0.0))
@@ -532,8 +533,8 @@ class SoftShrink(ThresholdedActivation):
 
 @register_activation("threshold")
 class Threshold(InputActivation):
-    """``y = x`` where ``x > threshold``, else `default_value`; ``dy/dx = 1`` there, else 0 (Keras'
-    function takes both arguments; the layer defaults to 0 and 0)."""
+    r"""$y = x$ where $x > \theta$ (`threshold`), else `default_value`; $dy/dx = 1$ there, else 0
+    (Keras' function takes both arguments; the layer defaults to 0 and 0)."""
 
     def __init__(self, threshold: float = 0.0, default_value: float = 0.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -551,7 +552,7 @@ class Threshold(InputActivation):
 
 @register_activation("hard_tanh")
 class HardTanh(InputActivation):
-    """``y = clip(x, -1, 1)``; ``dy/dx = 1`` for -1 < x < 1, else 0."""
+    r"""$y = \operatorname{clip}(x, -1, 1)$; $dy/dx = 1$ for $-1 < x < 1$, else 0."""
 
     def _value(self, x):
         return np.clip(x, -1.0, 1.0)
@@ -562,7 +563,7 @@ class HardTanh(InputActivation):
 
 @register_activation("log_sigmoid")
 class LogSigmoid(InputActivation):
-    """``y = log(sigmoid(x)) = -softplus(-x)``; ``dy/dx = sigmoid(-x)``."""
+    r"""$y = \log \sigma(x) = -\operatorname{softplus}(-x)$; $dy/dx = \sigma(-x)$."""
 
     def _value(self, x):
         return -np.logaddexp(0.0, -x)
@@ -573,8 +574,8 @@ class LogSigmoid(InputActivation):
 
 @register_activation("sparse_plus")
 class SparsePlus(InputActivation):
-    """``y = 0`` for x <= -1, ``(x + 1)^2 / 4`` for -1 < x < 1, ``x`` for x >= 1;
-    ``dy/dx = 0``, ``(x + 1) / 2``, 1."""
+    r"""$y = 0$ for $x \le -1$, $(x + 1)^2 / 4$ for $-1 < x < 1$, $x$ for $x \ge 1$;
+    $dy/dx = 0$, $(x + 1) / 2$, 1."""
 
     def _value(self, x):
         return np.where(x <= -1.0, 0.0, np.where(x < 1.0, 0.25 * np.square(x + 1.0), x))
@@ -585,7 +586,7 @@ class SparsePlus(InputActivation):
 
 @register_activation("sparse_sigmoid")
 class SparseSigmoid(InputActivation):
-    """``y = clip((x + 1) / 2, 0, 1)``; ``dy/dx = 1/2`` for -1 < x < 1, else 0."""
+    r"""$y = \operatorname{clip}((x + 1) / 2, 0, 1)$; $dy/dx = 1/2$ for $-1 < x < 1$, else 0."""
 
     def _value(self, x):
         return np.clip(0.5 * (x + 1.0), 0.0, 1.0)
@@ -596,7 +597,7 @@ class SparseSigmoid(InputActivation):
 
 @register_activation("squareplus")
 class Squareplus(InputActivation):
-    """``y = (x + sqrt(x^2 + b)) / 2``; ``dy/dx = (1 + x / sqrt(x^2 + b)) / 2``."""
+    r"""$y = \left(x + \sqrt{x^2 + b}\right) / 2$; $dy/dx = \left(1 + x / \sqrt{x^2 + b}\right) / 2$."""
 
     def __init__(self, b: float = 4.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -616,7 +617,7 @@ class Squareplus(InputActivation):
 
 @register_activation("tanh_shrink")
 class TanhShrink(InputActivation):
-    """``y = x - tanh(x)``; ``dy/dx = tanh(x)^2``."""
+    r"""$y = x - \tanh x$; $dy/dx = \tanh^2 x$."""
 
     def _value(self, x):
         return x - np.tanh(x)

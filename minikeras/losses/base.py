@@ -92,8 +92,9 @@ def scale_rows(grad: np.ndarray, sample_weight, scale: float) -> np.ndarray:
 
 
 class ElementwiseLoss(Loss):
-    """``loss_i = mean_c f(p_ic, t_ic)`` (Keras: the mean over the last axis; `per_sample = "sum"`
-    takes the sum), with ``f`` and ``df/dp`` from `elementwise`. Targets are real values ``(N, C)``."""
+    r"""$L_i = \frac{1}{C} \sum_c f(p_{ic}, t_{ic})$ (Keras: the mean over the last axis;
+    `per_sample = "sum"` takes the sum), with $f$ and $df/dp$ from `elementwise`. Targets are real
+    values `(N, C)`."""
 
     target_kind = "values"
     per_sample = "mean"

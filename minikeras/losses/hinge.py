@@ -14,7 +14,7 @@ class _SignedTargets(ElementwiseLoss):
 
 @registry.register("hinge")
 class Hinge(_SignedTargets):
-    """``f = max(1 - t p, 0)``; ``df/dp = -t`` where ``1 - t p > 0``, else 0."""
+    r"""$f = \max(1 - t p, 0)$; $df/dp = -t$ where $1 - t p > 0$, else 0."""
 
     name = "hinge"
 
@@ -25,7 +25,7 @@ class Hinge(_SignedTargets):
 
 @registry.register("squared_hinge")
 class SquaredHinge(_SignedTargets):
-    """``f = max(1 - t p, 0)^2``; ``df/dp = -2 t max(1 - t p, 0)``."""
+    r"""$f = \max(1 - t p, 0)^2$; $df/dp = -2 t \max(1 - t p, 0)$."""
 
     name = "squared_hinge"
 
@@ -36,8 +36,8 @@ class SquaredHinge(_SignedTargets):
 
 @registry.register("categorical_hinge")
 class CategoricalHinge(Loss):
-    """``loss_i = max(neg - pos + 1, 0)`` with ``pos = sum_c t p`` and ``neg = max_c (1 - t) p``;
-    the gradient is ``(1 - t_j) [j = argmax (1 - t) p] - t`` where the loss is positive, else 0.
+    r"""$L_i = \max(n - s + 1, 0)$ with $s = \sum_c t_c p_c$ and $n = \max_c (1 - t_c) p_c$; the
+    gradient is $(1 - t_j) [j = \arg\max_c (1 - t_c) p_c] - t$ where the loss is positive, else 0.
     Targets: class ids or one-hot rows."""
 
     name = "categorical_hinge"

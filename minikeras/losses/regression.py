@@ -12,7 +12,7 @@ from .base import EPSILON, ElementwiseLoss, registry, scale_rows
 
 @registry.register("mse", "mean_squared_error")
 class MeanSquaredError(ElementwiseLoss):
-    """``loss_i = mean_c (p_ic - t_ic)^2``; gradient ``2 (p - t) / (N C)``."""
+    r"""$L_i = \frac{1}{C} \sum_c (p_{ic} - t_{ic})^2$; gradient $2 (p - t) / (N C)$."""
 
     name = "mean_squared_error"
 
@@ -25,7 +25,7 @@ class MeanSquaredError(ElementwiseLoss):
 
 @registry.register("mae", "mean_absolute_error")
 class MeanAbsoluteError(ElementwiseLoss):
-    """``f = |p - t|``; ``df/dp = sign(p - t)``."""
+    r"""$f = \lvert p - t \rvert$; $df/dp = \operatorname{sign}(p - t)$."""
 
     name = "mean_absolute_error"
 
@@ -36,7 +36,8 @@ class MeanAbsoluteError(ElementwiseLoss):
 
 @registry.register("mape", "mean_absolute_percentage_error")
 class MeanAbsolutePercentageError(ElementwiseLoss):
-    """``f = 100 |t - p| / max(|t|, 1e-7)``; ``df/dp = 100 sign(p - t) / max(|t|, 1e-7)``."""
+    r"""$f = 100 \lvert t - p \rvert / \max(\lvert t \rvert, 10^{-7})$;
+    $df/dp = 100 \operatorname{sign}(p - t) / \max(\lvert t \rvert, 10^{-7})$."""
 
     name = "mean_absolute_percentage_error"
 
@@ -48,8 +49,8 @@ class MeanAbsolutePercentageError(ElementwiseLoss):
 
 @registry.register("msle", "mean_squared_logarithmic_error")
 class MeanSquaredLogarithmicError(ElementwiseLoss):
-    """``f = (log(max(p, 1e-7) + 1) - log(max(t, 1e-7) + 1))^2``;
-    ``df/dp = 2 (log(..p..) - log(..t..)) / (max(p, 1e-7) + 1)`` where ``p > 1e-7``, else 0."""
+    r"""$f = \left(\log(\hat{p} + 1) - \log(\hat{t} + 1)\right)^2$ with $\hat{a} = \max(a, 10^{-7})$;
+    $df/dp = 2 \left(\log(\hat{p} + 1) - \log(\hat{t} + 1)\right) / (\hat{p} + 1)$ where $p > 10^{-7}$, else 0."""
 
     name = "mean_squared_logarithmic_error"
 
@@ -61,8 +62,8 @@ class MeanSquaredLogarithmicError(ElementwiseLoss):
 
 @registry.register("huber", "huber_loss")
 class Huber(ElementwiseLoss):
-    """``f = e^2 / 2`` where ``|e| <= delta``, else ``delta |e| - delta^2 / 2`` (``e = p - t``);
-    ``df/dp = e`` or ``delta sign(e)``."""
+    r"""With $e = p - t$: $f = e^2 / 2$ where $\lvert e \rvert \le \delta$, else
+    $\delta \lvert e \rvert - \delta^2 / 2$; $df/dp = e$ or $\delta \operatorname{sign}(e)$."""
 
     name = "huber_loss"
 
@@ -84,7 +85,8 @@ class Huber(ElementwiseLoss):
 
 @registry.register("log_cosh", "logcosh")
 class LogCosh(ElementwiseLoss):
-    """``f = log(cosh(p - t))``, computed as ``e + softplus(-2e) - log 2``; ``df/dp = tanh(e)``."""
+    r"""$f = \log\cosh e$ for $e = p - t$, computed as $e + \operatorname{softplus}(-2e) - \log 2$;
+    $df/dp = \tanh e$."""
 
     name = "log_cosh"
 
@@ -95,7 +97,7 @@ class LogCosh(ElementwiseLoss):
 
 @registry.register("poisson")
 class Poisson(ElementwiseLoss):
-    """``f = p - t log(p + 1e-7)``; ``df/dp = 1 - t / (p + 1e-7)``."""
+    r"""$f = p - t \log(p + 10^{-7})$; $df/dp = 1 - t / (p + 10^{-7})$."""
 
     name = "poisson"
 
@@ -106,8 +108,8 @@ class Poisson(ElementwiseLoss):
 
 @registry.register("kl_divergence", "kld", "kullback_leibler_divergence")
 class KLDivergence(ElementwiseLoss):
-    """``loss_i = sum_c t log(t / p)``, with ``t`` and ``p`` clipped to ``[1e-7, 1]``;
-    ``df/dp = -t / p`` inside the clip, 0 outside."""
+    r"""$L_i = \sum_c t \log(t / p)$, with $t$ and $p$ clipped to $[10^{-7}, 1]$;
+    $df/dp = -t / p$ inside the clip, 0 outside."""
 
     name = "kl_divergence"
     per_sample = "sum"

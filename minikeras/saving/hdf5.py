@@ -30,6 +30,7 @@ import numpy as np
 from ..checks import is_int, non_finite_names
 from ..version import __version__
 from .atomic import atomic_path
+from .heap_check import string_attribute_problem
 
 FORMAT = "minikeras"
 FORMAT_VERSION = 1
@@ -191,6 +192,9 @@ def _open(path) -> h5py.File:
         raise ModelFileError(f"Cannot load {path!r}: it is a folder, not a model file (a .h5 written by model.save).")
     if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
         raise ModelFileError(f"Cannot load {path!r}: it is not a regular file (a pipe, socket or device).")
+    problem = string_attribute_problem(path)  # before HDF5 allocates what a damaged heap record claims
+    if problem is not None:
+        raise ModelFileError(f"Cannot load {path!r}: {problem}")
     try:
         f = h5py.File(path, "r")
     except OSError as error:

@@ -162,3 +162,54 @@ def test_non_finite_weights_load_with_a_warning_and_inspect_says_so(tmp_path):
     done = subprocess.run([sys.executable, "-m", "minikeras", "inspect", str(path)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "Warning:" in done.stdout and "dense/bias" in done.stdout
+
+
+def _string_attribute_record(raw: bytes, name: str):
+    """(descriptor offset, (length, heap address, object index)) of the string attribute `name`."""
+    import struct
+
+    from minikeras.saving.heap_check import _descriptor_offsets
+    (offset,) = _descriptor_offsets(raw, name)
+    return offset, struct.unpack_from("<IQI", raw, offset)
+
+
+def _heap_object_offset(raw: bytes, address: int, index: int) -> int:
+    import struct
+    position = address + 16
+    while True:
+        object_index, _, size = struct.unpack_from("<HH4xQ", raw, position)
+        if object_index == index:
+            return position
+        position += 16 + (size + 7) // 8 * 8
+
+
+@pytest.mark.parametrize("damage", ["descriptor length", "collection size", "object size", "object index"])
+@pytest.mark.parametrize("attribute", ["model_config", "kind", "last_learning_rate"])
+def test_a_damaged_string_heap_record_is_refused_before_hdf5_allocates_it(tmp_path, damage, attribute):
+    """HDF5 allocates what a string attribute's heap record claims before it checks the file holds
+    it; these files claim up to 4 GB and 1 TB. minikeras reads the claim from the bytes first."""
+    import resource
+    import struct
+    model, path = _saved(tmp_path)
+    raw = bytearray(path.read_bytes())
+    offset, (length, address, index) = _string_attribute_record(bytes(raw), attribute)
+    if damage == "descriptor length":
+        struct.pack_into("<I", raw, offset, 0xFFFFFFF0)
+    elif damage == "collection size":
+        struct.pack_into("<Q", raw, address + 8, 1 << 40)
+    elif damage == "object size":
+        struct.pack_into("<Q", raw, _heap_object_offset(bytes(raw), address, index) + 8, 1 << 40)
+    else:
+        struct.pack_into("<I", raw, offset + 12, 999)
+    path.write_bytes(bytes(raw))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _refused(path, model, "heap record the file does not hold")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100 * 1024  # KiB: nothing large allocated
+
+
+def test_the_heap_check_passes_every_file_minikeras_writes(tmp_path):
+    from minikeras.saving.heap_check import string_attribute_problem
+    model, path = _saved(tmp_path)
+    model.save_weights(tmp_path / "w.h5")
+    for written in (path, tmp_path / "w.h5"):
+        assert string_attribute_problem(written) is None
