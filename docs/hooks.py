@@ -87,7 +87,7 @@ def on_post_build(config) -> None:
 
 # -- source by name ----------------------------------------------------------------------------------
 def _source(dotted: str) -> str:
-    module_name, _, attribute_path = dotted.partition(".")
+    """The source code of the object at the dotted path (a module, then attributes)."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:

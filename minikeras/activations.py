@@ -15,10 +15,10 @@ import numpy as np
 
 from .layers import activations as _layers
 
-_FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear", "elu",
-             "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish", "relu6",
-             "exponential", "celu", "hard_shrink", "soft_shrink", "threshold", "squareplus", "glu", "sparsemax",
-             "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink")
+_FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "scaled_tanh", "softmax", "log_softmax", "gelu", "linear",
+              "elu", "selu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu", "hard_swish", "mish",
+              "relu6", "exponential", "celu", "hard_shrink", "soft_shrink", "threshold", "squareplus", "glu",
+              "sparsemax", "hard_tanh", "log_sigmoid", "sparse_plus", "sparse_sigmoid", "tanh_shrink")
 __all__ = [*_FUNCTIONS, "get", "serialize", "deserialize"]
 
 
@@ -108,33 +108,84 @@ def sparsemax(x, axis: int = -1) -> np.ndarray:
     return _layers.Sparsemax(axis=axis)(x)
 
 
-def _elementwise(name: str, layer_class: type, formula: str):
-    """The function form of a parameterless activation layer."""
-
-    def activation(x) -> np.ndarray:
-        return layer_class()(x)
-
-    activation.__name__ = activation.__qualname__ = name
-    activation.__doc__ = f"``{formula}``."
-    return activation
+def selu(x) -> np.ndarray:
+    r"""$\lambda x$ for $x > 0$, $\lambda \alpha (e^x - 1)$ otherwise (Keras' constants)."""
+    return _layers.SELU()(x)
 
 
-selu = _elementwise("selu", _layers.SELU, "scale * elu(x, alpha)")
-silu = _elementwise("silu", _layers.Swish, "x * sigmoid(x)")
-swish = _elementwise("swish", _layers.Swish, "x * sigmoid(x)")
-softplus = _elementwise("softplus", _layers.Softplus, "log(1 + exp(x))")
-softsign = _elementwise("softsign", _layers.Softsign, "x / (1 + |x|)")
-hard_sigmoid = _elementwise("hard_sigmoid", _layers.HardSigmoid, "relu6(x + 3) / 6")
-hard_silu = _elementwise("hard_silu", _layers.HardSwish, "x * relu6(x + 3) / 6")
-hard_swish = _elementwise("hard_swish", _layers.HardSwish, "x * relu6(x + 3) / 6")
-mish = _elementwise("mish", _layers.Mish, "x * tanh(softplus(x))")
-relu6 = _elementwise("relu6", _layers.ReLU6, "min(max(x, 0), 6)")
-exponential = _elementwise("exponential", _layers.Exponential, "exp(x)")
-hard_tanh = _elementwise("hard_tanh", _layers.HardTanh, "clip(x, -1, 1)")
-log_sigmoid = _elementwise("log_sigmoid", _layers.LogSigmoid, "log(sigmoid(x)) = -softplus(-x)")
-sparse_plus = _elementwise("sparse_plus", _layers.SparsePlus, "0, (x + 1)^2 / 4 or x, for x <= -1, |x| < 1, x >= 1")
-sparse_sigmoid = _elementwise("sparse_sigmoid", _layers.SparseSigmoid, "clip((x + 1) / 2, 0, 1)")
-tanh_shrink = _elementwise("tanh_shrink", _layers.TanhShrink, "x - tanh(x)")
+def silu(x) -> np.ndarray:
+    r"""$x \sigma(x)$."""
+    return _layers.Swish()(x)
+
+
+def swish(x) -> np.ndarray:
+    r"""$x \sigma(x)$ (the same as `silu`)."""
+    return _layers.Swish()(x)
+
+
+def softplus(x) -> np.ndarray:
+    r"""$\log(1 + e^x)$."""
+    return _layers.Softplus()(x)
+
+
+def softsign(x) -> np.ndarray:
+    r"""$x / (1 + \lvert x \rvert)$."""
+    return _layers.Softsign()(x)
+
+
+def hard_sigmoid(x) -> np.ndarray:
+    r"""$\operatorname{relu6}(x + 3) / 6$."""
+    return _layers.HardSigmoid()(x)
+
+
+def hard_silu(x) -> np.ndarray:
+    r"""$x \operatorname{relu6}(x + 3) / 6$."""
+    return _layers.HardSwish()(x)
+
+
+def hard_swish(x) -> np.ndarray:
+    r"""$x \operatorname{relu6}(x + 3) / 6$ (the same as `hard_silu`)."""
+    return _layers.HardSwish()(x)
+
+
+def mish(x) -> np.ndarray:
+    r"""$x \tanh(\operatorname{softplus} x)$."""
+    return _layers.Mish()(x)
+
+
+def relu6(x) -> np.ndarray:
+    r"""$\min(\max(x, 0), 6)$."""
+    return _layers.ReLU6()(x)
+
+
+def exponential(x) -> np.ndarray:
+    r"""$e^x$."""
+    return _layers.Exponential()(x)
+
+
+def hard_tanh(x) -> np.ndarray:
+    r"""$\operatorname{clip}(x, -1, 1)$."""
+    return _layers.HardTanh()(x)
+
+
+def log_sigmoid(x) -> np.ndarray:
+    r"""$\log \sigma(x) = -\operatorname{softplus}(-x)$."""
+    return _layers.LogSigmoid()(x)
+
+
+def sparse_plus(x) -> np.ndarray:
+    r"""$0$ for $x \le -1$, $(x + 1)^2 / 4$ for $\lvert x \rvert < 1$, $x$ for $x \ge 1$."""
+    return _layers.SparsePlus()(x)
+
+
+def sparse_sigmoid(x) -> np.ndarray:
+    r"""$\operatorname{clip}((x + 1) / 2, 0, 1)$."""
+    return _layers.SparseSigmoid()(x)
+
+
+def tanh_shrink(x) -> np.ndarray:
+    r"""$x - \tanh x$."""
+    return _layers.TanhShrink()(x)
 
 
 def get(identifier):

@@ -206,32 +206,59 @@ class VarianceScaling(_Seeded):
         return {**super().get_config(), "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
-def _variance_scaling_preset(class_name: str, alias: str, scale: float, mode: str, distribution: str, formula: str):
+class VarianceScalingPreset(VarianceScaling):
+    """A `VarianceScaling` with Keras' fixed `preset` of scale, mode and distribution; only the seed
+    and the fan axes are arguments."""
+
+    preset: tuple[float, str, str]
+
     def __init__(self, seed=None, input_axes=None, output_axes=None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
+        super().__init__(*self.preset, seed, input_axes, output_axes)
 
     def get_config(self):
         return self._seed_and_axes()
 
-    cls = type(class_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                                 "__doc__": f"Keras' {class_name}: {formula}.",
-                                                 "__module__": __name__})
-    registry.add(cls, alias)
-    return cls
+
+@registry.register("glorot_uniform")
+class GlorotUniform(VarianceScalingPreset):
+    r"""Keras' GlorotUniform: $U(-a, a)$ with $a = \sqrt{6 / (n_{\text{in}} + n_{\text{out}})}$."""
+
+    preset = (1.0, "fan_avg", "uniform")
 
 
-GlorotUniform = _variance_scaling_preset("GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform",
-                                         "U(-sqrt(6 / (fan_in + fan_out)), +sqrt(6 / (fan_in + fan_out)))")
-GlorotNormal = _variance_scaling_preset("GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal",
-                                        "truncated normal, stddev sqrt(2 / (fan_in + fan_out))")
-HeUniform = _variance_scaling_preset("HeUniform", "he_uniform", 2.0, "fan_in", "uniform",
-                                     "U(-sqrt(6 / fan_in), +sqrt(6 / fan_in))")
-HeNormal = _variance_scaling_preset("HeNormal", "he_normal", 2.0, "fan_in", "truncated_normal",
-                                    "truncated normal, stddev sqrt(2 / fan_in)")
-LecunUniform = _variance_scaling_preset("LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform",
-                                        "U(-sqrt(3 / fan_in), +sqrt(3 / fan_in))")
-LecunNormal = _variance_scaling_preset("LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal",
-                                       "truncated normal, stddev sqrt(1 / fan_in)")
+@registry.register("glorot_normal")
+class GlorotNormal(VarianceScalingPreset):
+    r"""Keras' GlorotNormal: a truncated normal of standard deviation $\sqrt{2 / (n_{\text{in}} + n_{\text{out}})}$."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
+
+
+@registry.register("he_uniform")
+class HeUniform(VarianceScalingPreset):
+    r"""Keras' HeUniform: $U\left(-\sqrt{6 / n_{\text{in}}},\ \sqrt{6 / n_{\text{in}}}\right)$."""
+
+    preset = (2.0, "fan_in", "uniform")
+
+
+@registry.register("he_normal")
+class HeNormal(VarianceScalingPreset):
+    r"""Keras' HeNormal: a truncated normal of standard deviation $\sqrt{2 / n_{\text{in}}}$."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
+
+
+@registry.register("lecun_uniform")
+class LecunUniform(VarianceScalingPreset):
+    r"""Keras' LecunUniform: $U\left(-\sqrt{3 / n_{\text{in}}},\ \sqrt{3 / n_{\text{in}}}\right)$."""
+
+    preset = (1.0, "fan_in", "uniform")
+
+
+@registry.register("lecun_normal")
+class LecunNormal(VarianceScalingPreset):
+    r"""Keras' LecunNormal: a truncated normal of standard deviation $\sqrt{1 / n_{\text{in}}}$."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
 
 
 @registry.register("random_normal")

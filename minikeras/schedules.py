@@ -132,11 +132,14 @@ def _cosine(fraction: float) -> float:
 
 @registry.register("cosine_decay")
 class CosineDecay(Schedule):
-    """Keras' cosine decay (Loshchilov & Hutter 2017) with optional linear warmup::
+    r"""Keras' cosine decay (Loshchilov & Hutter 2017) with optional linear warmup. With $\eta_0$ =
+    `initial_learning_rate`, $T_w$ = `warmup_steps`, $\eta_w$ = `warmup_target` and $T$ = `decay_steps`:
+    during warmup ($t < T_w$) $\eta_t = \eta_0 + (\eta_w - \eta_0)\, t / T_w$; then, with
+    $s = \min(t - T_w, T)$ and $\eta_{\text{top}} = \eta_w$ (or $\eta_0$ without warmup),
 
-        warmup (t < warmup_steps): rate = initial + (warmup_target - initial) * t / warmup_steps
-        then, with s = min(t - warmup_steps, decay_steps) and top = warmup_target or initial:
-        rate = top * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decay_steps)) + alpha)
+    $$
+    \eta_t = \eta_{\text{top}} \left((1 - \alpha)\, \frac{1 + \cos(\pi s / T)}{2} + \alpha\right).
+    $$
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str | None = None,

@@ -109,6 +109,9 @@ def test_no_raw_docstring_markup_on_the_api_pages(site):
             prose = _reader_text(text)
             raw = [token for token in ("-----", "``", ":param", ">>>", ":class:") if token in prose]
             raw += re.findall(r"^\s*\.\. \w+::", prose, flags=re.M)  # reStructuredText directives
+            raw += re.findall(r"\S::(?=\s)", prose)  # a reStructuredText literal block's marker
+            # the docstring of a built-in type shown for an attribute (what runtime inspection does)
+            raw += [text for text in ("Built-in immutable sequence", "str(object=", "int([x])") if text in prose]
             assert raw == [], f"{name}: {raw}"
 
 

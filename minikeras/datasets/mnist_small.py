@@ -1,9 +1,8 @@
 """A stratified MNIST subset shipped inside the package: 6,000 training and 1,000 test images.
 
 It lets the README's first run, the tutorials and the tests train on real digits with no
-download. Regenerate it from the official files with::
-
-    python -m minikeras.datasets.make_mnist_small PATH_TO_MNIST_FOLDER
+download. Regenerate it from the official files with
+`python -m minikeras.datasets.make_mnist_small PATH_TO_MNIST_FOLDER`.
 """
 from __future__ import annotations
 

@@ -276,15 +276,17 @@ registry = Registry("layer", Layer, required=("forward", "backward"))
 
 
 def register_layer(cls: type) -> type:
-    """Class decorator for user layers: makes them usable in configs and model files::
+    """Class decorator for user layers: makes them usable in configs and model files.
 
-        @register_layer
-        class Double(Layer):
-            def forward(self, x, training=False):
-                return 2 * x
+    ```python
+    @register_layer
+    class Double(Layer):
+        def forward(self, x, training=False):
+            return 2 * x
 
-            def backward(self, grad_out):
-                return 2 * grad_out
+        def backward(self, grad_out):
+            return 2 * grad_out
+    ```
     """
     registry.add(cls)
     return cls

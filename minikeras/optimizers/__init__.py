@@ -361,10 +361,12 @@ class AdamW(Adam):
 
 @registry.register("adamax")
 class Adamax(_AdamFamily):
-    """Adamax, Adam's infinity-norm variant, in Keras' form::
+    r"""Adamax, Adam's infinity-norm variant, in Keras' form:
 
-        m += (1 - beta_1) * (g - m);  u = max(beta_2 * u, |g|)
-        w -= lr * m / ((1 - beta_1^t) * (u + epsilon))
+    $$
+    m \leftarrow m + (1 - \beta_1)(g - m), \quad u \leftarrow \max(\beta_2 u, \lvert g \rvert), \quad
+    w \leftarrow w - \eta \frac{m}{(1 - \beta_1^t)(u + \epsilon)}
+    $$
     """
 
     slot_names = ("m", "u")
@@ -383,14 +385,16 @@ class Adamax(_AdamFamily):
 
 @registry.register("nadam")
 class Nadam(_AdamFamily):
-    """Adam with Nesterov momentum (Dozat 2016) in Keras' form, with ``t`` the 1-based update count,
-    ``mu_k = beta_1 * (1 - 0.5 * 0.96^k)`` and ``P_t = mu_1 ... mu_t``::
+    r"""Adam with Nesterov momentum (Dozat 2016) in Keras' form, with $t$ the 1-based update count,
+    $\mu_k = \beta_1 (1 - 0.5 \cdot 0.96^k)$ and $P_t = \mu_1 \cdots \mu_t$:
 
-        m += (1 - beta_1) * (g - m);  v += (1 - beta_2) * (g^2 - v)
-        m_hat = mu_{t+1} * m / (1 - P_t * mu_{t+1}) + (1 - mu_t) * g / (1 - P_t)
-        w -= lr * m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
+    $$
+    m \leftarrow m + (1 - \beta_1)(g - m), \quad v \leftarrow v + (1 - \beta_2)(g^2 - v), \quad
+    \hat{m} = \frac{\mu_{t+1} m}{1 - P_t \mu_{t+1}} + \frac{(1 - \mu_t) g}{1 - P_t}, \quad
+    w \leftarrow w - \eta \frac{\hat{m}}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}
+    $$
 
-    ``P_t`` follows from the update count, so a saved optimizer resumes exactly.
+    $P_t$ follows from the update count, so a saved optimizer resumes exactly.
     """
 
     slot_names = ("m", "v")
@@ -449,16 +453,20 @@ class Lamb(_AdamFamily):
 
 @registry.register("schedule_free_adamw")
 class ScheduleFreeAdamW(_AdamFamily):
-    """Schedule-free AdamW (Defazio et al. 2024) in Keras' form. The weights ``y`` interpolate
-    between the gradient sequence ``z`` (slot ``momentum``, starting at the weights) and its
-    running average ``x``; with ``t`` the 1-based update count and the rate ramped up linearly over
-    `warmup_steps`::
+    r"""Schedule-free AdamW (Defazio et al. 2024) in Keras' form. The weights $y$ interpolate
+    between the gradient sequence $z$ (slot `momentum`, starting at the weights) and its running
+    average $x$; with $t$ the 1-based update count and the rate $\eta$ ramped up linearly over
+    `warmup_steps`:
 
-        v += (1 - beta_2) * (g^2 - v);  z' = z - lr * g / (sqrt(v / (1 - beta_2^t)) + epsilon)
-        x = (y - (1 - beta_1) * z) / beta_1;  x' = (1 - 1/t) * x + z' / t
-        y = (1 - beta_1) * z' + beta_1 * x'
+    $$
+    v \leftarrow v + (1 - \beta_2)(g^2 - v), \quad
+    z' = z - \eta \frac{g}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}, \quad
+    x = \frac{y - (1 - \beta_1) z}{\beta_1}, \quad
+    x' = \left(1 - \tfrac{1}{t}\right) x + \tfrac{1}{t} z', \quad
+    y \leftarrow (1 - \beta_1) z' + \beta_1 x'
+    $$
 
-    (Keras keeps ``y`` in the weights at evaluation too, so no swap is needed.)
+    (Keras keeps $y$ in the weights at evaluation too, so no swap is needed.)
     """
 
     slot_names = ("momentum", "velocity")
@@ -514,12 +522,18 @@ def newton_schulz_orthogonalize(matrix: np.ndarray, steps: int, a: float, b: flo
 
 @registry.register("muon")
 class Muon(Optimizer):
-    """Muon (Jordan et al. 2024) in Keras' form: each 2-D kernel follows the orthogonalized momentum,
+    r"""Muon (Jordan et al. 2024) in Keras' form: each 2-D kernel follows the orthogonalized momentum,
     every other variable (biases, BatchNorm's, and kernels whose path matches `exclude_layers`)
-    AdamW with `adam_beta_1`, `adam_beta_2`, `epsilon` and the rate ``lr * adam_lr_ratio``::
+    AdamW with `adam_beta_1`, `adam_beta_2`, `epsilon` and the rate $\eta \cdot$ `adam_lr_ratio`.
+    For a kernel, with $\mu$ = `momentum` and NS the Newton-Schulz iteration
+    (`newton_schulz_orthogonalize`):
 
-        m = momentum * m + g;  G = g + momentum * m (nesterov) or m
-        W -= lr * NS(G) * sqrt(max(rows, cols)) * rms_rate     (NS: `newton_schulz_orthogonalize`)
+    $$
+    m \leftarrow \mu m + g, \quad G = g + \mu m \ \text{(nesterov) or } m, \quad
+    W \leftarrow W - \eta\, \mathrm{NS}(G) \sqrt{\max(\text{rows}, \text{cols})}\, r
+    $$
+
+    with $r$ = `rms_rate`.
 
     Weight decay: `weight_decay` on the Muon kernels, `adam_weight_decay` on the AdamW variables.
     The variables' shapes and paths come from the model (`build`).
@@ -603,20 +617,25 @@ class Muon(Optimizer):
 
 @registry.register("adafactor")
 class Adafactor(Optimizer):
-    """Adafactor (Shazeer & Stern 2018) in Keras' form, with ``t`` the 1-based update count and
-    ``rms(a) = sqrt(mean(a^2))``::
+    r"""Adafactor (Shazeer & Stern 2018) in Keras' form, with $t$ the 1-based update count and
+    $\operatorname{rms}(a) = \sqrt{\overline{a^2}}$:
 
-        rho = min(lr, 1 / sqrt(t));  alpha = max(epsilon_2, rms(w)) * rho;  beta = 1 - t^beta_2_decay
-        G = g^2 + epsilon_1
-        matrices (the last two axes): r = beta r + (1 - beta) mean_cols(G);  c = beta c + (1 - beta) mean_rows(G)
-                                      v = r / mean(r) (outer) c
-        other variables:             v = beta v + (1 - beta) G
-        u = g / sqrt(v);  w -= alpha * u / max(1, rms(u) / clip_threshold)
+    $$
+    \rho = \min(\eta, 1 / \sqrt{t}), \quad \alpha = \max(\epsilon_2, \operatorname{rms}(w))\, \rho, \quad
+    \beta = 1 - t^{d}, \quad G = g^2 + \epsilon_1
+    $$
 
-    With `relative_step` and a float rate, the rate itself is also capped at ``1 / sqrt(t)``. The
-    factored statistics ``r`` and ``c`` are kept in slots shaped like the weights (``r`` in the
-    first column, ``c`` in the first row), so that they are saved and resumed as every slot; this
-    gives up Adafactor's memory saving, not its updates.
+    with $d$ = `beta_2_decay`. For a matrix (the last two axes), row and column means of $G$:
+    $r \leftarrow \beta r + (1 - \beta) \overline{G}_{\text{rows}}$,
+    $c \leftarrow \beta c + (1 - \beta) \overline{G}_{\text{cols}}$, $v = (r / \bar{r})\, c^\top$; for any
+    other variable $v \leftarrow \beta v + (1 - \beta) G$. Then $u = g / \sqrt{v}$ and
+    $w \leftarrow w - \alpha\, u / \max(1, \operatorname{rms}(u) / c_{\text{clip}})$ for
+    $c_{\text{clip}}$ = `clip_threshold`.
+
+    With `relative_step` and a float rate, the rate itself is also capped at $1 / \sqrt{t}$. The
+    factored statistics $r$ and $c$ are kept in slots shaped like the weights ($r$ in the first
+    column, $c$ in the first row), so that they are saved and resumed as every slot; this gives up
+    Adafactor's memory saving, not its updates.
     """
 
     slot_names = ("r", "c", "v")
@@ -662,11 +681,14 @@ class Adafactor(Optimizer):
 
 @registry.register("ftrl")
 class Ftrl(Optimizer):
-    """FTRL-Proximal (McMahan et al. 2013) in Keras' form, with ``p = -learning_rate_power``::
+    r"""FTRL-Proximal (McMahan et al. 2013) in Keras' form, with $p$ = `-learning_rate_power`,
+    $\ell_1$, $\ell_2$, $s$ the three regularization strengths and $\beta$ = `beta`:
 
-        g' = g + 2 * l2_shrinkage * w;  n' = n + g^2
-        z += g' - (n'^p - n^p) / lr * w
-        w = (clip(z, -l1, l1) - z) / (n'^p / lr + 2 * (l2 + beta / (2 lr)));  n = n'
+    $$
+    g' = g + 2 s w, \quad n' = n + g^2, \quad z \leftarrow z + g' - \frac{n'^p - n^p}{\eta} w, \quad
+    w = \frac{\operatorname{clip}(z, -\ell_1, \ell_1) - z}{n'^p / \eta + 2 (\ell_2 + \beta / (2 \eta))},
+    \quad n \leftarrow n'
+    $$
     """
 
     slot_names = ("accumulator", "linear")
@@ -744,11 +766,13 @@ class Adagrad(Optimizer):
 
 @registry.register("adadelta")
 class Adadelta(Optimizer):
-    """Adadelta (Zeiler 2012) in Keras' form, with ``rms(x) = sqrt(x + epsilon)``::
+    r"""Adadelta (Zeiler 2012) in Keras' form:
 
-        acc_g = rho * acc_g + (1 - rho) * g^2
-        delta = -rms(acc_delta) * g / rms(acc_g)
-        acc_delta = rho * acc_delta + (1 - rho) * delta^2;  w += lr * delta
+    $$
+    a_g \leftarrow \rho a_g + (1 - \rho) g^2, \quad
+    \delta = -\frac{\sqrt{a_\delta + \epsilon}}{\sqrt{a_g + \epsilon}} g, \quad
+    a_\delta \leftarrow \rho a_\delta + (1 - \rho) \delta^2, \quad w \leftarrow w + \eta \delta
+    $$
     """
 
     slot_names = ("accumulated_grad", "accumulated_delta")
@@ -803,11 +827,15 @@ class Lion(Optimizer):
 
 @registry.register("rmsprop")
 class RMSprop(Optimizer):
-    """RMSprop (Hinton 2012) in Keras' form::
+    r"""RMSprop (Hinton 2012) in Keras' form:
 
-        v = rho * v + (1 - rho) * g^2;  step = lr * g / sqrt(v + epsilon)
-        centered: a = rho * a + (1 - rho) * g and the root is of ``v - a^2 + epsilon``
-        momentum: s = momentum * s + step;  w -= s   (else w -= step)
+    $$
+    v \leftarrow \rho v + (1 - \rho) g^2, \quad \Delta = \eta \frac{g}{\sqrt{v + \epsilon}}, \quad
+    w \leftarrow w - \Delta
+    $$
+
+    `centered`: $a \leftarrow \rho a + (1 - \rho) g$ and the root is of $v - a^2 + \epsilon$;
+    `momentum` $\mu$: $s \leftarrow \mu s + \Delta$, $w \leftarrow w - s$.
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
