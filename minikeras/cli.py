@@ -4,6 +4,7 @@
     minikeras inspect model.h5                  summary, training position and optimizer of a saved model
     minikeras run experiment.toml               train and evaluate; model, results and plots in --out
     minikeras search experiment.toml            hyper-parameter search over the file's [search.space]
+    minikeras convert model.h5 model.onnx       a saved model as ONNX (or as another minikeras .h5)
 """
 from __future__ import annotations
 
@@ -91,6 +92,21 @@ def search_command(args) -> None:
     print(f"best: {best['params']} {settings['metric']}={best['metrics'][settings['metric']]:.4f}; results in {out}")
 
 
+def convert_model(source: str, target: str) -> None:
+    """Write the model saved in `source` as `target`: ONNX for ``.onnx``, a minikeras HDF5 file for ``.h5``."""
+    from .models import load_model
+
+    extension = os.path.splitext(target)[1].lower()
+    if extension not in (".onnx", ".h5"):
+        raise ValueError(f"convert writes .onnx (export) or .h5 (minikeras) files; got {target!r}.")
+    model = load_model(source)
+    if extension == ".onnx":
+        model.export(target, format="onnx")
+    else:
+        model.save(target)
+    print(f"{source} -> {target}")
+
+
 def main(argv: list[str] | None = None) -> int:
     from .search import BACKENDS
 
@@ -113,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--trial-timeout", type=float, help="seconds after which a trial is stopped and recorded as "
                                                           "'timeout' (backends sequential and process)")
     find.add_argument("--out", help="output folder (default runs/<name>-search)")
+    convert = commands.add_parser("convert", help="write a saved model as ONNX (.onnx) or minikeras HDF5 (.h5)")
+    convert.add_argument("source", help="a file written by model.save")
+    convert.add_argument("target", help="the file to write: .onnx or .h5")
     args = parser.parse_args(argv)
     handlers = {"info": show_config, "inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),
-                "search": lambda: search_command(args)}
+                "search": lambda: search_command(args), "convert": lambda: convert_model(args.source, args.target)}
     try:
         handlers[args.command]()
     except (ValueError, FileNotFoundError, FileExistsError, ImportError) as error:

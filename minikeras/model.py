@@ -346,6 +346,21 @@ class Model(Trainer):
         """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`)."""
         saving.save_model(self, path)
 
+    def export(self, filepath, format: str = "onnx", verbose=None, input_signature=None, **kwargs) -> None:
+        """Keras 3's ``export``: with ``format="onnx"`` (the only one here) write the inference graph as
+        an ONNX model (opset 17; input ``"input"`` of shape ``(batch, *sample shape)``, output
+        ``"output"``), atomically; needs ``pip install "minikeras[onnx]"``."""
+        if format != "onnx":
+            raise ValueError(f"minikeras exports to format='onnx' only (Keras' default is a TensorFlow SavedModel); "
+                             f"got format={format!r}.")
+        if input_signature is not None or kwargs:
+            raise ValueError(f"ONNX export takes the model's own input shape; got input_signature={input_signature!r} "
+                             f"and {sorted(kwargs)}.")
+        self._require_built()
+        saving.export_onnx(self.engine, self.sample_shape, filepath)
+        if verbose:
+            print(f"Saved the ONNX model to {filepath}.")
+
     def save_weights(self, path) -> None:
         """Write the weights only to an HDF5 file, atomically."""
         saving.save_weights(self, path)

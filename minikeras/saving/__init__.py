@@ -1,8 +1,9 @@
-"""Model files: HDF5, no pickle, classes looked up in minikeras' registries only.
+"""Model files: HDF5, no pickle, classes looked up in minikeras' registries only; and ONNX export.
 
 `minikeras.load_model` (also `minikeras.models.load_model`) opens a whole model.
 """
 from .hdf5 import FORMAT_VERSION, ModelFileError, file_kind, load_weights, save_model, save_weights, weight_shapes
+from .onnx_export import export as export_onnx
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "file_kind", "load_weights", "save_model", "save_weights",
-           "weight_shapes"]
+           "weight_shapes", "export_onnx"]

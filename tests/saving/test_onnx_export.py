@@ -1,0 +1,83 @@
+"""ONNX export of every layer kind, run in onnxruntime against `model.predict`."""
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import layers
+from tests.layers.test_layer_harness import CASES
+
+onnxruntime = pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+
+def _trained(factory, shape):
+    model = mk.Sequential(input_dim=shape, seed=0,
+                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
+    rng = np.random.default_rng(4)
+    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
+              verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_layer_exports_and_onnxruntime_predicts_the_same(name, tmp_path):
+    factory, shape = CASES[name]
+    model = _trained(factory, shape)
+    model.export(tmp_path / "m.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"))
+    (input_info,), (output_info,) = session.get_inputs(), session.get_outputs()
+    assert (input_info.name, output_info.name) == ("input", "output")
+    for batch in (1, 7, 1000):
+        x = np.random.default_rng(batch).standard_normal((batch, *shape)).astype("float32") * 2
+        (ours,) = session.run(None, {"input": x})
+        np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-5, rtol=1e-5)
+
+
+def test_a_float64_model_exports_as_double(tmp_path):
+    model = mk.Model(input_dim=5, seed=0, dtype="float64")
+    model.add_layer(8, "tanh", batch_norm=True)
+    model.add_layer(2, "softmax")
+    model.compile()
+    model.export(tmp_path / "m.onnx")
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    (ours,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-12)
+
+
+def test_other_formats_and_arguments_are_refused(tmp_path):
+    model = _trained(lambda: layers.ReLU(), (4,))
+    with pytest.raises(ValueError, match="format='onnx' only"):
+        model.export(tmp_path / "m", format="tf_saved_model")
+    with pytest.raises(ValueError, match="input_signature"):
+        model.export(tmp_path / "m.onnx", input_signature=[(None, 4)])
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_layer_without_a_converter_is_named(tmp_path):
+    @mk.register_layer
+    class Doubling(layers.Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, grad_out):
+            return 2 * grad_out
+
+    model = mk.Sequential([layers.Input((3,)), Doubling(name="twice"), layers.Dense(2)])
+    model.compile(loss="mse")
+    with pytest.raises(ValueError, match="'twice' \\(Doubling\\)"):
+        model.export(tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_the_convert_command_exports_a_saved_model(tmp_path, capsys):
+    from minikeras.cli import main
+    model = _trained(lambda: layers.BatchNormalization(), (4,))
+    model.save(tmp_path / "m.h5")
+    assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.onnx")]) == 0
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    (ours,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})
+    np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
+    assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.keras")]) == 2
+    assert ".onnx" in capsys.readouterr().err
