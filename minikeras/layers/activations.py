@@ -186,6 +186,11 @@ class AxisActivation(ActivationLayer):
         self._axis = self.axis % (len(self.input_shape) + 1)
 
     @property
+    def resolved_axis(self) -> int:
+        """`axis` as a non-negative axis of the batch array (set by `build`)."""
+        return self._axis
+
+    @property
     def over_last_axis(self) -> bool:
         """Whether it runs over the class axis of ``(N, classes)`` outputs (so a loss can fuse with it)."""
         return self.input_shape is not None and len(self.input_shape) == 1

@@ -83,7 +83,13 @@ class LayerNormalization(Layer):
         if self.center:
             self._add_param("beta", self.beta_initializer(shape, rng, self.dtype))
 
-    def _broadcast_param(self, name):
+    @property
+    def normalized_axes(self) -> tuple[int, ...]:
+        """The axes of the batch array normalized over (set by `build`)."""
+        return self._axes
+
+    def broadcast_param(self, name: str):
+        """``gamma`` or ``beta`` shaped to broadcast against a batch."""
         return self.params[name].reshape(self._broadcast)
 
     def forward(self, x, training=False):
@@ -95,9 +101,9 @@ class LayerNormalization(Layer):
         out = self._buffer("y", x.shape)
         out[...] = self._x_hat
         if self.scale:
-            out *= self._broadcast_param("gamma")
+            out *= self.broadcast_param("gamma")
         if self.center:
-            out += self._broadcast_param("beta")
+            out += self.broadcast_param("beta")
         return out
 
     def backward(self, grad_out):
@@ -110,7 +116,7 @@ class LayerNormalization(Layer):
                 self.grads["beta"].shape)
         if not self.needs_input_grad:
             return None
-        h = grad_out * self._broadcast_param("gamma") if self.scale else grad_out
+        h = grad_out * self.broadcast_param("gamma") if self.scale else grad_out
         out = np.subtract(h, h.mean(axis=axes, keepdims=True), out=self._buffer("dx", grad_out.shape))
         out -= x_hat * np.mean(h * x_hat, axis=axes, keepdims=True)
         out *= self._inv_std

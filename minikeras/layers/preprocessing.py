@@ -200,7 +200,7 @@ class Normalization(Layer):
             return np.asarray(self.input_mean), np.asarray(self.input_variance)
         return self.state["mean"], self.state["variance"]
 
-    def _std(self):
+    def mean_and_std(self):
         """``(mean, max(sqrt(variance), 1e-7))`` in the layer dtype, shaped to broadcast against a batch."""
         if self._mean_and_std is None:
             mean, variance = self._statistics()
@@ -213,7 +213,7 @@ class Normalization(Layer):
         return self._broadcast if np.ndim(statistic) == len(self._kept) else np.shape(statistic)
 
     def forward(self, x, training=False):
-        mean, std = self._std()
+        mean, std = self.mean_and_std()
         out = self._buffer("y", x.shape)
         if self.invert:
             np.multiply(_as_float(x, out), std, out=out)
@@ -224,7 +224,7 @@ class Normalization(Layer):
     def backward(self, grad_out):
         if not self.needs_input_grad:
             return None
-        _, std = self._std()
+        _, std = self.mean_and_std()
         operation = np.multiply if self.invert else np.divide
         return operation(grad_out, std, out=self._buffer("dx", grad_out.shape))
 

@@ -28,17 +28,17 @@ class Graph:
         self.onnx, self.dtype = onnx, np.dtype(dtype)
         self.nodes, self.constants = [], []
 
-    def _name(self, stem: str) -> str:
+    def name(self, stem: str) -> str:
         return f"{stem}_{len(self.nodes) + len(self.constants)}"
 
     def constant(self, value, dtype=None) -> str:
-        name = self._name("const")
+        name = self.name("const")
         array = np.asarray(value, dtype=dtype or self.dtype)
         self.constants.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
     def op(self, op_type: str, *inputs: str, **attributes) -> str:
-        output = self._name(op_type.lower())
+        output = self.name(op_type.lower())
         self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), [output], **attributes))
         return output
 
@@ -96,14 +96,14 @@ def _batchnorm(g, layer, x):
 
 @converts(LayerNormalization)
 def _layer_norm(g, layer, x):
-    axes = list(layer._axes)
+    axes = list(layer.normalized_axes)
     centered = g.op("Sub", x, g.op("ReduceMean", x, axes=axes, keepdims=1))
     variance = g.op("ReduceMean", g.op("Mul", centered, centered), axes=axes, keepdims=1)
     y = g.op("Div", centered, g.op("Sqrt", g.op("Add", variance, g.constant(layer.epsilon))))
     if layer.scale:
-        y = g.op("Mul", y, g.constant(layer.params["gamma"].reshape(layer._broadcast)))
+        y = g.op("Mul", y, g.constant(layer.broadcast_param("gamma")))
     if layer.center:
-        y = g.op("Add", y, g.constant(layer.params["beta"].reshape(layer._broadcast)))
+        y = g.op("Add", y, g.constant(layer.broadcast_param("beta")))
     return y
 
 
@@ -114,7 +114,7 @@ def _rescaling(g, layer, x):
 
 @converts(Normalization)
 def _normalization(g, layer, x):
-    mean, std = layer._std()
+    mean, std = layer.mean_and_std()
     if layer.invert:
         return g.op("Add", g.op("Mul", x, g.constant(std)), g.constant(mean))
     return g.op("Div", g.op("Sub", x, g.constant(mean)), g.constant(std))
@@ -241,21 +241,21 @@ def _squareplus(g, layer, x):
 
 @converts(act.Softmax)
 def _softmax(g, layer, x):
-    return g.op("Softmax", x, axis=layer._axis)
+    return g.op("Softmax", x, axis=layer.resolved_axis)
 
 
 @converts(act.LogSoftmax)
 def _log_softmax(g, layer, x):
-    return g.op("LogSoftmax", x, axis=layer._axis)
+    return g.op("LogSoftmax", x, axis=layer.resolved_axis)
 
 
 @converts(act.GLU)
 def _glu(g, layer, x):
-    linear = g._name("glu_linear")
-    gate = g._name("glu_gate")
-    half = layer.input_shape[layer._axis - 1] // 2
+    linear = g.name("glu_linear")
+    gate = g.name("glu_gate")
+    half = layer.input_shape[layer.resolved_axis - 1] // 2
     g.nodes.append(g.onnx.helper.make_node("Split", [x, g.constant([half, half], np.int64)], [linear, gate],
-                                           axis=layer._axis))
+                                           axis=layer.resolved_axis))
     return g.op("Mul", linear, g.op("Sigmoid", gate))
 
 
@@ -268,10 +268,10 @@ def _prelu(g, layer, x):
 def _sparsemax(g, layer, x):
     """Sorted descending along the axis, k(z) = #{j : 1 + j z_(j) > sum_{i<=j} z_(i)},
     tau = (sum of the k largest - 1) / k, y = max(z - tau, 0)."""
-    axis = layer._axis
+    axis = layer.resolved_axis
     size = layer.input_shape[axis - 1]
-    ranked = g._name("sparsemax_sorted")
-    g.nodes.append(g.onnx.helper.make_node("TopK", [x, g.constant([size], np.int64)], [ranked, g._name("index")],
+    ranked = g.name("sparsemax_sorted")
+    g.nodes.append(g.onnx.helper.make_node("TopK", [x, g.constant([size], np.int64)], [ranked, g.name("index")],
                                            axis=axis, largest=1, sorted=1))
     cumulative = g.op("CumSum", ranked, g.constant(axis, np.int64))
     shape = [1] * (len(layer.input_shape) + 1)
