@@ -424,12 +424,13 @@ GELU_TANH_COEFFICIENT = 0.044715  # Hendrycks & Gimpel 2016, as Keras and PyTorc
 
 @register_activation("gelu")
 class GELU(InputActivation):
-    """Gaussian error linear unit (Hendrycks & Gimpel 2016), Keras' ``gelu``.
+    r"""Gaussian error linear unit (Hendrycks & Gimpel 2016), Keras' `gelu`.
 
-    Exact (``approximate=False``, the default): ``y = x * Phi(x)`` with ``Phi(x) = (1 + erf(x / sqrt 2)) / 2``,
-    ``dy/dx = Phi(x) + x * exp(-x^2 / 2) / sqrt(2 pi)``.
-    ``approximate=True``: ``y = x (1 + t) / 2`` with ``t = tanh(sqrt(2 / pi) (x + 0.044715 x^3))``,
-    ``dy/dx = (1 + t) / 2 + x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2) / 2``.
+    Exact (`approximate=False`, the default): $y = x \Phi(x)$ with
+    $\Phi(x) = \left(1 + \operatorname{erf}(x / \sqrt{2})\right) / 2$,
+    $dy/dx = \Phi(x) + x e^{-x^2/2} / \sqrt{2\pi}$.
+    `approximate=True`: $y = x (1 + t) / 2$ with $t = \tanh\left(\sqrt{2/\pi}\, (x + 0.044715 x^3)\right)$,
+    $dy/dx = (1 + t) / 2 + x (1 - t^2) \sqrt{2/\pi}\, (1 + 3 \cdot 0.044715 x^2) / 2$.
     """
 
     def __init__(self, approximate: bool = False, name: str | None = None, **kwargs):

@@ -13,7 +13,8 @@ from .dropout import RandomLayer, check_rate
 
 @registry.register()
 class GaussianNoise(RandomLayer):
-    """Additive zero-centred noise: ``y = x + stddev * z`` with ``z ~ N(0, 1)`` per entry; ``dx = g``.
+    r"""Additive zero-centred noise: $y = x + \sigma z$ with $\sigma$ = `stddev` and $z \sim N(0, 1)$ per entry;
+    $\partial L / \partial x = g$.
 
     Examples
     --------
@@ -44,8 +45,8 @@ class GaussianNoise(RandomLayer):
 
 @registry.register()
 class GaussianDropout(RandomLayer):
-    """Multiplicative noise of mean 1: ``y = x * m`` with ``m ~ N(1, rate / (1 - rate))`` per entry;
-    ``dx = g * m``.
+    r"""Multiplicative noise of mean 1: $y = x \odot m$ with $m \sim N\left(1, p / (1 - p)\right)$ per entry for
+    $p$ = `rate`; $\partial L / \partial x = g \odot m$.
 
     Examples
     --------
@@ -80,10 +81,10 @@ ALPHA_DROPOUT_ALPHA, ALPHA_DROPOUT_SCALE = 1.6732632423543772, 1.050700987355480
 
 @registry.register()
 class AlphaDropout(RandomLayer):
-    """Dropout that keeps SELU's self-normalizing mean and variance (Klambauer et al. 2017), with
-    Keras' formula: dropped entries are set to ``alpha' = -scale * alpha`` of SELU, then
-    ``y = a * x' + b`` with ``a = ((1 - rate) (1 + rate alpha'^2))^(-1/2)`` and ``b = -a alpha' rate``;
-    ``dx = a * g`` where kept, 0 where dropped.
+    r"""Dropout that keeps SELU's self-normalizing mean and variance (Klambauer et al. 2017), with
+    Keras' formula: dropped entries are set to $\alpha' = -\lambda \alpha$ of SELU, then
+    $y = a x' + b$ with $a = \left((1 - p)(1 + p \alpha'^2)\right)^{-1/2}$ and $b = -a \alpha' p$ for
+    $p$ = `rate`; $\partial L / \partial x = a g$ where kept, 0 where dropped.
 
     Examples
     --------
