@@ -4,7 +4,7 @@
     minikeras inspect model.h5                  summary, training position and optimizer of a saved model
     minikeras run experiment.toml               train and evaluate; model, results and plots in --out
     minikeras search experiment.toml            hyper-parameter search over the file's [search.space]
-    minikeras convert model.h5 model.onnx       a saved model as ONNX (or as another minikeras .h5)
+    minikeras convert model.h5 model.onnx       a saved model as ONNX, Keras' .keras or minikeras' .h5
 """
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ from .registry import describe
 def inspect_model(path: str) -> None:
     """Print what a model file holds: architecture, training position, compile settings."""
     from .models import load_model
-    from .saving import file_kind, weight_shapes
+    from .saving import file_kind, is_keras_file, weight_shapes
 
+    if is_keras_file(path):
+        print(f"{path}: Keras 3 model file")
+        load_model(path).summary()
+        return
     if file_kind(path) == "weights":
         print(f"{path}: minikeras weights (no architecture: build the model, then model.load_weights)")
         for name, shape, dtype in weight_shapes(path):
@@ -93,12 +97,13 @@ def search_command(args) -> None:
 
 
 def convert_model(source: str, target: str) -> None:
-    """Write the model saved in `source` as `target`: ONNX for ``.onnx``, a minikeras HDF5 file for ``.h5``."""
+    """Write the model saved in `source` (a minikeras ``.h5`` or a Keras ``.keras`` file) as `target`:
+    ONNX for ``.onnx``, Keras 3's format for ``.keras``, a minikeras HDF5 file for ``.h5``."""
     from .models import load_model
 
     extension = os.path.splitext(target)[1].lower()
-    if extension not in (".onnx", ".h5"):
-        raise ValueError(f"convert writes .onnx (export) or .h5 (minikeras) files; got {target!r}.")
+    if extension not in (".onnx", ".keras", ".h5"):
+        raise ValueError(f"convert writes .onnx (export), .keras (Keras 3) or .h5 (minikeras) files; got {target!r}.")
     model = load_model(source)
     if extension == ".onnx":
         model.export(target, format="onnx")
@@ -129,9 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     find.add_argument("--trial-timeout", type=float, help="seconds after which a trial is stopped and recorded as "
                                                           "'timeout' (backends sequential and process)")
     find.add_argument("--out", help="output folder (default runs/<name>-search)")
-    convert = commands.add_parser("convert", help="write a saved model as ONNX (.onnx) or minikeras HDF5 (.h5)")
-    convert.add_argument("source", help="a file written by model.save")
-    convert.add_argument("target", help="the file to write: .onnx or .h5")
+    convert = commands.add_parser("convert", help="write a saved model as ONNX (.onnx), Keras (.keras) or "
+                                                  "minikeras HDF5 (.h5)")
+    convert.add_argument("source", help="a file written by model.save, or a Keras .keras file")
+    convert.add_argument("target", help="the file to write: .onnx, .keras or .h5")
     args = parser.parse_args(argv)
     handlers = {"info": show_config, "inspect": lambda: inspect_model(args.path), "run": lambda: run_command(args),
                 "search": lambda: search_command(args), "convert": lambda: convert_model(args.source, args.target)}

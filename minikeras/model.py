@@ -6,6 +6,7 @@ pass runs in the model's `engine`.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -343,8 +344,13 @@ class Model(Trainer):
         self._split_seed = int(state["split_seed"])
 
     def save(self, path) -> None:
-        """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`)."""
-        saving.save_model(self, path)
+        """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`); a path ending in
+        ``.keras`` gets Keras 3's format instead (architecture and weights, for `keras.saving.load_model`)."""
+        if os.fspath(path).endswith(".keras"):
+            self._require_built()
+            saving.save_keras(self, path)
+        else:
+            saving.save_model(self, path)
 
     def export(self, filepath, format: str = "onnx", verbose=None, input_signature=None, **kwargs) -> None:
         """Keras 3's ``export``: with ``format="onnx"`` (the only one here) write the inference graph as

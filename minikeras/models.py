@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from .model import Model, Sequential
+from . import saving
 from .saving import hdf5
 
 __all__ = ["Model", "Sequential", "load_model", "model_from_json"]
@@ -29,5 +30,10 @@ def model_from_json(json_string: str, custom_objects=None) -> Model:
 def load_model(path) -> Model:
     """The model saved in `path` by ``model.save``: architecture, weights, compile settings,
     optimizer state and training position, so that it predicts identically and `fit` continues
-    exactly where it stopped. A damaged or foreign file raises `minikeras.ModelFileError`."""
+    exactly where it stopped. A damaged or foreign file raises `minikeras.ModelFileError`.
+
+    A Keras 3 ``.keras`` file (recognized by its content) of a Sequential model of the layers Keras
+    and minikeras share loads with its weights, uncompiled (`saving.load_keras`)."""
+    if saving.is_keras_file(path):
+        return saving.load_keras(path, Model)
     return hdf5.load_model(path, Model)

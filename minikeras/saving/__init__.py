@@ -1,9 +1,11 @@
-"""Model files: HDF5, no pickle, classes looked up in minikeras' registries only; and ONNX export.
+"""Model files: HDF5 and Keras 3's ``.keras``, no pickle, classes looked up in minikeras' registries
+only; and ONNX export.
 
 `minikeras.load_model` (also `minikeras.models.load_model`) opens a whole model.
 """
 from .hdf5 import FORMAT_VERSION, ModelFileError, file_kind, load_weights, save_model, save_weights, weight_shapes
+from .keras_format import is_keras_file, load_keras, save_keras
 from .onnx_export import export as export_onnx
 
 __all__ = ["FORMAT_VERSION", "ModelFileError", "file_kind", "load_weights", "save_model", "save_weights",
-           "weight_shapes", "export_onnx"]
+           "weight_shapes", "export_onnx", "is_keras_file", "load_keras", "save_keras"]

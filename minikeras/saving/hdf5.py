@@ -126,15 +126,15 @@ def read_fit_position(path, n_samples: int) -> tuple[int, int, np.ndarray | None
     data of `n_samples` (an order of another length is refused before it is read)."""
     with _open(path) as f:
         try:
-            group = _member(f, "fit_position")
+            group = member(f, "fit_position")
             epoch = _count(_attr(group, "epoch"), "fit_position epoch")
             batch = _count(_attr(group, "batch"), "fit_position batch")
             order = None
             if group.get("order", getlink=True) is not None:
-                item = _member(group, "order")
+                item = member(group, "order")
                 if not isinstance(item, h5py.Dataset) or item.dtype.kind not in "iu":
                     raise ModelFileError("fit_position/order must be an integer array")
-                order = _dataset(group, "order", (n_samples,)).astype(np.int64)
+                order = checked_array(group, "order", (n_samples,)).astype(np.int64)
         except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
             raise _file_error(path, error) from None
     return epoch, batch, order
@@ -157,11 +157,11 @@ def weight_shapes(path) -> list[tuple[str, tuple[int, ...], str]]:
     (no array is loaded)."""
     with _open(path) as f:
         try:
-            group = _member(f, "weights")
+            group = member(f, "weights")
             found = []
             for layer_name in group:
-                layer_group = _member(group, layer_name)
-                arrays = [(name, _member(layer_group, name)) for name in layer_group] \
+                layer_group = member(group, layer_name)
+                arrays = [(name, member(layer_group, name)) for name in layer_group] \
                     if isinstance(layer_group, h5py.Group) else []
                 found += [(f"{layer_name}/{name}", item.shape, str(item.dtype)) for name, item in arrays
                           if isinstance(item, h5py.Dataset)]
@@ -271,7 +271,7 @@ def _warn_if_non_finite(path, engine, arrays) -> None:
                       stacklevel=3)
 
 
-def _member(group: h5py.Group, path: str):
+def member(group: h5py.Group, path: str):
     """The object at `path` below `group`, reached through hard links only: a soft or external
     link (which could point at another object, or into another file) is refused."""
     item = group
@@ -290,10 +290,10 @@ def _member(group: h5py.Group, path: str):
     return item
 
 
-def _dataset(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.ndarray:
+def checked_array(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.ndarray:
     """The numeric array at `path`, checked to be stored in this file (no external raw storage, no
     virtual dataset) and to have the `shape` the model gives it, before anything is read."""
-    item = _member(group, path)
+    item = member(group, path)
     if not isinstance(item, h5py.Dataset):
         raise ModelFileError(f"{item.name} is a {type(item).__name__}, not an array")
     if item.external or item.is_virtual:
@@ -307,15 +307,15 @@ def _dataset(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.ndarray
 
 
 def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
-    return [_dataset(f, f"weights/{layer.name}/{name}", array.shape)
+    return [checked_array(f, f"weights/{layer.name}/{name}", array.shape)
             for layer in engine.layers for name, array in zip(layer.weight_names(), layer.weights)]
 
 
 def _read_optimizer(f: h5py.File, engine) -> None:
-    group = _member(f, "optimizer")
+    group = member(f, "optimizer")
     optimizer = engine.optimizer
     views = engine.slot_views()
-    slots = {slot: [_dataset(group, f"{slot}/{layer.name}/{name}", layer.params[name].shape)
+    slots = {slot: [checked_array(group, f"{slot}/{layer.name}/{name}", layer.params[name].shape)
                     for layer, name in engine.trainable]
              for slot in views}
     for slot, arrays in slots.items():

@@ -79,5 +79,5 @@ def test_the_convert_command_exports_a_saved_model(tmp_path, capsys):
     x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
     (ours,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})
     np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
-    assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.keras")]) == 2
+    assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.txt")]) == 2
     assert ".onnx" in capsys.readouterr().err

@@ -1,0 +1,176 @@
+"""Keras 3 `.keras` files both ways: minikeras -> Keras and Keras -> minikeras, with the real Keras
+(PyTorch backend) where it is installed, and a committed Keras-made fixture where it is not."""
+import io
+import json
+import pathlib
+import zipfile
+
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import layers
+from minikeras.saving import ModelFileError
+from tests.layers.test_layer_harness import CASES
+
+FIXTURES = pathlib.Path(__file__).with_name("fixtures") / "keras"
+# Layers Keras cannot express: the export refuses them, naming the layer.
+NOT_IN_KERAS = {"GELU(approximate=True)", "Threshold", "HardShrink", "SoftShrink", "CELU", "Squareplus", "GLU",
+                "GLU(axis=1)", "Sparsemax", "Sparsemax(axis=1)", "BatchNorm(trainable=False)"}
+# Written, but Keras' PyTorch backend normalizes over trailing axes only; its JAX and TensorFlow backends
+# compute it.
+KERAS_TORCH_CANNOT_RUN = {"LayerNormalization(axis=1, no scale)"}
+
+
+def _trained(factory, shape):
+    model = mk.Sequential(input_dim=shape, seed=0,
+                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
+    rng = np.random.default_rng(4)
+    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
+              verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - NOT_IN_KERAS - KERAS_TORCH_CANNOT_RUN))
+def test_keras_loads_what_minikeras_saves_and_predicts_the_same(name, tmp_path):
+    keras = pytest.importorskip("keras")
+    factory, shape = CASES[name]
+    model = _trained(factory, shape)
+    model.save(tmp_path / "m.keras")
+    theirs = keras.saving.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(1).standard_normal((7, *shape)).astype("float32") * 2
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)), model.predict(x, verbose=0),
+                               atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_IN_KERAS - {"BatchNorm(trainable=False)"}))
+def test_a_layer_keras_cannot_express_is_refused_by_name(name, tmp_path):
+    factory, shape = CASES[name]
+    model = _trained(factory, shape)
+    with pytest.raises(ValueError, match=f"Cannot write layer {model.layers[0].name!r}"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_frozen_layer_stays_frozen_in_keras(tmp_path):
+    keras = pytest.importorskip("keras")
+    model = _trained(CASES["BatchNorm(trainable=False)"][0], (3,))
+    model.save(tmp_path / "m.keras")
+    assert keras.saving.load_model(tmp_path / "m.keras").layers[0].trainable is False
+
+
+def test_the_keras_made_fixture_loads_predicts_as_keras_did_and_trains():
+    model = mk.load_model(FIXTURES / "mlp.keras")
+    expected = np.load(FIXTURES / "mlp_expected.npz")
+    np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["predictions"], atol=1e-5)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Rescaling", "Dense", "BatchNormalization", "Dropout", "Dense", "LayerNormalization", "LeakyReLU", "Dense"]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(expected["x"], np.arange(10) % 3, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_a_model_trained_in_keras_today_loads_and_trains(tmp_path):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(48, 5)).astype("float32"), np.arange(48) % 2
+    theirs = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8), keras.layers.PReLU(),
+                               keras.layers.Normalization(mean=0.1, variance=2.0), keras.layers.Dense(2),
+                               keras.layers.Softmax()])
+    theirs.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    theirs.fit(x, y, epochs=2, verbose=0)
+    theirs.save(tmp_path / "k.keras")
+    ours = mk.load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+                               atol=1e-5)
+    ours.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    ours.fit(x, y, epochs=1, verbose=0)
+
+
+def test_a_lambda_layer_is_refused_without_running_it(tmp_path):
+    keras = pytest.importorskip("keras")
+    marker = str(tmp_path / "ran.txt")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(
+        lambda t: (open(marker, "w").close(), t)[1]), keras.layers.Dense(2)])
+    model.save(tmp_path / "lambda.keras")
+    pathlib.Path(marker).unlink(missing_ok=True)  # Keras ran it while building the model
+    with pytest.raises(ModelFileError, match="keras.layers.Lambda.*runs nothing from the file"):
+        mk.load_model(tmp_path / "lambda.keras")
+    assert not pathlib.Path(marker).exists()
+
+
+def _rewritten(tmp_path, change):
+    """The fixture with `change(members)` applied to its {name: bytes}."""
+    with zipfile.ZipFile(FIXTURES / "mlp.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    change(members)
+    path = tmp_path / "changed.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _config_change(edit):
+    def change(members):
+        config = json.loads(members["config.json"])
+        edit(config)
+        members["config.json"] = json.dumps(config).encode()
+    return change
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update({"../evil.py": b"print(1)"}), "members are"),
+    (lambda m: m.pop("model.weights.h5"), "members are"),
+    (_config_change(lambda c: c.update(class_name="Functional")), "Sequential models only"),
+    (_config_change(lambda c: c["config"]["layers"][2].update(registered_name="mypackage>Custom")),
+     "registered as 'mypackage>Custom'"),
+    (_config_change(lambda c: c["config"]["layers"][2]["config"].update(kernel_constraint={"class_name": "NonNeg"})),
+     "kernel_constraint"),
+    (_config_change(lambda c: c["config"]["layers"][3]["config"].update(activation={"class_name": "Custom"})),
+     "minikeras does not support|activations by name"),
+    (_config_change(lambda c: c["config"].update(dtype="mixed_float16")), "dtype policy"),
+    (lambda m: m.update({"config.json": b"[" * 100000 + b"]" * 100000}), "Keras file"),
+    (lambda m: m.update({"config.json": b'{"class_name": NaN}'}), "not JSON"),
+    (lambda m: m.update({"model.weights.h5": m["model.weights.h5"] + bytes(8 << 20)}), "at most"),
+    (lambda m: m.update({"model.weights.h5": b"not HDF5"}), "Keras file"),
+])
+def test_a_hostile_or_foreign_keras_file_is_refused_with_the_reason(tmp_path, change, message):
+    with pytest.raises(ModelFileError, match=message):
+        mk.load_model(_rewritten(tmp_path, change))
+
+
+def test_external_storage_inside_the_weights_is_refused(tmp_path):
+    import h5py
+    (tmp_path / "secret.txt").write_bytes(b"x" * 4096)
+
+    def change(members):
+        buffer = io.BytesIO(members["model.weights.h5"])
+        with h5py.File(buffer, "a") as f:
+            del f["layers/dense/vars/0"]
+            f.create_dataset("layers/dense/vars/0", shape=(6, 16), dtype="f4",
+                             external=[(str(tmp_path / "secret.txt"), 0, 384)])
+        members["model.weights.h5"] = buffer.getvalue()
+
+    with pytest.raises(ModelFileError, match="outside this file"):
+        mk.load_model(_rewritten(tmp_path, change))
+
+
+def test_the_command_line_converts_and_inspects_keras_files(tmp_path, capsys):
+    from minikeras.cli import main
+    assert main(["convert", str(FIXTURES / "mlp.keras"), str(tmp_path / "m.h5")]) == 0
+    assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "again.keras")]) == 0
+    assert main(["inspect", str(tmp_path / "again.keras")]) == 0
+    assert "Keras 3 model file" in capsys.readouterr().out
+    expected = np.load(FIXTURES / "mlp_expected.npz")
+    np.testing.assert_allclose(mk.load_model(tmp_path / "again.keras").predict(expected["x"], verbose=0),
+                               expected["predictions"], atol=1e-5)
+
+
+def test_a_layer_normalization_over_a_middle_axis_is_written(tmp_path):
+    model = _trained(CASES["LayerNormalization(axis=1, no scale)"][0], (2, 3))
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(mk.load_model(tmp_path / "m.keras").predict(np.ones((2, 2, 3), "float32"),
+                                                                              verbose=0),
+                                  model.predict(np.ones((2, 2, 3), "float32"), verbose=0))
