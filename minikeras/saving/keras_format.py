@@ -18,7 +18,7 @@ import zipfile
 
 import h5py
 
-from .. import initializers, regularizers
+from .. import initializers
 from ..layers import activations as act
 from ..layers.batchnorm import BatchNorm, BatchNormalization
 from ..layers.dense import Dense
