@@ -32,8 +32,11 @@ def load_model(path) -> Model:
     optimizer state and training position, so that it predicts identically and `fit` continues
     exactly where it stopped. A damaged or foreign file raises `minikeras.ModelFileError`.
 
-    A Keras 3 ``.keras`` file (recognized by its content) of a Sequential model of the layers Keras
-    and minikeras share loads with its weights, uncompiled (`saving.load_keras`)."""
+    A Keras 3 ``.keras`` file or a legacy Keras ``.h5`` file (recognized by their content) of a
+    Sequential model of the layers Keras and minikeras share loads with its weights, uncompiled
+    (`saving.load_keras`, `saving.load_legacy_keras`)."""
     if saving.is_keras_file(path):
         return saving.load_keras(path, Model)
+    if saving.is_legacy_keras_h5(path):
+        return saving.load_legacy_keras(path, Model)
     return hdf5.load_model(path, Model)

@@ -30,7 +30,8 @@ from ..layers.reshape import Flatten, Identity, Reshape
 from ..ops.kernels import SCALED_TANH_A, SCALED_TANH_B
 from ..version import __version__
 from .atomic import atomic_path
-from .hdf5 import MAX_JSON_CHARS, ModelFileError, checked_array
+from .hdf5 import MAX_JSON_CHARS, ModelFileError, checked_array, member
+from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
 # Activation names that Keras' `Activation` layer takes with the function's defaults. Not sparsemax:
@@ -291,10 +292,15 @@ def model_from_keras_config(config: dict, model_class):
     return model
 
 
+def _regular_file(path) -> bool:
+    """Whether `path` is a regular file (a FIFO or device would block or never end when read)."""
+    return os.path.exists(path) and stat.S_ISREG(os.stat(path).st_mode)
+
+
 def is_keras_file(path) -> bool:
     """Whether `path` is a regular file that starts as a zip archive does (a ``.keras`` file)."""
     path = os.fspath(path)
-    if not (os.path.exists(path) and stat.S_ISREG(os.stat(path).st_mode)):
+    if not _regular_file(path):
         return False
     with open(path, "rb") as file:
         return file.read(4) == b"PK\x03\x04"
@@ -347,3 +353,73 @@ def load_keras(path, model_class):
             zipfile.LargeZipFile) as error:
         reason = error.args[0] if isinstance(error, KeyError) and error.args else error
         raise ModelFileError(f"Cannot load {os.fspath(path)!r} as a Keras file: {reason}") from None
+
+
+# -- legacy Keras HDF5 files (model_config + model_weights) ------------------------------------------
+# Keras' variable names of each readable layer with weights, in Keras' (and `get_weights`') order.
+VARIABLE_NAMES = {"Dense": ("kernel", "bias"),
+                  "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+                  "LayerNormalization": ("gamma", "beta"), "PReLU": ("alpha",),
+                  "Normalization": ("mean", "variance", "count")}
+
+
+def is_legacy_keras_h5(path) -> bool:
+    """Whether `path` is an HDF5 file as Keras' legacy ``model.save("m.h5")`` writes it."""
+    if not _regular_file(os.fspath(path)) or string_attribute_problem(path) is not None:
+        # minikeras' loader reports either; HDF5 must not open them here
+        return False
+    try:
+        with h5py.File(os.fspath(path), "r") as f:
+            return "format" not in f.attrs and "model_config" in f.attrs and \
+                f.get("model_weights", getlink=True) is not None
+    except (OSError, RuntimeError):
+        return False
+
+
+def _layer_arrays(group: h5py.Group, layer, class_name: str) -> list:
+    """The arrays of `layer` below its group, found by Keras' variable names (``kernel`` or ``kernel:0``,
+    at any depth), in Keras' order; shapes checked before reading."""
+    names = VARIABLE_NAMES.get(class_name, ())
+    found: dict[str, str] = {}
+
+    def collect(path, item):
+        stem = path.rsplit("/", 1)[-1].split(":")[0]
+        if isinstance(item, h5py.Dataset) and stem in names:
+            if stem in found:
+                raise ValueError(f"layer {layer.name!r} holds two arrays called {stem!r}")
+            found[stem] = path
+
+    group.visititems(collect)
+    wanted = [name for name, _ in zip(names, layer.get_weights())]
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise ValueError(f"layer {layer.name!r} has no {', '.join(missing)} in model_weights")
+    return [checked_array(group, found[name], array.shape) for name, array in zip(wanted, layer.get_weights())]
+
+
+def _legacy_model(path, model_class):
+    with h5py.File(os.fspath(path), "r") as f:
+        text = f.attrs["model_config"]
+        text = text.decode() if isinstance(text, bytes) else text
+        if not isinstance(text, str) or len(text) > MAX_JSON_CHARS:
+            raise ValueError("its model_config is not a JSON text of at most 4 M characters")
+        config = json.loads(text, parse_constant=_refuse_constant)
+        model = model_from_keras_config(config, model_class)
+        classes = [entry["class_name"] for entry in config["config"]["layers"] if entry["class_name"] != "InputLayer"]
+        weights = member(f, "model_weights")
+        arrays = []
+        for layer, class_name in zip(model.layers, classes):
+            if layer.get_weights():
+                arrays += _layer_arrays(member(weights, layer.name), layer, class_name)
+    model.set_weights(arrays)
+    return model
+
+
+def load_legacy_keras(path, model_class):
+    """A `model_class` from a legacy Keras ``.h5`` file (``model_config`` and ``model_weights``) of a
+    Sequential model of the layers in `READABLE`, as `load_keras` reads ``.keras`` files."""
+    try:
+        return _legacy_model(path, model_class)
+    except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError) as error:
+        reason = error.args[0] if isinstance(error, KeyError) and error.args else error
+        raise ModelFileError(f"Cannot load {os.fspath(path)!r} as a legacy Keras file: {reason}") from None

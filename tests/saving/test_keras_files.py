@@ -60,8 +60,9 @@ def test_a_frozen_layer_stays_frozen_in_keras(tmp_path):
     assert keras.saving.load_model(tmp_path / "m.keras").layers[0].trainable is False
 
 
-def test_the_keras_made_fixture_loads_predicts_as_keras_did_and_trains():
-    model = mk.load_model(FIXTURES / "mlp.keras")
+@pytest.mark.parametrize("file", ["mlp.keras", "mlp_legacy.h5"])
+def test_the_keras_made_fixtures_load_predict_as_keras_did_and_train(file):
+    model = mk.load_model(FIXTURES / file)
     expected = np.load(FIXTURES / "mlp_expected.npz")
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["predictions"], atol=1e-5)
     assert [type(layer).__name__ for layer in model.layers] == [
@@ -80,12 +81,13 @@ def test_a_model_trained_in_keras_today_loads_and_trains(tmp_path):
                                keras.layers.Softmax()])
     theirs.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     theirs.fit(x, y, epochs=2, verbose=0)
-    theirs.save(tmp_path / "k.keras")
-    ours = mk.load_model(tmp_path / "k.keras")
-    np.testing.assert_allclose(ours.predict(x, verbose=0), keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
-                               atol=1e-5)
-    ours.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    ours.fit(x, y, epochs=1, verbose=0)
+    for file in ("k.keras", "k.h5"):  # Keras 3's format, and its legacy HDF5 one
+        theirs.save(tmp_path / file)
+        ours = mk.load_model(tmp_path / file)
+        np.testing.assert_allclose(ours.predict(x, verbose=0),
+                                   keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)), atol=1e-5)
+        ours.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        ours.fit(x, y, epochs=1, verbose=0)
 
 
 def test_a_lambda_layer_is_refused_without_running_it(tmp_path):
@@ -93,11 +95,12 @@ def test_a_lambda_layer_is_refused_without_running_it(tmp_path):
     marker = str(tmp_path / "ran.txt")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(
         lambda t: (open(marker, "w").close(), t)[1]), keras.layers.Dense(2)])
-    model.save(tmp_path / "lambda.keras")
-    pathlib.Path(marker).unlink(missing_ok=True)  # Keras ran it while building the model
-    with pytest.raises(ModelFileError, match="keras.layers.Lambda.*runs nothing from the file"):
-        mk.load_model(tmp_path / "lambda.keras")
-    assert not pathlib.Path(marker).exists()
+    for file in ("lambda.keras", "lambda.h5"):
+        model.save(tmp_path / file)
+        pathlib.Path(marker).unlink(missing_ok=True)  # Keras ran it while building the model
+        with pytest.raises(ModelFileError, match="Lambda.*runs nothing from the file"):
+            mk.load_model(tmp_path / file)
+        assert not pathlib.Path(marker).exists()
 
 
 def _rewritten(tmp_path, change):
@@ -174,3 +177,21 @@ def test_a_layer_normalization_over_a_middle_axis_is_written(tmp_path):
     np.testing.assert_array_equal(mk.load_model(tmp_path / "m.keras").predict(np.ones((2, 2, 3), "float32"),
                                                                               verbose=0),
                                   model.predict(np.ones((2, 2, 3), "float32"), verbose=0))
+
+
+def test_a_legacy_file_with_a_missing_or_misshapen_array_is_refused(tmp_path):
+    import shutil
+
+    import h5py
+    for damage, message in [("missing", "no gamma"), ("shape", "has shape")]:
+        path = tmp_path / f"{damage}.h5"
+        shutil.copyfile(FIXTURES / "mlp_legacy.h5", path)
+        with h5py.File(path, "a") as f:
+            group = f["model_weights/batch_normalization"]
+            found = []
+            group.visititems(lambda name, item: found.append(name) if name.endswith("gamma") else None)
+            del group[found[0]]
+            if damage == "shape":
+                group.create_dataset(found[0], data=np.ones(7, "float32"))
+        with pytest.raises(ModelFileError, match=message):
+            mk.load_model(path)
