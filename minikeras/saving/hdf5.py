@@ -103,8 +103,8 @@ def load_model(path, model_class):
             if _attr(f, "kind") != "model":
                 raise ModelFileError("it holds weights only (written by save_weights): build the same model and "
                                      "call model.load_weights on it")
-            model = model_class.from_config(_json_attr(f, "model_config"))
-            compile_config = _json_attr(f, "compile_config")
+            model = model_class.from_config(json_attr(f, "model_config"))
+            compile_config = json_attr(f, "compile_config")
             if compile_config is not None:
                 model.compile_from_config(compile_config)
             weights = _read_weights(f, model.engine)
@@ -112,9 +112,9 @@ def load_model(path, model_class):
             model.set_weights(weights)
             if compile_config is not None and f.get("optimizer", getlink=True) is not None:
                 _read_optimizer(f, model.engine)
-            model.set_training_state(_training_state(_json_attr(f, "training_state")))
+            model.set_training_state(_training_state(json_attr(f, "training_state")))
         except (KeyError, TypeError, ValueError, OSError, OverflowError, RecursionError, RuntimeError) as error:
-            raise _file_error(path, error) from None
+            raise file_error(path, error) from None
         except MemoryError:
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
                                  f"there is (a damaged or tampered layer size?)") from None
@@ -136,7 +136,7 @@ def read_fit_position(path, n_samples: int) -> tuple[int, int, np.ndarray | None
                     raise ModelFileError("fit_position/order must be an integer array")
                 order = checked_array(group, "order", (n_samples,)).astype(np.int64)
         except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
-            raise _file_error(path, error) from None
+            raise file_error(path, error) from None
     return epoch, batch, order
 
 
@@ -146,7 +146,7 @@ def file_kind(path) -> str:
         try:
             kind = _attr(f, "kind")
         except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
-            raise _file_error(path, error) from None
+            raise file_error(path, error) from None
     if kind not in ("model", "weights"):
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: unknown kind {kind!r}")
     return kind
@@ -166,7 +166,7 @@ def weight_shapes(path) -> list[tuple[str, tuple[int, ...], str]]:
                 found += [(f"{layer_name}/{name}", item.shape, str(item.dtype)) for name, item in arrays
                           if isinstance(item, h5py.Dataset)]
         except ModelFileError as error:
-            raise _file_error(path, error) from None
+            raise file_error(path, error) from None
     return found
 
 
@@ -180,7 +180,7 @@ def load_weights(model, path) -> None:
         try:
             arrays = _read_weights(f, engine)
         except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
-            raise _file_error(path, error) from None
+            raise file_error(path, error) from None
     model.set_weights(arrays)
 
 
@@ -211,13 +211,14 @@ def _open(path) -> h5py.File:
             raise ModelFileError(f"format_version {version!r}; this minikeras reads {READABLE_VERSIONS}")
     except (ModelFileError, KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
         f.close()
-        raise _file_error(path, error) from None
+        raise file_error(path, error) from None
     return f
 
 
-def _file_error(path, error: Exception) -> ModelFileError:
+def file_error(path, error: Exception, read_as: str = "") -> ModelFileError:
+    """The ModelFileError for `error` met while reading `path` (as `read_as`, e.g. "a Keras file")."""
     reason = error.args[0] if isinstance(error, KeyError) and error.args else error
-    return ModelFileError(f"Cannot load {os.fspath(path)!r}: {reason}")
+    return ModelFileError(f"Cannot load {os.fspath(path)!r}{' as ' + read_as if read_as else ''}: {reason}")
 
 
 def _attr(f: h5py.File, key: str):
@@ -230,7 +231,7 @@ def _attr(f: h5py.File, key: str):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _json_attr(f: h5py.File, key: str):
+def json_attr(f: h5py.File, key: str):
     text = _attr(f, key)
     if not isinstance(text, str):
         raise ModelFileError(f"the attribute {key!r} is not text")

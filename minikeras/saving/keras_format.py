@@ -30,7 +30,7 @@ from ..layers.reshape import Flatten, Identity, Reshape
 from ..ops.kernels import SCALED_TANH_A, SCALED_TANH_B
 from ..version import __version__
 from .atomic import atomic_path
-from .hdf5 import MAX_JSON_CHARS, ModelFileError, checked_array, member
+from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member
 from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
@@ -351,8 +351,7 @@ def load_keras(path, model_class):
         return _keras_model(path, model_class)
     except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError, zipfile.BadZipFile,
             zipfile.LargeZipFile) as error:
-        reason = error.args[0] if isinstance(error, KeyError) and error.args else error
-        raise ModelFileError(f"Cannot load {os.fspath(path)!r} as a Keras file: {reason}") from None
+        raise file_error(path, error, "a Keras file") from None
 
 
 # -- legacy Keras HDF5 files (model_config + model_weights) ------------------------------------------
@@ -364,9 +363,9 @@ VARIABLE_NAMES = {"Dense": ("kernel", "bias"),
 
 
 def is_legacy_keras_h5(path) -> bool:
-    """Whether `path` is an HDF5 file as Keras' legacy ``model.save("m.h5")`` writes it."""
-    if not _regular_file(os.fspath(path)) or string_attribute_problem(path) is not None:
-        # minikeras' loader reports either; HDF5 must not open them here
+    """Whether `path` is an HDF5 file as Keras' legacy ``model.save("m.h5")`` writes it (only
+    attribute names are looked at: no value is read before `load_legacy_keras` checks the file)."""
+    if not _regular_file(os.fspath(path)):  # a FIFO would block; minikeras' loader reports it
         return False
     try:
         with h5py.File(os.fspath(path), "r") as f:
@@ -398,12 +397,11 @@ def _layer_arrays(group: h5py.Group, layer, class_name: str) -> list:
 
 
 def _legacy_model(path, model_class):
+    problem = string_attribute_problem(path)  # before HDF5 reads the config's value
+    if problem is not None:
+        raise ValueError(problem)
     with h5py.File(os.fspath(path), "r") as f:
-        text = f.attrs["model_config"]
-        text = text.decode() if isinstance(text, bytes) else text
-        if not isinstance(text, str) or len(text) > MAX_JSON_CHARS:
-            raise ValueError("its model_config is not a JSON text of at most 4 M characters")
-        config = json.loads(text, parse_constant=_refuse_constant)
+        config = json_attr(f, "model_config")
         model = model_from_keras_config(config, model_class)
         classes = [entry["class_name"] for entry in config["config"]["layers"] if entry["class_name"] != "InputLayer"]
         weights = member(f, "model_weights")
@@ -421,5 +419,4 @@ def load_legacy_keras(path, model_class):
     try:
         return _legacy_model(path, model_class)
     except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError) as error:
-        reason = error.args[0] if isinstance(error, KeyError) and error.args else error
-        raise ModelFileError(f"Cannot load {os.fspath(path)!r} as a legacy Keras file: {reason}") from None
+        raise file_error(path, error, "a legacy Keras file") from None

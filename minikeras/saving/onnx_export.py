@@ -121,15 +121,28 @@ def _normalization(g, layer, x):
 
 
 # -- activations -----------------------------------------------------------------------------------
-def _unary(op_type, **attributes):
-    return lambda g, layer, x: g.op(op_type, x, **attributes)
+def _unary(op_type: str, constants: dict, from_layer: dict):
+    """The converter of a layer that is one ONNX op: attributes `constants`, and those of `from_layer`
+    (ONNX attribute -> the layer's attribute holding its value)."""
+    def convert(g, layer, x):
+        return g.op(op_type, x, **constants, **{key: getattr(layer, name) for key, name in from_layer.items()})
+    return convert
 
 
-for _cls, _op in ((act.Sigmoid, "Sigmoid"), (act.Tanh, "Tanh"), (act.Softplus, "Softplus"),
-                  (act.Softsign, "Softsign"), (act.HardSwish, "HardSwish"), (act.Exponential, "Exp")):
-    converts(_cls)(_unary(_op))
-converts(act.SELU)(_unary("Selu", alpha=act.SELU_ALPHA, gamma=act.SELU_SCALE))
-converts(act.HardSigmoid)(_unary("HardSigmoid", alpha=1.0 / 6.0, beta=0.5))
+UNARY = {  # layer class -> (ONNX op, constant attributes, attributes from the layer)
+    act.Sigmoid: ("Sigmoid", {}, {}), act.Tanh: ("Tanh", {}, {}), act.Softplus: ("Softplus", {}, {}),
+    act.Softsign: ("Softsign", {}, {}), act.HardSwish: ("HardSwish", {}, {}), act.Exponential: ("Exp", {}, {}),
+    act.SELU: ("Selu", {"alpha": act.SELU_ALPHA, "gamma": act.SELU_SCALE}, {}),
+    act.HardSigmoid: ("HardSigmoid", {"alpha": 1.0 / 6.0, "beta": 0.5}, {}),
+    act.LeakyReLU: ("LeakyRelu", {}, {"alpha": "negative_slope"}),
+    act.ELU: ("Elu", {}, {"alpha": "alpha"}), act.CELU: ("Celu", {}, {"alpha": "alpha"}),
+    act.HardShrink: ("Shrink", {"bias": 0.0}, {"lambd": "threshold"}),
+    act.SoftShrink: ("Shrink", {}, {"lambd": "threshold", "bias": "threshold"}),
+    act.Softmax: ("Softmax", {}, {"axis": "resolved_axis"}),
+    act.LogSoftmax: ("LogSoftmax", {}, {"axis": "resolved_axis"}),
+}
+for _cls, (_op, _constants, _from_layer) in UNARY.items():
+    converts(_cls)(_unary(_op, _constants, _from_layer))
 
 
 @converts(act.ReLU)
@@ -140,21 +153,6 @@ def _relu(g, layer, x):
         below = g.op("Mul", g.op("Sub", x, g.constant(layer.threshold)), g.constant(layer.negative_slope))
         y = g.op("Where", g.op("GreaterOrEqual", x, g.constant(layer.threshold)), x, below)
     return y if layer.max_value is None else g.op("Min", y, g.constant(layer.max_value))
-
-
-@converts(act.LeakyReLU)
-def _leaky_relu(g, layer, x):
-    return g.op("LeakyRelu", x, alpha=layer.negative_slope)
-
-
-@converts(act.ELU)
-def _elu(g, layer, x):
-    return g.op("Elu", x, alpha=layer.alpha)
-
-
-@converts(act.CELU)
-def _celu(g, layer, x):
-    return g.op("Celu", x, alpha=layer.alpha)
 
 
 @converts(act.ReLU6)
@@ -210,16 +208,6 @@ def _tanh_shrink(g, layer, x):
     return g.op("Sub", x, g.op("Tanh", x))
 
 
-@converts(act.HardShrink)
-def _hard_shrink(g, layer, x):
-    return g.op("Shrink", x, lambd=layer.threshold, bias=0.0)
-
-
-@converts(act.SoftShrink)
-def _soft_shrink(g, layer, x):
-    return g.op("Shrink", x, lambd=layer.threshold, bias=layer.threshold)
-
-
 @converts(act.Threshold)
 def _threshold(g, layer, x):
     return g.op("Where", g.op("Greater", x, g.constant(layer.threshold)), x, g.constant(layer.default_value))
@@ -237,16 +225,6 @@ def _sparse_plus(g, layer, x):
 def _squareplus(g, layer, x):
     root = g.op("Sqrt", g.op("Add", g.op("Mul", x, x), g.constant(layer.b)))
     return g.op("Mul", g.op("Add", x, root), g.constant(0.5))
-
-
-@converts(act.Softmax)
-def _softmax(g, layer, x):
-    return g.op("Softmax", x, axis=layer.resolved_axis)
-
-
-@converts(act.LogSoftmax)
-def _log_softmax(g, layer, x):
-    return g.op("LogSoftmax", x, axis=layer.resolved_axis)
 
 
 @converts(act.GLU)
@@ -285,7 +263,7 @@ def _sparsemax(g, layer, x):
     return g.op("Relu", g.op("Sub", x, tau))
 
 
-del _cls, _op
+del _cls, _op, _constants, _from_layer
 
 
 # -- the model --------------------------------------------------------------------------------------

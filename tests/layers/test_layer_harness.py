@@ -91,6 +91,19 @@ def test_every_registered_layer_is_covered():
     assert ours <= {type(factory()).__name__ for factory, _ in CASES.values()}
 
 
+def trained_model(name):
+    """A model of case `name` followed by Flatten, Dense(3) and Softmax, after one epoch of two SGD
+    updates on random data (what the export tests compare against)."""
+    factory, shape = CASES[name]
+    model = mk.Sequential(input_dim=shape, seed=0,
+                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
+    rng = np.random.default_rng(4)
+    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
+              verbose=0)
+    return model
+
+
 def _built(name, dtype, seed=0):
     factory, shape = CASES[name]
     layer = factory()

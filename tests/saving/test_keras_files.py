@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import minikeras as mk
-from minikeras import layers
 from minikeras.saving import ModelFileError
-from tests.layers.test_layer_harness import CASES
+from tests.layers.test_layer_harness import CASES, trained_model
 
 FIXTURES = pathlib.Path(__file__).with_name("fixtures") / "keras"
 # Layers Keras cannot express: the export refuses them, naming the layer.
@@ -22,21 +21,11 @@ NOT_IN_KERAS = {"GELU(approximate=True)", "Threshold", "HardShrink", "SoftShrink
 KERAS_TORCH_CANNOT_RUN = {"LayerNormalization(axis=1, no scale)"}
 
 
-def _trained(factory, shape):
-    model = mk.Sequential(input_dim=shape, seed=0,
-                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
-    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
-    rng = np.random.default_rng(4)
-    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
-              verbose=0)
-    return model
-
-
 @pytest.mark.parametrize("name", sorted(set(CASES) - NOT_IN_KERAS - KERAS_TORCH_CANNOT_RUN))
 def test_keras_loads_what_minikeras_saves_and_predicts_the_same(name, tmp_path):
     keras = pytest.importorskip("keras")
-    factory, shape = CASES[name]
-    model = _trained(factory, shape)
+    shape = CASES[name][1]
+    model = trained_model(name)
     model.save(tmp_path / "m.keras")
     theirs = keras.saving.load_model(tmp_path / "m.keras")
     x = np.random.default_rng(1).standard_normal((7, *shape)).astype("float32") * 2
@@ -46,8 +35,7 @@ def test_keras_loads_what_minikeras_saves_and_predicts_the_same(name, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(NOT_IN_KERAS - {"BatchNorm(trainable=False)"}))
 def test_a_layer_keras_cannot_express_is_refused_by_name(name, tmp_path):
-    factory, shape = CASES[name]
-    model = _trained(factory, shape)
+    model = trained_model(name)
     with pytest.raises(ValueError, match=f"Cannot write layer {model.layers[0].name!r}"):
         model.save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
@@ -55,7 +43,7 @@ def test_a_layer_keras_cannot_express_is_refused_by_name(name, tmp_path):
 
 def test_a_frozen_layer_stays_frozen_in_keras(tmp_path):
     keras = pytest.importorskip("keras")
-    model = _trained(CASES["BatchNorm(trainable=False)"][0], (3,))
+    model = trained_model("BatchNorm(trainable=False)")
     model.save(tmp_path / "m.keras")
     assert keras.saving.load_model(tmp_path / "m.keras").layers[0].trainable is False
 
@@ -172,7 +160,7 @@ def test_the_command_line_converts_and_inspects_keras_files(tmp_path, capsys):
 
 
 def test_a_layer_normalization_over_a_middle_axis_is_written(tmp_path):
-    model = _trained(CASES["LayerNormalization(axis=1, no scale)"][0], (2, 3))
+    model = trained_model("LayerNormalization(axis=1, no scale)")
     model.save(tmp_path / "m.keras")
     np.testing.assert_array_equal(mk.load_model(tmp_path / "m.keras").predict(np.ones((2, 2, 3), "float32"),
                                                                               verbose=0),

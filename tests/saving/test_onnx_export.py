@@ -4,26 +4,16 @@ import pytest
 
 import minikeras as mk
 from minikeras import layers
-from tests.layers.test_layer_harness import CASES
+from tests.layers.test_layer_harness import CASES, trained_model
 
 onnxruntime = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 
-def _trained(factory, shape):
-    model = mk.Sequential(input_dim=shape, seed=0,
-                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
-    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
-    rng = np.random.default_rng(4)
-    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
-              verbose=0)
-    return model
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_layer_exports_and_onnxruntime_predicts_the_same(name, tmp_path):
-    factory, shape = CASES[name]
-    model = _trained(factory, shape)
+    shape = CASES[name][1]
+    model = trained_model(name)
     model.export(tmp_path / "m.onnx")
     session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"))
     (input_info,), (output_info,) = session.get_inputs(), session.get_outputs()
@@ -47,7 +37,7 @@ def test_a_float64_model_exports_as_double(tmp_path):
 
 
 def test_other_formats_and_arguments_are_refused(tmp_path):
-    model = _trained(lambda: layers.ReLU(), (4,))
+    model = trained_model("ReLU")
     with pytest.raises(ValueError, match="format='onnx' only"):
         model.export(tmp_path / "m", format="tf_saved_model")
     with pytest.raises(ValueError, match="input_signature"):
@@ -73,10 +63,10 @@ def test_a_layer_without_a_converter_is_named(tmp_path):
 
 def test_the_convert_command_exports_a_saved_model(tmp_path, capsys):
     from minikeras.cli import main
-    model = _trained(lambda: layers.BatchNormalization(), (4,))
+    model = trained_model("BatchNormalization")
     model.save(tmp_path / "m.h5")
     assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.onnx")]) == 0
-    x = np.random.default_rng(0).standard_normal((5, 4)).astype("float32")
+    x = np.random.default_rng(0).standard_normal((5, *CASES["BatchNormalization"][1])).astype("float32")
     (ours,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})
     np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
     assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.txt")]) == 2
