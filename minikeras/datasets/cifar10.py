@@ -1,14 +1,13 @@
 """CIFAR-10 (Krizhevsky 2009) from its official "python version" files, unpickled safely."""
 from __future__ import annotations
 
-import io
 import pathlib
-import pickle
 import tarfile
 import zlib
 
 import numpy as np
 
+from . import batch_pickle
 from ._files import DatasetFormatError, DatasetNotFoundError, data_home, fetch
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -20,61 +19,12 @@ MAX_BATCH_BYTES = 32 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-# The only globals a CIFAR batch pickle needs: numpy's array and scalar reconstruction, and the
-# bytes encoding Python 3 writes into protocol-2 pickles. `numpy.ndarray` may appear only as the
-# class argument of `_reconstruct`: called itself it would allocate uninitialised memory.
-_RECONSTRUCT = {(module, "_reconstruct") for module in ("numpy.core.multiarray", "numpy._core.multiarray")}
-_CALLABLE = _RECONSTRUCT | {(module, "scalar") for module in ("numpy.core.multiarray", "numpy._core.multiarray")}
-_CALLABLE |= {("numpy", "dtype"), ("_codecs", "encode")}
-_ALLOWED_GLOBALS = _CALLABLE | {("numpy", "ndarray")}
-
-
-class RestrictedUnpickler(pickle._Unpickler):
-    """An unpickler that rebuilds numpy arrays and plain containers, and nothing else.
-
-    Every global is looked up in an allowlist; REDUCE may call only the allowed functions, and
-    `_reconstruct` only with the arguments numpy writes (``ndarray, (0,), b'b'``), so that no array
-    is allocated but from the bytes the file holds (``__setstate__`` checks their size). The
-    opcodes that build arbitrary objects (NEWOBJ, INST, OBJ) are refused. It is the pure-Python
-    unpickler, whose dispatch table can be narrowed; CIFAR batches are a few large byte strings.
-    """
-
-    dispatch = dict(pickle._Unpickler.dispatch)
-
-    def find_class(self, module, name):
-        if (module, name) not in _ALLOWED_GLOBALS:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a CIFAR batch only holds "
-                                         f"arrays, lists, bytes and numbers")
-        return super().find_class(module, name)
-
-    def load_reduce(self):
-        args = self.stack.pop()
-        function = self.stack[-1]
-        key = (getattr(function, "__module__", None), getattr(function, "__name__", None))
-        if key not in _CALLABLE:
-            raise pickle.UnpicklingError(f"refusing to call {key[0]}.{key[1]}: a CIFAR batch only rebuilds "
-                                         f"arrays and scalars")
-        if key in _RECONSTRUCT and (len(args) != 3 or args[0] is not np.ndarray or tuple(args[1]) != (0,)):
-            raise pickle.UnpicklingError(f"refusing _reconstruct{args!r}: numpy writes _reconstruct(ndarray, (0,), "
-                                         f"b'b') and the data after it")
-        self.stack[-1] = function(*args)
-
-    def _refuse(self):
-        raise pickle.UnpicklingError("refusing an opcode that builds arbitrary objects: a CIFAR batch holds none")
-
-    dispatch[pickle.REDUCE[0]] = load_reduce
-    for _opcode in (pickle.NEWOBJ, pickle.NEWOBJ_EX, pickle.INST, pickle.OBJ):
-        dispatch[_opcode[0]] = _refuse
-    del _opcode
-
-
 def unpickle_batch(raw: bytes, name: str) -> dict:
-    """The dict of one batch file, loaded with `RestrictedUnpickler` and checked."""
+    """The dict of one batch file, read by `batch_pickle.load` (which constructs nothing) and checked."""
     try:
-        batch = RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except Exception as error:  # noqa: BLE001 (the bytes are untrusted: any way the parser fails is a format error)
-        reason = error if isinstance(error, pickle.UnpicklingError) else f"{type(error).__name__}: {error}"
-        raise DatasetFormatError(f"{name} is not a valid CIFAR-10 batch: {reason}") from None
+        batch = batch_pickle.load(raw)
+    except batch_pickle.BatchPickleError as error:
+        raise DatasetFormatError(f"{name} is not a valid CIFAR-10 batch: {error}") from None
     if not isinstance(batch, dict):
         raise DatasetFormatError(f"{name} holds a {type(batch).__name__}; expected a dict.")
     return batch

@@ -35,6 +35,8 @@ from .heap_check import string_attribute_problem
 FORMAT = "minikeras"
 FORMAT_VERSION = 1
 READABLE_VERSIONS = (1,)
+STANDARD_FILTERS = (h5py.h5z.FILTER_DEFLATE, h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FILTER_FLETCHER32)
+MIN_CHUNK_BYTES = 1 << 20
 MAX_JSON_CHARS = 1 << 22  # a config of 4 M characters describes thousands of layers; larger ones are refused
 
 
@@ -192,6 +194,7 @@ def _open(path) -> h5py.File:
         raise ModelFileError(f"Cannot load {path!r}: it is a folder, not a model file (a .h5 written by model.save).")
     if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
         raise ModelFileError(f"Cannot load {path!r}: it is not a regular file (a pipe, socket or device).")
+    without_filter_plugins()
     problem = string_attribute_problem(path)  # before HDF5 allocates what a damaged heap record claims
     if problem is not None:
         raise ModelFileError(f"Cannot load {path!r}: {problem}")
@@ -293,7 +296,8 @@ def member(group: h5py.Group, path: str):
 
 def checked_array(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.ndarray:
     """The numeric array at `path`, checked to be stored in this file (no external raw storage, no
-    virtual dataset) and to have the `shape` the model gives it, before anything is read."""
+    virtual dataset), to have the `shape` the model gives it, and to be stored through the standard
+    filters only (`check_storage`), before anything is read."""
     item = member(group, path)
     if not isinstance(item, h5py.Dataset):
         raise ModelFileError(f"{item.name} is a {type(item).__name__}, not an array")
@@ -304,7 +308,32 @@ def checked_array(group: h5py.Group, path: str, shape: tuple[int, ...]) -> np.nd
         raise ModelFileError(f"the array {item.name} has non-numeric dtype {item.dtype}")
     if item.shape != tuple(shape):
         raise ModelFileError(f"the array {item.name} has shape {item.shape}; the model's is {tuple(shape)}")
+    check_storage(item)
     return item[()]
+
+
+def check_storage(item: h5py.Dataset) -> None:
+    """Refuse a dataset stored through a filter other than gzip, shuffle and Fletcher-32 (another
+    would make HDF5 load a plugin library to read it), or in chunks larger than the array itself
+    (a chunk's declared size is allocated before its data is decompressed)."""
+    plist = item.id.get_create_plist()
+    for index in range(plist.get_nfilters()):
+        code = plist.get_filter(index)[0]
+        if code not in STANDARD_FILTERS:
+            raise ModelFileError(f"the array {item.name} is stored through HDF5 filter {code}; only the standard "
+                                 f"gzip, shuffle and Fletcher-32 filters are read (another would load a plugin)")
+    if plist.get_layout() == h5py.h5d.CHUNKED:
+        chunk_bytes = math.prod(plist.get_chunk()) * item.dtype.itemsize
+        if chunk_bytes > max(item.dtype.itemsize * math.prod(item.shape), MIN_CHUNK_BYTES):
+            raise ModelFileError(f"the array {item.name} declares chunks of {chunk_bytes:,} bytes, larger than the "
+                                 f"array itself")
+
+
+def without_filter_plugins() -> None:
+    """Empty HDF5's plugin search path (as set by HDF5_PLUGIN_PATH), so that no file read by this
+    process can make HDF5 load a library from it."""
+    while h5py.h5pl.size():
+        h5py.h5pl.remove(0)
 
 
 def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:

@@ -30,7 +30,7 @@ from ..layers.reshape import Flatten, Identity, Reshape
 from ..ops.kernels import SCALED_TANH_A, SCALED_TANH_B
 from ..version import __version__
 from .atomic import atomic_path
-from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member
+from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member, without_filter_plugins
 from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
@@ -335,6 +335,7 @@ def _keras_model(path, model_class):
         weights = _read_member(archive, "model.weights.h5", limit)
     layer_classes = [entry["class_name"] for entry in config["config"]["layers"] if entry["class_name"] != "InputLayer"]
     arrays = []
+    without_filter_plugins()
     with h5py.File(io.BytesIO(weights), "r") as f:
         for layer, group in zip(model.layers, weight_paths(layer_classes)):
             arrays += [checked_array(f, f"{group}/{index}", array.shape)

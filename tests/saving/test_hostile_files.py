@@ -213,3 +213,41 @@ def test_the_heap_check_passes_every_file_minikeras_writes(tmp_path):
     model.save_weights(tmp_path / "w.h5")
     for written in (path, tmp_path / "w.h5"):
         assert string_attribute_problem(written) is None
+
+
+def _with_unknown_filter(path, name):
+    """The dataset `name` stored through LZF, then its filter id changed to 32001, which no library
+    registers: reading it would make HDF5 search HDF5_PLUGIN_PATH and load every library there."""
+    with h5py.File(path, "a") as f:
+        data = f[name][()]
+        del f[name]
+        f.create_dataset(name, data=data, compression="lzf", chunks=data.shape)
+    raw = path.read_bytes()
+    pipeline = b"\x00}\x08\x00\x01\x00\x03\x00lzf"  # filter id 32000 (LZF), little-endian, then its name
+    assert raw.count(pipeline) == 1
+    path.write_bytes(raw.replace(pipeline, b"\x01}" + pipeline[2:]))
+
+
+def test_an_unknown_filter_is_refused_and_loads_no_plugin(tmp_path):
+    model, path = _saved(tmp_path)
+    _with_unknown_filter(path, "weights/dense/kernel")
+    _refused(path, model, "HDF5 filter 32001; only the standard gzip, shuffle and Fletcher-32")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    library = next(p for p in ("/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                               "/lib64/libz.so.1") if os.path.exists(p))
+    (plugins / "libplanted.so").write_bytes(open(library, "rb").read())
+    code = ("import minikeras as mk, sys\ntry:\n    mk.load_model(sys.argv[1])\n"
+            "except mk.saving.ModelFileError as e:\n    print('refused')\n")
+    env = {**os.environ, "HDF5_PLUGIN_PATH": str(plugins), "LD_DEBUG": "files"}
+    result = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True, timeout=120)
+    assert result.stdout.decode().strip() == "refused"
+    assert b"libplanted" not in result.stderr
+
+
+def test_chunks_larger_than_the_array_are_refused(tmp_path):
+    model, path = _saved(tmp_path)
+    _replace(path, "weights/dense/kernel",
+             lambda f, n: f.create_dataset(n, shape=(4, 3), maxshape=(None, None), chunks=(1 << 16, 1 << 6),
+                                           dtype="f4", compression="gzip"))
+    _refused(path, model, "declares chunks of 16,777,216 bytes")
