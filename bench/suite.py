@@ -69,7 +69,7 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
 
 
 def _blas_update_text() -> str:
-    status = mk.ops.blas_status()
+    status = mk.backend.blas_status()
     return f"{'active' if status['active'] else 'off'}: {status['reason']}"
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 
-from .config import show_config
+from .system_info import show_config
 from .registry import describe
 
 

@@ -1,35 +1,30 @@
-"""`show_config()`: the versions and numeric paths this process runs on."""
-from __future__ import annotations
+"""Keras' `keras.config`: process-wide defaults.
 
-import os
-import platform
+`floatx()` is the dtype new layers, models and variables get when none is given (float32);
+`set_floatx("float64")` changes it for what is created afterwards, as in Keras.
+
+Examples
+--------
+>>> floatx()
+'float32'
+"""
+from __future__ import annotations
 
 import numpy as np
 
-from . import ops
-from .version import __version__
+_FLOATX = "float32"
+FLOAT_DTYPES = ("float32", "float64")
 
 
-def config_info() -> dict[str, str]:
-    """What `show_config` prints, as ``{item: text}``."""
-    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    update = ops.blas_status()
-    return {"minikeras": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "numpy's BLAS": f"{blas.get('name', '?')} {blas.get('version', '')}".strip(),
-            "threaded BLAS update": f"{'active' if update['active'] else 'off'}: {update['reason']}",
-            "MINIKERAS_BLAS_UPDATE": os.environ.get("MINIKERAS_BLAS_UPDATE", "(unset)"),
-            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)")}
+def floatx() -> str:
+    """The default float dtype, ``"float32"`` unless `set_floatx` changed it."""
+    return _FLOATX
 
 
-def show_config(print_fn=print) -> None:
-    """Print the minikeras, Python and numpy versions, numpy's BLAS and whether the optimizer
-    update runs on its threads (``minikeras info`` prints the same).
-
-    Examples
-    --------
-    >>> show_config(print_fn=lambda line: None)
-    """
-    info = config_info()
-    width = max(map(len, info))
-    for key, value in info.items():
-        print_fn(f"{key:{width}s}  {value}")
+def set_floatx(value: str) -> None:
+    """Make `value` (``"float32"`` or ``"float64"``) the default dtype of new layers, models and variables."""
+    global _FLOATX
+    name = np.dtype(value).name if isinstance(value, (str, type, np.dtype)) else None
+    if name not in FLOAT_DTYPES:
+        raise ValueError(f"floatx must be one of {FLOAT_DTYPES}; got {value!r}.")
+    _FLOATX = name

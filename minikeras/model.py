@@ -14,6 +14,7 @@ import numpy as np
 from . import gradcheck, regularizers, saving, seeding
 from .callbacks.history import History
 from .checks import is_int
+from .config import floatx
 from .engine import Engine
 from .layers import activations
 from .layers.base import Layer, registry as layer_registry
@@ -56,8 +57,9 @@ class Model(Trainer):
         first layer's ``input_shape=``, or from the first data seen.
     seed : int, optional
         Seed of the model's generator (initialization, shuffling, splits, dropout).
-    dtype : {"float32", "float64"}
-        Dtype of every parameter, activation and gradient (float32 by default).
+    dtype : {"float32", "float64"}, optional
+        Dtype of every parameter, activation and gradient (`minikeras.config.floatx()`, float32,
+        by default).
 
     Examples
     --------
@@ -69,9 +71,10 @@ class Model(Trainer):
     """
 
     def __init__(self, layers: list[Layer] | None = None, name: str | None = None, *, input_dim=None,
-                 seed: int | None = None, dtype: str = "float32", trainable: bool = True):
+                 seed: int | None = None, dtype: str | None = None, trainable: bool = True):
         if isinstance(layers, (int, np.integer)) or (isinstance(layers, tuple) and all(is_int(d, 1) for d in layers)):
             layers, input_dim = None, layers  # the course API's Model(3072): an input dimension
+        dtype = dtype or floatx()
         # longdouble is accepted for check_gradients, which computes in the widest float there is.
         if np.dtype(dtype) not in (np.float32, np.float64, np.longdouble):
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")

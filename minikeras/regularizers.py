@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import backend
 from .registry import Registry, describe, serialize
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
@@ -56,7 +56,7 @@ class L2(Regularizer):
         return self.l2 * np.dot(flat, flat)
 
     def add_gradient(self, weights, grad, scratch):
-        ops.axpy(2.0 * self.l2, weights, grad, scratch)
+        backend.axpy(2.0 * self.l2, weights, grad, scratch)
 
     def get_config(self):
         return {"l2": self.l2}
@@ -74,7 +74,7 @@ class L1(Regularizer):
         return weights.dtype.type(self.l1) * np.abs(weights).sum()
 
     def add_gradient(self, weights, grad, scratch):
-        ops.axpy(self.l1, np.sign(weights, out=scratch), grad, scratch)
+        backend.axpy(self.l1, np.sign(weights, out=scratch), grad, scratch)
 
     def get_config(self):
         return {"l1": self.l1}

@@ -1,12 +1,12 @@
 """Each optimizer's update against the formula computed by hand for two steps.
 
-SGD runs on short arrays (numpy ufuncs) and on long ones (numpy's BLAS axpy, minikeras.ops)."""
+SGD runs on short arrays (numpy ufuncs) and on long ones (numpy's BLAS axpy, minikeras.backend)."""
 import math
 
 import numpy as np
 import pytest
 
-from minikeras import ops, optimizers, schedules
+from minikeras import backend, optimizers, schedules
 
 W0 = np.array([1.0, -2.0])
 G1 = np.array([0.5, 0.25])
@@ -22,7 +22,7 @@ def _two_steps(optimizer, copies=1):
     return param
 
 
-SGD_LENGTHS = pytest.mark.parametrize("copies", [1, ops.MIN_BLAS_SIZE], ids=["ufuncs", "blas"])
+SGD_LENGTHS = pytest.mark.parametrize("copies", [1, backend.MIN_BLAS_SIZE], ids=["ufuncs", "blas"])
 
 
 @SGD_LENGTHS

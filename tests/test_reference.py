@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minikeras as mk
-from minikeras import ops
+from minikeras import backend
 
 LAMBDA, LR, MOMENTUM, EPS, BN_MOMENTUM = 0.01, 0.1, 0.9, 1e-5, 0.9
 
@@ -46,7 +46,7 @@ def reference_training(weights, batches):
     return [w1, b1, gamma, beta, mean_run, var_run, w2, b2], losses
 
 
-@pytest.mark.parametrize("input_dim", [20, ops.MIN_BLAS_SIZE // 16 + 1], ids=["narrow", "wide"])
+@pytest.mark.parametrize("input_dim", [20, backend.MIN_BLAS_SIZE // 16 + 1], ids=["narrow", "wide"])
 def test_float32_core_matches_a_float64_reference_after_several_updates(input_dim):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6 * 32, input_dim)).astype(np.float32)

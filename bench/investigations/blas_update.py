@@ -1,4 +1,4 @@
-"""What numpy's BLAS axpy (minikeras.ops.blas) saves in the update, against the same update as ufuncs.
+"""What numpy's BLAS axpy (minikeras.backend.blas) saves in the update, against the same update as ufuncs.
 
 Two identical models of one bench case train alternately, one with the BLAS path and one with
 it switched off, in turns of both orders (ABBA) so that neither profits from going second; prints
@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 from bench.cases import minikeras_model, random_data
 from bench.options import case_experiment_parser, parse_case_experiment
 from bench.timing import alternate, timed
-from minikeras.ops import blas
+from minikeras.backend import blas
 
 
 def _epoch(model, x, y, batch_size: int, use_blas: bool) -> float:

@@ -25,7 +25,7 @@ from bench.floor import MatmulFloor
 from bench.handwritten import BN_EPSILON, BN_MOMENTUM, HandwrittenMLP
 from bench.options import seed_net_experiment
 from bench.timing import alternate, print_against_floor
-from minikeras.ops import numpy_blas_function
+from minikeras.backend import numpy_blas_function
 
 try:
     from numba import njit

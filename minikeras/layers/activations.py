@@ -1,4 +1,4 @@
-"""Activation layers: thin wrappers around the kernels in `minikeras.ops`, and Keras' `Activation`.
+"""Activation layers: thin wrappers around the kernels in `minikeras.backend`, and Keras' `Activation`.
 
 Each caches its output ``y`` and writes the derivative from it where it can. `registry` maps
 activation names (``"relu"``, as in ``Dense(64, activation="relu")``) to these classes; the layer
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import initializers, ops, regularizers
+from .. import initializers, backend, regularizers
 from ..registry import Registry, serialize
 from .base import Layer
 from .base import registry as layer_registry
@@ -95,10 +95,10 @@ class ReLU(ActivationLayer):
         return grad_out * self._slope
 
     def _f(self, x, out):
-        return ops.relu(x, out)
+        return backend.relu(x, out)
 
     def _df(self, y, grad, out):
-        return ops.relu_backward(y, grad, out)
+        return backend.relu_backward(y, grad, out)
 
     def get_config(self):
         return {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold,
@@ -118,10 +118,10 @@ class LeakyReLU(ActivationLayer):
         self.negative_slope = float(slope)
 
     def _f(self, x, out):
-        return ops.leaky_relu(x, self.negative_slope, out)
+        return backend.leaky_relu(x, self.negative_slope, out)
 
     def _df(self, y, grad, out):
-        return ops.leaky_relu_backward(y, grad, self.negative_slope, out)
+        return backend.leaky_relu_backward(y, grad, self.negative_slope, out)
 
     def get_config(self):
         return {"negative_slope": self.negative_slope, **super().get_config()}
@@ -134,10 +134,10 @@ class Sigmoid(ActivationLayer):
     Followed by the binary cross-entropy loss, the model fuses the two (gradient ``y - t``)."""
 
     def _f(self, x, out):
-        return ops.sigmoid(x, out)
+        return backend.sigmoid(x, out)
 
     def _df(self, y, grad, out):
-        return ops.sigmoid_backward(y, grad, out)
+        return backend.sigmoid_backward(y, grad, out)
 
 
 @register_activation("tanh")
@@ -145,10 +145,10 @@ class Tanh(ActivationLayer):
     r"""$y = \tanh x$; $dy/dx = 1 - y^2$."""
 
     def _f(self, x, out):
-        return ops.tanh(x, out)
+        return backend.tanh(x, out)
 
     def _df(self, y, grad, out):
-        return ops.tanh_backward(y, grad, out)
+        return backend.tanh_backward(y, grad, out)
 
 
 @register_activation("scaled_tanh")
@@ -156,10 +156,10 @@ class ScaledTanh(ActivationLayer):
     """LeCun's improved sigmoid ``y = 1.7159 * tanh(2x / 3)`` (Efficient BackProp, 1998)."""
 
     def _f(self, x, out):
-        return ops.scaled_tanh(x, out)
+        return backend.scaled_tanh(x, out)
 
     def _df(self, y, grad, out):
-        return ops.scaled_tanh_backward(y, grad, out)
+        return backend.scaled_tanh_backward(y, grad, out)
 
 
 class AxisActivation(ActivationLayer):
@@ -214,10 +214,10 @@ class Softmax(AxisActivation):
     """
 
     def _f(self, x, out):
-        return ops.softmax(x, out, self._axis)
+        return backend.softmax(x, out, self._axis)
 
     def _df(self, y, grad, out):
-        return ops.softmax_backward(y, grad, out, self._axis)
+        return backend.softmax_backward(y, grad, out, self._axis)
 
 
 @register_activation("log_softmax")
@@ -226,10 +226,10 @@ class LogSoftmax(AxisActivation):
     backward $\partial L / \partial x = g - \operatorname{softmax}(x) \sum_j g_j$."""
 
     def _f(self, x, out):
-        return ops.log_softmax(x, out, self._axis)
+        return backend.log_softmax(x, out, self._axis)
 
     def _df(self, y, grad, out):
-        return ops.log_softmax_backward(y, grad, out, self._axis)
+        return backend.log_softmax_backward(y, grad, out, self._axis)
 
 
 @register_activation("sparsemax")
@@ -445,14 +445,14 @@ class GELU(InputActivation):
     def _value(self, x):
         if self.approximate:
             return 0.5 * x * (1.0 + self._tanh_term(x))
-        return 0.5 * x * (1.0 + ops.erf(x / np.sqrt(2.0)))
+        return 0.5 * x * (1.0 + backend.erf(x / np.sqrt(2.0)))
 
     def _slope(self, x, y):
         if self.approximate:
             t = self._tanh_term(x)
             return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * np.sqrt(2.0 / np.pi) * (
                 1.0 + 3.0 * GELU_TANH_COEFFICIENT * x * x)
-        return 0.5 * (1.0 + ops.erf(x / np.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+        return 0.5 * (1.0 + backend.erf(x / np.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
 
     def get_config(self):
         return {"approximate": self.approximate, **super().get_config()}

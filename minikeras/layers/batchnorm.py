@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
-from ..ops import column_sums
+from ..backend import column_sums
 from ..registry import serialize
 from .base import Layer, registry
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..checks import check_int
-from ..ops import column_sums
+from ..backend import column_sums
 from ..registry import serialize
 from . import activations
 from .base import Layer, registry

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops
+from .. import backend
 from ..targets import dense_targets, is_class_ids
 from .base import EPSILON, ElementwiseLoss, Loss, registry, scale_rows
 
@@ -55,7 +55,7 @@ class CategoricalCrossentropy(_CrossEntropyOptions, Loss):
 
     def _from_logits(self, logits, targets, sample_weight):
         n = logits.shape[0]
-        shifted, probs, log_norm = ops.softmax_and_log_normalizer(logits)
+        shifted, probs, log_norm = backend.softmax_and_log_normalizer(logits)
         if is_class_ids(targets):
             rows = np.arange(n)
             per_sample = log_norm - shifted[rows, targets]
@@ -138,7 +138,7 @@ class BinaryCrossentropy(_CrossEntropyOptions, ElementwiseLoss):
     @staticmethod
     def _from_logits(logits, targets):
         values = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-        derivative = ops.sigmoid(logits, np.empty_like(logits))
+        derivative = backend.sigmoid(logits, np.empty_like(logits))
         derivative -= targets
         return values, derivative
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .. import ops, schedules
+from .. import backend, schedules
 from ..checks import check_positive
 from ..registry import Registry, describe, serialize
 
@@ -172,7 +172,7 @@ class Optimizer:
     def _decay(self, params, lr) -> None:
         """Decoupled weight decay, ``w -= w * weight_decay * lr``."""
         for param, scratch in zip(params, self._scratch):
-            ops.axpy(-self.weight_decay * lr, param, param, scratch)
+            backend.axpy(-self.weight_decay * lr, param, param, scratch)
 
     def _update_averages(self, params) -> None:
         """Keras' `use_ema`: ``average = m * average + (1 - m) * w`` (``m`` = 0 at the first update, so
@@ -181,7 +181,7 @@ class Optimizer:
         overwrite = self.ema_overwrite_frequency and (self.iterations + 1) % self.ema_overwrite_frequency == 0
         for param, average, scratch in zip(params, self.slots["average"], self._scratch):
             average *= momentum
-            ops.axpy(1.0 - momentum, param, average, scratch)
+            backend.axpy(1.0 - momentum, param, average, scratch)
             if overwrite:
                 param[...] = average
 
@@ -255,16 +255,16 @@ class SGD(Optimizer):
 
     def update_step(self, param, grad, slots, lr, scratch):
         if not slots:
-            ops.axpy(-lr, grad, param, scratch)
+            backend.axpy(-lr, grad, param, scratch)
             return
         (velocity,) = slots
         velocity *= self.momentum
-        ops.axpy(-lr, grad, velocity, scratch)
+        backend.axpy(-lr, grad, velocity, scratch)
         if self.nesterov:
-            ops.axpy(self.momentum, velocity, param, scratch)
-            ops.axpy(-lr, grad, param, scratch)
+            backend.axpy(self.momentum, velocity, param, scratch)
+            backend.axpy(-lr, grad, param, scratch)
         else:
-            ops.axpy(1.0, velocity, param, scratch)
+            backend.axpy(1.0, velocity, param, scratch)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

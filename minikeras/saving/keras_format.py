@@ -27,7 +27,7 @@ from ..layers.layer_normalization import LayerNormalization
 from ..layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from ..layers.preprocessing import Normalization, Rescaling
 from ..layers.reshape import Flatten, Identity, Reshape
-from ..ops.kernels import SCALED_TANH_A, SCALED_TANH_B
+from ..backend.kernels import SCALED_TANH_A, SCALED_TANH_B
 from ..version import __version__
 from .atomic import atomic_path
 from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member, without_filter_plugins

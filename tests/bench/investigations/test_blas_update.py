@@ -1,5 +1,5 @@
 from bench.investigations.blas_update import main
-from minikeras.ops import blas
+from minikeras.backend import blas
 
 
 def test_compares_both_update_paths_on_a_bench_case(capsys):

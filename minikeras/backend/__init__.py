@@ -1,5 +1,9 @@
-"""The one seam between minikeras and the numerics: every kernel the layers, losses, regularizers
-and optimizers run is reached through this module.
+"""The numeric backend: the kernels that several parts share and the BLAS fast path.
+
+It is not the only place numpy is called (a layer's own one-off arithmetic calls numpy directly);
+it holds what is worth writing once and tuning once: the activations used by layers and fused
+losses, the column sums of the backward passes, and the update ``y += alpha * x`` of optimizers
+and regularizers. (`minikeras.ops` is kept for Keras' ``keras.ops`` names.)
 
 `kernels` holds pure numpy functions in forward/backward pairs; `blas` the update
 ``y += alpha * x`` on numpy's own threaded BLAS (switchable with ``MINIKERAS_BLAS_UPDATE=0``;

@@ -1,4 +1,4 @@
-"""Pure numpy kernels in forward/backward pairs (reached through `minikeras.ops`).
+"""Pure numpy kernels in forward/backward pairs (reached through `minikeras.backend`).
 
 Every function writes into `out` (which may be one of its inputs) so that layers can reuse
 preallocated buffers. Backward kernels take the forward *output* `y` where the derivative can

@@ -1,4 +1,4 @@
-"""minikeras.ops.blas.axpy: numpy's BLAS for long contiguous arrays, ufuncs otherwise, the same sums."""
+"""minikeras.backend.blas.axpy: numpy's BLAS for long contiguous arrays, ufuncs otherwise, the same sums."""
 import os
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from minikeras.ops import blas
+from minikeras.backend import blas
 
 LONG = blas.MIN_BLAS_SIZE + 3
 
@@ -75,7 +75,7 @@ def test_strided_and_two_dimensional_arrays():
     np.testing.assert_allclose(y2, expected2, rtol=1e-6, atol=1e-6)
 
 
-SUBPROCESS_TESTS = ["tests/ops/test_blas.py", "tests/test_optimizers.py", "tests/test_reference.py"]
+SUBPROCESS_TESTS = ["tests/backend/test_blas.py", "tests/test_optimizers.py", "tests/test_reference.py"]
 
 
 def _run_tests_in_subprocess(prelude: str, env: dict) -> subprocess.CompletedProcess:
@@ -89,8 +89,8 @@ def _run_tests_in_subprocess(prelude: str, env: dict) -> subprocess.CompletedPro
 
 def test_switched_off_by_the_environment_the_tests_pass_in_a_subprocess():
     result = _run_tests_in_subprocess("""
-        from minikeras import ops
-        status = ops.blas_status()
+        from minikeras import backend
+        status = backend.blas_status()
         assert not status["active"] and "MINIKERAS_BLAS_UPDATE=0" in status["reason"], status
     """, {blas.SWITCH: "0"})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -103,11 +103,11 @@ def test_on_a_blas_without_the_symbols_the_tests_pass_in_a_subprocess():
         import ctypes, types
         real_cdll = ctypes.CDLL
         ctypes.CDLL = lambda *args, **kwargs: types.SimpleNamespace()
-        from minikeras import ops
+        from minikeras import backend
         ctypes.CDLL = real_cdll
-        status = ops.blas_status()
+        status = backend.blas_status()
         assert not status["active"] and "no ILP64 cblas axpy symbol" in status["reason"], status
-        import tests.ops.test_blas as module
+        import tests.backend.test_blas as module
         module.numpy_blas_is_ilp64_openblas = lambda: (False, "a BLAS without the symbols (simulated)")
     """, {})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
