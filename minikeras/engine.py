@@ -15,29 +15,24 @@ from . import targets as targets_module
 from .checks import check_finite
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .layers import activations
+from .store import ParameterStore
 
 PREDICT_BATCH_SIZE = 1024
-
-
-def unpack(flat: np.ndarray, like: list[np.ndarray]) -> list[np.ndarray]:
-    """Views of consecutive pieces of `flat` shaped like the arrays of `like`."""
-    bounds = np.cumsum([0, *(a.size for a in like)])
-    return [flat[start:stop].reshape(a.shape) for start, stop, a in zip(bounds[:-1], bounds[1:], like)]
 
 
 class Engine:
     """Forward and backward passes, the regularized loss and one training step over built layers.
 
-    It owns the training arrays. Every trainable array of the layers is packed into one flat
-    `flat_params` array (its gradient into `flat_grads`), and the layers' ``params[name]`` /
-    ``grads[name]`` become named views into them, so the optimizer updates the whole model in a
-    few numpy calls instead of a few per parameter (what small layers and batches pay most for).
-    The optimizer's slots are shaped like `flat_params`.
+    It owns the parameter store (`minikeras.store.ParameterStore`): every trainable weight's
+    value and gradient kept end to end in two flat arrays, so that an element-wise optimizer
+    updates the whole model in a few numpy calls instead of a few per weight (what small layers
+    and batches pay most for). The weights stay `Variable`s whose values are views into it; no
+    other part of minikeras knows the arrays are flat.
 
     It runs the layers' `steps` (a Dense with ``activation=`` is two steps). When the loss
     declares ``logits_of`` (categorical cross-entropy: ``"softmax"``, binary: ``"sigmoid"``) and the
     last step is that activation, training and evaluation skip the step and the loss takes its
-    input (`fused`). Frozen layers (``trainable=False``) keep their params out of the flat arrays.
+    input (`fused`). Frozen layers (``trainable=False``) keep their weights out of the store.
 
     Metrics accumulate over batches (`reset_metrics`, `metric_results`); an ``"accuracy"`` is
     resolved for the output width here, as Keras does at compile.
@@ -54,19 +49,17 @@ class Engine:
 
     Attributes
     ----------
-    steps : list of Layer
-        What runs, in order: every layer's `steps`.
-    trainable : list of (Layer, str)
-        ``(layer, param name)`` of every trainable array, in `flat_params` order.
-    flat_params, flat_grads : ndarray
-        All trainable arrays, and their gradients, end to end.
+    layer_steps : list of Layer
+        What runs, in order: every layer's `steps` (a Dense with ``activation=`` is two).
+    trainable_variables : list of Variable
+        Every trainable weight, in layer order.
     """
 
     def __init__(self, layers, dtype, loss=None, optimizer=None, metrics=(), weighted_metrics=()):
         self.layers = list(layers)
         self.dtype = np.dtype(dtype)
-        self.steps = [step for layer in self.layers for step in layer.steps()]
-        last = self.steps[-1]
+        self.layer_steps = [step for layer in self.layers for step in layer.steps()]
+        last = self.layer_steps[-1]
         self.input_shape = self.layers[0].input_shape
         self.output_shape = last.output_shape(last.input_shape)
         self.loss, self.optimizer = loss, optimizer
@@ -77,35 +70,24 @@ class Engine:
         # evaluate() accumulates into copies: a callback that evaluates mid-epoch leaves fit's metrics alone.
         self._evaluation_metrics = copy.deepcopy(resolved)
         self.trainable_flags = tuple(layer.trainable for layer in self.layers)
-        self.trainable = [(layer, name) for layer in self.layers if layer.trainable for name in layer.params]
-        self.flat_params, self.flat_grads = self._pack()
+        self._store = ParameterStore(self.layers, self.dtype)
+        self.trainable_variables = self._store.variables
         self.fused = (loss is not None and loss.logits_of is not None
                       and isinstance(last, activations.registry.lookup(loss.logits_of))
                       and getattr(last, "over_last_axis", True))
-        self._train_layers = self.steps[:-1] if self.fused else self.steps
-        first = next((i for i, layer in enumerate(self._train_layers) if layer.params), len(self._train_layers))
+        self._train_layers = self.layer_steps[:-1] if self.fused else self.layer_steps
+        first = next((i for i, layer in enumerate(self._train_layers) if layer.trainable_weights),
+                     len(self._train_layers))
         for i, layer in enumerate(self._train_layers):
             layer.needs_input_grad = i > first  # nobody uses the input gradient of the first trained layer
         self._backward_layers = self._train_layers[first:][::-1]
-        # (regularizer, param, grad, scratch) in layer order: the first (largest) kernel comes first,
-        # while backward has just left its gradient in cache.
-        self._penalties = [(regularizer, layer.params[name], layer.grads[name], np.empty_like(layer.params[name]))
-                           for layer in self.layers if layer.trainable
-                           for name, regularizer in layer.regularizers().items()]
+        # (regularizer, value, gradient, scratch) in layer order: the first (largest) kernel comes
+        # first, while backward has just left its gradient in cache.
+        self._penalties = [(variable.regularizer, variable.value, grad, np.empty_like(grad))
+                           for variable, grad in zip(self._store.variables, self._store.grad_views)
+                           if variable.regularizer is not None]
         if optimizer is not None:
-            optimizer.build([self.flat_params],
-                            variable_shapes=[layer.params[name].shape for layer, name in self.trainable],
-                            variable_names=[f"{layer.name}/{name}" for layer, name in self.trainable])
-
-    def _pack(self) -> tuple[np.ndarray, np.ndarray]:
-        arrays = [layer.params[name] for layer, name in self.trainable]
-        flat_params = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, self.dtype)
-        flat_grads = np.zeros_like(flat_params)
-        param_views, grad_views = iter(unpack(flat_params, arrays)), iter(unpack(flat_grads, arrays))
-        for layer in (layer for layer in self.layers if layer.trainable):
-            layer.params.bind({name: next(param_views) for name in layer.params})
-            layer.grads.bind({name: next(grad_views) for name in layer.params})
-        return flat_params, flat_grads
+            optimizer.build(self._store.variables)
 
     # -- data ------------------------------------------------------------------------------------
     def dataset(self, x, y, sample_weight=None, class_weight=None, what: str = "x") -> Dataset:
@@ -124,13 +106,13 @@ class Engine:
     def inputs(self, x, what: str = "x") -> np.ndarray:
         """`x` checked and in the model dtype (no copy when already so); an integer array (uint8
         images) stays as it is when the first layer converts it (Rescaling, Normalization)."""
-        keep_integers = getattr(self.steps[0], "accepts_integer_inputs", False)
+        keep_integers = getattr(self.layer_steps[0], "accepts_integer_inputs", False)
         return check_inputs(x, self.input_shape, self.dtype, what, keep_integers)
 
     # -- passes ----------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """The output of every step applied in turn (the last one included, fused or not)."""
-        for step in self.steps:
+        for step in self.layer_steps:
             x = step.forward(x, training)
         return x
 
@@ -151,7 +133,7 @@ class Engine:
         for metric, weighted in zip(self.metrics if metrics is None else metrics, self._weighted):
             metric_input = output
             if self.fused and not metric.accepts_logits:
-                probabilities = self.steps[-1].forward(output) if probabilities is None else probabilities
+                probabilities = self.layer_steps[-1].forward(output) if probabilities is None else probabilities
                 metric_input = probabilities
             metric.update_state(targets, metric_input, weights if weighted else None)
         return loss, grad
@@ -168,19 +150,20 @@ class Engine:
         """Fill every layer's `grads` with the data loss's gradient, from `grad` = d loss / d output."""
         for layer in self._backward_layers:
             grad = layer.backward(grad)
+        self._store.collect_gradients()
 
     def penalty(self):
         """Sum of the layers' regularization penalties (a numpy scalar, or 0 without regularizers)."""
         return sum(regularizer.penalty(param) for regularizer, param, _, _ in self._penalties)
 
     def add_penalty_gradients(self) -> None:
-        """Add each penalty's gradient (``2 * lambda * W`` for L2) to the gradient of its param."""
+        """Add each penalty's gradient (``2 * lambda * W`` for L2) to the gradient of its weight."""
         for regularizer, param, grad, scratch in self._penalties:
             regularizer.add_gradient(param, grad, scratch)
 
     def compute_gradients(self, x, targets, weights) -> float:
-        """Forward and backward in training mode: `grads` (and `flat_grads`) hold the gradient of
-        the full loss J = data loss + penalty; returns J (and the batch is added to the metrics)."""
+        """Forward and backward in training mode: the layers' `grads` hold the gradient of the full
+        loss J = data loss + penalty; returns J (and the batch is added to the metrics)."""
         # The penalty reads every kernel: before the forward products, the last update has just
         # left them in cache; after, the products have pushed them out.
         penalty = self.penalty()
@@ -190,8 +173,17 @@ class Engine:
         return float(loss + penalty)
 
     def apply_gradients(self) -> float:
-        """One optimizer update of `flat_params` from `flat_grads`; returns the learning rate used."""
-        return self.optimizer.apply([self.flat_params], [self.flat_grads])
+        """One optimizer update of every trainable weight from its gradient; returns the rate used.
+        An element-wise optimizer updates the whole store at once."""
+        store = self._store
+        if self.optimizer.elementwise:
+            return self.optimizer._apply_packed(store.values, store.grads, store.grad_views)
+        return self.optimizer.apply(store.grad_views, store.variables)
+
+    def gradients(self) -> list[np.ndarray]:
+        """The gradient of every trainable weight (`trainable_variables` order), as the last
+        `compute_gradients` left them: views, overwritten by the next."""
+        return list(self._store.grad_views)
 
     def train_step(self, x, targets, weights) -> float:
         """`compute_gradients`, then `apply_gradients`: one update from one batch. Returns the loss
@@ -229,12 +221,6 @@ class Engine:
                 if on_batch is not None:
                     on_batch(index)
         return output
-
-    # -- optimizer state -------------------------------------------------------------------------
-    def slot_views(self) -> dict[str, list[np.ndarray]]:
-        """The optimizer's slots cut into one array per trainable param, in `trainable` order."""
-        like = [layer.params[name] for layer, name in self.trainable]
-        return {slot: unpack(arrays[0], like) for slot, arrays in self.optimizer.slots.items()}
 
 
 def log_value(value):

@@ -65,13 +65,13 @@ def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None 
     engine.compute_gradients(data.x, data.targets, data.weights)
     rng = np.random.default_rng(seed)
     errors = {}
-    for layer, name in engine.trainable:
-        flat, analytic = layer.params[name].reshape(-1), layer.grads[name].reshape(-1).copy()
+    for variable, gradient in zip(engine.trainable_variables, engine.gradients()):
+        flat, analytic = variable.value.reshape(-1), gradient.reshape(-1).copy()
         entries = np.arange(flat.size)
         if max_entries is not None and flat.size > max_entries:
             entries = rng.choice(flat.size, size=max_entries, replace=False)
         numeric = np.array([_centered_difference(loss_value, flat, i, epsilon) for i in entries])
-        errors[f"{layer.name}/{name}"] = float(relative_error(analytic[entries], numeric).max())
+        errors[variable.path] = float(relative_error(analytic[entries], numeric).max())
     return errors
 
 

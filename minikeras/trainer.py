@@ -180,7 +180,7 @@ class Trainer:
                 print(f"Training interrupted after a whole batch: {self.epoch} epochs completed, "
                       f"{self.optimizer.iterations} updates done.")
         if epochs > initial_epoch:
-            self.optimizer.finalize_variable_values([self.engine.flat_params])
+            self.optimizer.finalize_variable_values(self.engine.trainable_variables)
         callback_list.on_train_end(logs)
         return self.history
 

@@ -95,7 +95,7 @@ def private_members():
     members = (_private_members(ROOT / "minikeras" / "model.py", "Model")
                | _private_members(ROOT / "minikeras" / "trainer.py", "Trainer")
                | _private_members(ROOT / "minikeras" / "engine.py", "Engine"))
-    assert {"_engine", "_rng", "_require_built", "_fit_epoch", "_train_layers", "_pack"} <= members
+    assert {"_engine", "_rng", "_require_built", "_fit_epoch", "_train_layers", "_store"} <= members
     return members
 
 
@@ -108,5 +108,23 @@ def test_no_module_reaches_into_model_or_engine(private_members):
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Attribute) and node.attr in private_members
                     and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                uses.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert uses == []
+
+
+def test_only_the_engine_and_the_optimizer_base_know_the_flat_store():
+    """The flat arrays are the engine's fast path (and an element-wise optimizer's): layers, saving,
+    callbacks and tools see Variables only."""
+    sources = _sources(*PACKAGES)
+    importers = {name for name, path in sources.items() if "minikeras.store" in _imports(name, path, set(sources))}
+    assert importers == {"minikeras.engine", "minikeras.optimizers.base"}
+    flat_only = {"_apply_packed", "_flat_slots"}
+    uses = []
+    for path in _sources(*PACKAGES, "tests", "examples", "bench").values():
+        if path.name in ("engine.py", "base.py") and path.parent.name in ("minikeras", "optimizers") \
+                or path.name == "test_optimizers.py":  # the formula tests run both paths on purpose
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in flat_only:
                 uses.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
     assert uses == []

@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 API_PAGES = {"minikeras": "api/models.html", "minikeras.layers": "api/layers.html",
              "minikeras.activations": "api/activations.html", "minikeras.losses": "api/losses.html",
              "minikeras.metrics": "api/metrics.html", "minikeras.optimizers": "api/optimizers.html",
-             "minikeras.schedules": "api/schedules.html", "minikeras.callbacks": "api/callbacks.html",
+             "minikeras.optimizers.schedules": "api/schedules.html", "minikeras.callbacks": "api/callbacks.html",
              "minikeras.initializers": "api/initializers.html", "minikeras.regularizers": "api/regularizers.html",
              "minikeras.datasets": "api/datasets.html", "minikeras.preprocessing": "api/preprocessing.html",
              "minikeras.search": "api/search.html", "minikeras.plot": "api/plot.html"}

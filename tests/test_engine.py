@@ -18,16 +18,20 @@ def _built(*stack, input_dim=3, dtype="float64"):
     return list(stack)
 
 
-def test_params_and_grads_are_named_views_of_the_flat_arrays():
+def test_the_engine_keeps_the_variables_and_their_gradients_by_name():
     stack = _built(layers.Dense(4), layers.BatchNorm(), layers.ReLU(), layers.Dense(2))
-    kernel_before = stack[0].params["kernel"].copy()
+    kernel = stack[0].kernel
+    kernel_before = kernel.numpy()
     engine = Engine(stack, "float64")
-    assert [name for _, name in engine.trainable] == ["kernel", "bias", "gamma", "beta", "kernel", "bias"]
-    assert engine.flat_params.size == sum(layer.params[name].size for layer, name in engine.trainable)
-    for layer, name in engine.trainable:
-        assert np.shares_memory(layer.params[name], engine.flat_params)
-        assert np.shares_memory(layer.grads[name], engine.flat_grads)
-    np.testing.assert_array_equal(stack[0].params["kernel"], kernel_before)
+    assert [v.path for v in engine.trainable_variables] == ["dense/kernel", "dense/bias", "batchnorm/gamma",
+                                                            "batchnorm/beta", "dense/kernel", "dense/bias"]
+    assert engine.trainable_variables[0] is kernel
+    np.testing.assert_array_equal(kernel.value, kernel_before)  # the value survives moving into the store
+    owners = [stack[0], stack[0], stack[1], stack[1], stack[3], stack[3]]
+    for owner, variable, gradient in zip(owners, engine.trainable_variables, engine.gradients()):
+        assert owner.grads[variable.name] is gradient and gradient.shape == variable.shape
+    kernel.assign(np.full((3, 4), 0.5))
+    np.testing.assert_array_equal(stack[0].forward(np.ones((1, 3))), [[1.5, 1.5, 1.5, 1.5]])
 
 
 def test_the_penalty_and_its_gradient_are_the_engines():
@@ -51,14 +55,16 @@ def test_train_step_is_compute_gradients_then_one_update():
     model.compile(optimizer=optimizers.SGD(0.1))
     engine = model.engine
     data = engine.dataset(x, y)
-    before = engine.flat_params.copy()
+    before = model.get_weights()
     data_loss, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
     loss = engine.compute_gradients(data.x, data.targets, data.weights)
     assert loss == float(data_loss + engine.penalty()) and engine.penalty() > 0
-    np.testing.assert_array_equal(engine.flat_params, before)
-    gradient = engine.flat_grads.copy()
+    for a, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+    gradients = [g.copy() for g in engine.gradients()]
     assert engine.apply_gradients() == 0.1
-    np.testing.assert_allclose(engine.flat_params, before - 0.1 * gradient)
+    for a, b, g in zip(model.get_weights(), before, gradients):
+        np.testing.assert_allclose(a, b - 0.1 * g)
 
 
 def test_the_loss_declares_what_it_fuses_with():
@@ -116,8 +122,7 @@ class AssigningScale(layers.Layer):
 
     def build(self, input_shape, rng, dtype="float32"):
         super().build(input_shape, rng, dtype)
-        self.params["w"] = np.ones(input_shape, dtype=self.dtype)
-        self.grads["w"] = np.zeros(input_shape, dtype=self.dtype)
+        self.add_weight(input_shape, "ones", name="w")
 
     def forward(self, x, training=False):
         self._x = x
@@ -170,26 +175,27 @@ def test_a_gradient_of_another_shape_is_a_clear_error():
             self.grads["w"] = (grad_out * self._x)  # forgot the sum over the batch
             return grad_out
 
-    with pytest.raises(ValueError, match=r"layer 'wrong_shape' \(WrongShape\) grads\['w'\] must keep its shape "
-                                         r"\(4,\); got an array of shape \(30, 4\)"):
+    with pytest.raises(ValueError, match=r"Layer 'wrong_shape' \(WrongShape\) grads\['w'\] must have its weight's shape "
+                                         r"\(4,\); got ndarray of shape \(30, 4\)"):
         _trained(WrongShape())
 
 
-def test_params_cannot_gain_or_lose_keys_after_compile():
+def test_params_are_read_only_and_say_how_to_change_a_weight():
     model = _trained(AssigningScale())
     layer = model.layers[0]
-    with pytest.raises(ValueError, match=r"Cannot add layer 'assigning_scale' \(AssigningScale\) params\['v'\] "
-                                         r"after the model is compiled: create every parameter in build"):
+    with pytest.raises(TypeError, match=r"layer 'assigning_scale' \(AssigningScale\) params is read-only: declare "
+                                        r"weights with self.add_weight"):
         layer.params["v"] = np.ones(4)
-    with pytest.raises(ValueError, match="Cannot remove"):
-        del layer.grads["w"]
-    with pytest.raises(ValueError, match=r"must keep the keys \['w'\]"):
-        layer.params = {"w": np.ones(4), "v": np.ones(4)}
+    with pytest.raises(TypeError, match="read-only"):
+        del layer.state["w"]
 
 
-def test_assigning_params_after_compile_changes_the_trained_array():
+def test_assigning_a_variable_after_compile_changes_what_the_model_computes():
     model = _trained(AssigningScale())
-    layer = model.layers[0]
-    layer.params["w"] = np.full(4, 3.0)
+    x = np.ones((2, 4), "float32")
+    before = model.predict(x, verbose=0)
+    model.weights[0].assign(np.full(4, 3.0))
     np.testing.assert_array_equal(model.get_weights()[0], 3.0)
-    assert np.shares_memory(layer.params["w"], model.engine.flat_params)
+    assert not np.allclose(model.predict(x, verbose=0), before)
+    model.fit(*blobs(n=30, dim=4), epochs=1, verbose=0)  # and training goes on from the assigned value
+    assert not np.array_equal(model.get_weights()[0], 3.0)

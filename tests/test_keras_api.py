@@ -196,4 +196,4 @@ def test_activations_as_functions():
 
 def test_function_style_regularizer():
     dense = layers.Dense(3, kernel_regularizer=mk.regularizers.l2(0.02))
-    assert dense.regularizers()["kernel"].l2 == 0.02
+    assert dense.kernel_regularizer.l2 == 0.02

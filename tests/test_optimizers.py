@@ -6,20 +6,44 @@ import math
 import numpy as np
 import pytest
 
+import minikeras as mk
 from minikeras import backend, optimizers, schedules
+from minikeras.store import pack, views
 
 W0 = np.array([1.0, -2.0])
 G1 = np.array([0.5, 0.25])
 G2 = np.array([-1.0, 2.0])
 
 
+def _variables(values, names=None):
+    return [mk.Variable(np.array(value, dtype=np.float64), dtype="float64", name=name or f"w{i}")
+            for i, (value, name) in enumerate(zip(values, names or [None] * len(values)))]
+
+
+def _run(optimizer, initial, steps, names=None):
+    """The variables' values after one `apply` per entry of `steps` (a list of gradients each).
+    An element-wise optimizer is also run as the training engine runs it (every variable in one
+    flat array, one call), which must give the same values."""
+    variables = _variables(initial, names)
+    packed_optimizer = type(optimizer).from_config(optimizer.get_config())
+    optimizer.build(variables)
+    for grads in steps:
+        optimizer.apply([np.array(g, dtype=np.float64) for g in grads], variables)
+    if optimizer.elementwise:
+        packed = _variables(initial, names)
+        packed_optimizer.build(packed)
+        values = pack(packed, np.float64)
+        for grads in steps:
+            flat = np.concatenate([np.ravel(g) for g in grads]).astype(np.float64)
+            packed_optimizer._apply_packed(values, flat, views(flat, [v.shape for v in packed]))
+        for variable, packed_variable in zip(variables, packed):
+            np.testing.assert_allclose(packed_variable.value, variable.value, rtol=1e-12, atol=1e-15)
+    return [variable.numpy() for variable in variables]
+
+
 def _two_steps(optimizer, copies=1):
-    """The parameter after two updates, W0 and the gradients repeated `copies` times."""
-    param = np.tile(W0, copies)
-    optimizer.build([param])
-    for grad in (G1, G2):
-        optimizer.apply([param], [np.tile(grad, copies)])
-    return param
+    """The weights after two updates, W0 and the gradients repeated `copies` times."""
+    return _run(optimizer, [np.tile(W0, copies)], [[np.tile(G1, copies)], [np.tile(G2, copies)]])[0]
 
 
 SGD_LENGTHS = pytest.mark.parametrize("copies", [1, backend.MIN_BLAS_SIZE], ids=["ufuncs", "blas"])
@@ -77,23 +101,14 @@ def test_adam_amsgrad_uses_the_largest_second_moment():
         v_max = np.maximum(v_max, v)
         w = w - lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v_max) + eps)
     optimizer = optimizers.Adam(lr, amsgrad=True)
-    param = W0.copy()
-    optimizer.build([param])
-    for g in (G2, G1):
-        optimizer.apply([param], [g.copy()])
+    (param,) = _run(optimizer, [W0], [[G2], [G1]])
     np.testing.assert_allclose(param, w)
 
 
 def test_adamw_decays_weights_before_the_adam_step():
     lr, wd = 0.01, 0.1
-    adam = optimizers.Adam(lr)
-    param = W0 * (1 - lr * wd)
-    adam.build([param])
-    adam.apply([param], [G1.copy()])
-    decayed = W0.copy()
-    adamw = optimizers.AdamW(lr, weight_decay=wd)
-    adamw.build([decayed])
-    adamw.apply([decayed], [G1.copy()])
+    (param,) = _run(optimizers.Adam(lr), [W0 * (1 - lr * wd)], [[G1]])
+    (decayed,) = _run(optimizers.AdamW(lr, weight_decay=wd), [W0], [[G1]])
     np.testing.assert_allclose(decayed, param)
 
 
@@ -116,12 +131,8 @@ def test_lamb_scales_adams_direction_by_each_variables_trust_ratio():
             v[i] = b2 * v[i] + (1 - b2) * grad ** 2
             u = (m[i] / (1 - b1 ** t)) / (np.sqrt(v[i] / (1 - b2 ** t)) + eps)
             w[i] = w[i] - lr * np.linalg.norm(w[i]) / np.linalg.norm(u) * u
-    optimizer = optimizers.Lamb(lr)
-    flat = np.concatenate([W0, W0[::-1] * 3])
-    optimizer.build([flat], variable_sizes=[2, 2])  # two variables in one flat array, as a model's
-    for g in (G1, G2):
-        optimizer.apply([flat], [np.concatenate([g, -2 * g])])
-    np.testing.assert_allclose(flat, np.concatenate(w))
+    found = _run(optimizers.Lamb(lr), [W0, W0[::-1] * 3], [[g, -2 * g] for g in (G1, G2)])
+    np.testing.assert_allclose(np.concatenate(found), np.concatenate(w))
 
 
 @pytest.mark.parametrize("warmup_steps", [0, 3])
@@ -154,12 +165,9 @@ def test_muon_steps_a_matrix_along_its_orthogonalized_momentum_and_the_rest_with
         kernel = kernel - lr * x.T * np.sqrt(3) * 0.2
         ma, va = 0.9 * ma + 0.1 * gb, 0.999 * va + 0.001 * gb ** 2
         bias = bias - lr * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * ma / (np.sqrt(va) + 1e-7)
-    optimizer = optimizers.Muon(lr)
-    flat = np.concatenate([[1.0, -2.0, 0.5, 3.0, 2.0, 1.0], W0])
-    optimizer.build([flat], variable_shapes=[(3, 2), (2,)], variable_names=["dense/kernel", "dense/bias"])
-    for g, gb in grads:
-        optimizer.apply([flat], [np.concatenate([g.reshape(-1), gb])])
-    np.testing.assert_allclose(flat, np.concatenate([kernel.reshape(-1), bias]))
+    found = _run(optimizers.Muon(lr), [[[1.0, -2.0], [0.5, 3.0], [2.0, 1.0]], W0], grads, names=["kernel", "bias"])
+    np.testing.assert_allclose(found[0], kernel)
+    np.testing.assert_allclose(found[1], bias)
 
 
 def test_muon_orthogonalization_and_exclusions():
@@ -190,11 +198,9 @@ def test_adafactor_factors_a_matrix_and_not_a_vector(relative_step):
         u = gb / np.sqrt(v)
         bias = bias - max(1e-3, np.sqrt(np.mean(bias ** 2))) * rho * u / max(1, np.sqrt(np.mean(u ** 2)) / clip)
     optimizer = optimizers.Adafactor(lr, clip_threshold=clip, relative_step=relative_step)
-    flat = np.concatenate([[1.0, -2.0, 0.5, 3.0, 2.0, 1.0], W0])
-    optimizer.build([flat], variable_shapes=[(2, 3), (2,)])
-    for g, gb in grads:
-        optimizer.apply([flat], [np.concatenate([g.reshape(-1), gb])])
-    np.testing.assert_allclose(flat, np.concatenate([kernel.reshape(-1), bias]))
+    found = _run(optimizer, [[[1.0, -2.0, 0.5], [3.0, 2.0, 1.0]], W0], grads)
+    np.testing.assert_allclose(found[0], kernel)
+    np.testing.assert_allclose(found[1], bias)
 
 
 def test_ftrl():
@@ -269,11 +275,8 @@ def test_clipnorm_clips_each_variable_and_global_clipnorm_all_of_them():
     for options, expected in [({"clipnorm": 1.0}, [0.6, 0.8, 0.3, 0.4]),
                               ({"global_clipnorm": 1.0}, grad / math.sqrt(25.25)),
                               ({"clipvalue": 0.35}, [0.35, 0.35, 0.3, 0.35])]:
-        param = np.zeros(4)
-        optimizer = optimizers.SGD(1.0, **options)
-        optimizer.build([param], variable_sizes=[2, 2])
-        optimizer.apply([param], [grad.copy()])
-        np.testing.assert_allclose(-param, expected)
+        found = _run(optimizers.SGD(1.0, **options), [np.zeros(2), np.zeros(2)], [[grad[:2], grad[2:]]])
+        np.testing.assert_allclose(-np.concatenate(found), expected)
 
 
 def test_fit_with_ema_ends_on_the_averaged_weights():
@@ -290,9 +293,9 @@ def test_fit_with_ema_ends_on_the_averaged_weights():
         return model
 
     averaged, plain = trained(use_ema=True, ema_momentum=0.9), trained()
-    (average,) = averaged.optimizer.slots["average"]
-    np.testing.assert_array_equal(averaged.engine.flat_params, average)
-    assert not np.allclose(averaged.engine.flat_params, plain.engine.flat_params)
+    for variable in averaged.trainable_weights:
+        np.testing.assert_array_equal(variable.value, averaged.optimizer.slot(variable, "average").value)
+    assert not np.allclose(averaged.get_weights()[0], plain.get_weights()[0])
 
 
 def test_common_arguments_survive_the_config():
@@ -315,11 +318,11 @@ def test_keras_defaults_from_names():
 
 def test_schedule_is_called_with_the_update_count():
     optimizer = optimizers.SGD(schedules.StepDecay(1.0, 0.5, step_size=1))
-    param = np.zeros(1)
+    (param,) = _variables([np.zeros(1)])
     optimizer.build([param])
-    rates = [optimizer.apply([param], [np.ones(1)]) for _ in range(3)]
+    rates = [optimizer.apply([np.ones(1)], [param]) for _ in range(3)]
     assert rates == [1.0, 0.5, 0.25] and optimizer.iterations == 3
-    np.testing.assert_allclose(param, -1.75)
+    np.testing.assert_allclose(param.value, -1.75)
 
 
 def test_schedule_cannot_be_overwritten_but_float_can():
@@ -354,3 +357,64 @@ def test_config_round_trip_with_schedule():
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+class KerasStyleMomentum(optimizers.Optimizer):
+    """Written as Keras' guide writes an optimizer: build + update_step, slots from references."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = momentum
+
+    def build(self, variables):
+        super().build(variables)
+        self.momentums = [self.add_variable_from_reference(v, "momentum") for v in variables]
+
+    def update_step(self, gradient, variable, learning_rate):
+        m = self.momentums[self._get_variable_index(variable)]
+        self.assign(m, self.momentum * m - learning_rate * gradient)
+        self.assign_add(variable, m)
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum}
+
+
+def test_a_keras_style_optimizer_trains_like_the_builtin(tmp_path):
+    from tests.conftest import blobs
+    x, y = blobs()
+
+    def trained(optimizer):
+        model = mk.Sequential([mk.Input(shape=(5,)), mk.layers.Dense(8, activation="relu"),
+                               mk.layers.BatchNormalization(), mk.layers.Dense(3, activation="softmax")], seed=0)
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+        return model
+
+    ours, builtin = trained(KerasStyleMomentum(0.05)), trained(optimizers.SGD(0.05, momentum=0.9))
+    assert not ours.optimizer.elementwise and ours.optimizer.iterations == builtin.optimizer.iterations > 0
+    for a, b in zip(ours.get_weights(), builtin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    state: dict = {}
+    ours.optimizer.save_own_variables(state)
+    assert sorted(state)[:2] == ["iterations", "last_learning_rate"]
+    assert "momentum/dense/kernel" in state
+    np.testing.assert_array_equal(state["momentum/dense/kernel"], ours.optimizer.momentums[0].value)
+
+
+def test_load_own_variables_checks_everything_before_changing_anything():
+    optimizer = optimizers.Adam()
+    variables = _variables([W0, np.zeros((2, 2))])
+    optimizer.build(variables)
+    optimizer.apply([G1, np.ones((2, 2))], variables)
+    state: dict = {}
+    optimizer.save_own_variables(state)
+    before = {key: value.copy() if isinstance(value, np.ndarray) else value for key, value in state.items()}
+    broken = {**state, "v/w1": np.zeros(3), "m/w0": np.full(2, 7.0)}
+    with pytest.raises(ValueError, match=r"slot 'v/w1' has shape \(3,\); expected \(2, 2\)"):
+        optimizer.load_own_variables(broken)
+    after: dict = {}
+    optimizer.save_own_variables(after)
+    for key, value in before.items():
+        np.testing.assert_array_equal(after[key], value)
+    with pytest.raises(ValueError, match="lacks 'iterations'"):
+        optimizer.load_own_variables({k: v for k, v in state.items() if k != "iterations"})

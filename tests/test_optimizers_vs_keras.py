@@ -11,6 +11,7 @@ paper use the old one)."""
 import numpy as np
 import pytest
 
+import minikeras as mk
 from minikeras import optimizers
 
 keras = pytest.importorskip("keras")
@@ -62,12 +63,12 @@ KERAS_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax
 
 def _ours(name, options):
     optimizer = optimizers.get(name).__class__(**{"learning_rate": 0.05, **options})
-    flat = np.concatenate([w.reshape(-1) for w in START])
-    optimizer.build([flat], variable_shapes=SHAPES)
+    variables = [mk.Variable(w, dtype="float64", name=f"w{i}") for i, w in enumerate(START)]
+    optimizer.build(variables)
     for grads in GRADS:
-        optimizer.apply([flat], [np.concatenate([g.reshape(-1) for g in grads])])
-    optimizer.finalize_variable_values([flat])
-    return flat
+        optimizer.apply(grads, variables)
+    optimizer.finalize_variable_values(variables)
+    return np.concatenate([v.value.reshape(-1) for v in variables])
 
 
 def _keras(name, options):

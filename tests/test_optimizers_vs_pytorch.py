@@ -9,6 +9,7 @@ AdamW step, Adamax's infinity norm. NAdam's momentum schedule is Keras' ``b1 (1 
 import numpy as np
 import pytest
 
+import minikeras as mk
 from minikeras import optimizers
 
 torch = pytest.importorskip("torch")
@@ -36,12 +37,12 @@ CASES = {  # name: (ours, PyTorch's)
 def test_updates_match_pytorch(name):
     make_ours, make_theirs = CASES[name]
     ours = make_ours()
-    weights = START.copy()
+    weights = mk.Variable(START.copy(), dtype="float64")
     ours.build([weights])
     parameter = torch.tensor(START.copy(), requires_grad=True)
     theirs = make_theirs(parameter)
     for grad in GRADS:
-        ours.apply([weights], [grad.copy()])
+        ours.apply([grad.copy()], [weights])
         parameter.grad = torch.tensor(grad)
         theirs.step()
-        np.testing.assert_allclose(weights, parameter.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(weights.value, parameter.detach().numpy(), rtol=1e-6, atol=1e-9)

@@ -77,11 +77,9 @@ class BackupAndRestore(Callback):
                                       f"{type(source.optimizer).__name__} optimizer; this fit uses "
                                       f"{type(target.optimizer).__name__}.")
         model.set_weights(saved.get_weights())
-        for slot, views in target.slot_views().items():
-            for view, saved_view in zip(views, source.slot_views()[slot]):
-                view[...] = saved_view
-        target.optimizer.iterations = source.optimizer.iterations
-        target.optimizer.last_learning_rate = source.optimizer.last_learning_rate
+        state: dict = {}
+        source.optimizer.save_own_variables(state)
+        target.optimizer.load_own_variables(state)
         if isinstance(source.optimizer.learning_rate, float):  # a rate ReduceLROnPlateau had lowered
             target.optimizer.learning_rate = source.optimizer.learning_rate
         model.set_training_state(saved.get_training_state())

@@ -66,8 +66,7 @@ registry = Registry("callback", Callback)
 
 def named_weights(model):
     """``("layer/array", array)`` of every weight of `model`, in layer order (the arrays themselves)."""
-    return ((f"{layer.name}/{name}", array) for layer in model.layers
-            for name, array in zip(layer.weight_names(), layer.weights))
+    return ((variable.path, variable.value) for variable in model.weights)
 
 
 class CallbackList(Callback):

@@ -1,8 +1,6 @@
 """Evaluate and predict with the optimizer's moving average of the weights (Keras' SwapEMAWeights)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .base import Callback, registry
 
 
@@ -27,15 +25,17 @@ class SwapEMAWeights(Callback):
         if self._trained is not None:
             return
         optimizer = self.model.optimizer
-        if optimizer is None or not optimizer.use_ema or "average" not in optimizer.slots:
+        if optimizer is None or not optimizer.use_ema or not optimizer.built:
             raise ValueError(f"SwapEMAWeights needs an optimizer built with use_ema=True; got {optimizer!r}.")
-        weights = self.model.engine.flat_params
-        self._trained = weights.copy()
-        np.copyto(weights, optimizer.slots["average"][0])
+        variables = self.model.engine.trainable_variables
+        self._trained = [variable.numpy() for variable in variables]
+        for variable in variables:
+            variable.assign(optimizer.slot(variable, "average").value)
 
     def _swap_out(self, *args) -> None:
         if self._trained is not None:
-            np.copyto(self.model.engine.flat_params, self._trained)
+            for variable, value in zip(self.model.engine.trainable_variables, self._trained):
+                variable.assign(value)
             self._trained = None
 
     on_test_begin = on_predict_begin = _swap_in

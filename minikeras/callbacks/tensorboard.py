@@ -98,9 +98,8 @@ class TensorBoard(Callback):
                 self._writer("validation").add_scalar(f"evaluation_{name}_vs_iterations", value, iterations)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             writer = self._writer("train")
-            for layer in self.model.layers:
-                for name, array in zip(layer.weight_names(), layer.weights):
-                    writer.add_histogram(f"{layer.name}/{name}/histogram", np.asarray(array, np.float64), epoch)
+            for variable in self.model.weights:
+                writer.add_histogram(f"{variable.path}/histogram", variable.value.astype(np.float64), epoch)
         for writer in self._writers.values():
             writer.flush()
 

@@ -154,7 +154,10 @@ def _reduce(function, args):
     if key == ("_codecs", "encode"):
         if len(args) != 2 or not isinstance(args[0], str) or args[1] not in ("latin1", "latin-1"):
             raise BatchPickleError("_codecs.encode other than the latin-1 encoding of a text")
-        return args[0].encode("latin-1")
+        try:
+            return args[0].encode("latin-1")
+        except UnicodeEncodeError:
+            raise BatchPickleError("_codecs.encode of a text that is not latin-1") from None
     if key in {(module, "scalar") for module in _MULTIARRAY}:
         if len(args) != 2 or not isinstance(args[0], _Dtype) or not isinstance(args[1], bytes) \
                 or len(args[1]) != args[0].dtype.itemsize:
@@ -321,7 +324,12 @@ def load(raw: bytes) -> object:
         if handler is None:
             raise BatchPickleError(f"the opcode {opcode!r} at byte {reader.position - 1}; a CIFAR-10 batch uses "
                                    f"only numbers, text, bytes, lists, dicts and numpy arrays")
-        handler(reader)
+        try:
+            handler(reader)
+        except BatchPickleError:
+            raise
+        except (TypeError, ValueError, struct.error) as error:  # e.g. an unhashable memo value used as a key
+            raise BatchPickleError(f"a malformed {opcode!r} at byte {reader.position} ({type(error).__name__})") from None
     if len(reader.stack) != 1 or reader.marks:
         raise BatchPickleError("STOP with other than one value on the stack")
     value = _finished(reader.stack[0])

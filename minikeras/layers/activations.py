@@ -181,7 +181,7 @@ class AxisActivation(ActivationLayer):
                              f"got axis={self.axis}.")
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self._axis = self.axis % (len(self.input_shape) + 1)
 
@@ -689,15 +689,16 @@ class PReLU(Layer):
         self._alpha_shape(input_shape)
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
-        self._add_param("alpha", self.alpha_initializer(self._alpha_shape(self.input_shape), rng, self.dtype))
+        self.alpha = self.add_weight(self._alpha_shape(self.input_shape), self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer, name="alpha")
 
     def forward(self, x, training=False):
         self._x = x
         out = self._buffer("y", x.shape)
         np.minimum(x, 0, out=out)
-        out *= self.params["alpha"]
+        out *= self.alpha.value
         out += np.maximum(x, 0)
         return out
 
@@ -707,10 +708,7 @@ class PReLU(Layer):
         self.grads["alpha"][...] = np.add.reduce(grad_out * np.minimum(x, 0), axis=reduced, keepdims=True)[0]
         if not self.needs_input_grad:
             return None
-        return np.multiply(grad_out, np.where(x > 0, 1, self.params["alpha"]), out=self._buffer("dx", x.shape))
-
-    def regularizers(self):
-        return {} if self.alpha_regularizer is None else {"alpha": self.alpha_regularizer}
+        return np.multiply(grad_out, np.where(x > 0, 1, self.alpha.value), out=self._buffer("dx", x.shape))
 
     def get_config(self):
         return {"alpha_initializer": serialize(self.alpha_initializer),
@@ -758,7 +756,7 @@ class Activation(Layer):
             raise TypeError(f"Activation takes an activation name or layer; got {activation!r}.")
         self.activation = get(activation)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self.activation.name = f"{self.name}_{type(self.activation).__name__.lower()}"
         self.activation.build(input_shape, rng, dtype)

@@ -7,11 +7,10 @@ computes the output and caches what ``backward`` needs; ``backward(grad_out)`` f
 input. ``backward`` never changes a parameter: the optimizer owns updates. Weight penalties are
 declared by `regularizers()` and computed by the training engine, not by the layer.
 
-Once a model is compiled, ``params[name]`` and ``grads[name]`` are views into the engine's flat
-arrays (`ParamArrays`). Assigning a new array to one of them copies it into the view, so a
-layer written as ``self.grads["w"] = x.T @ g`` trains as well as one that writes in place
-(``np.matmul(x.T, g, out=self.grads["w"])``, which saves the copy); an array of another shape,
-a new key or a removed key is a ValueError naming the layer and the array.
+Weights are `Variable`s declared in ``build`` with `add_weight` (Keras' call); a layer reads
+them as ``self.kernel.value`` (or ``self.params["kernel"]``) and writes their gradients into
+``self.grads["kernel"]``, in place (``np.matmul(x.T, g, out=self.grads["kernel"])``) or by
+assigning a new array, which the training engine then copies where it keeps gradients.
 
 Arrays returned by ``forward`` and ``backward`` are per-layer buffers reused by the next
 call of the same batch size: copy them if you keep them.
@@ -22,94 +21,25 @@ import inspect
 
 import numpy as np
 
+from .. import initializers
+from ..config import floatx
 from ..registry import Registry, describe
+from ..variables import Variable
 
 
-class ParamArrays(dict):
-    """A layer's `params` or `grads`: a dict that, once bound to the engine's flat arrays,
-    keeps every entry a view into them (see the module docstring)."""
+class ReadOnlyArrays(dict):
+    """`Layer.params` / `Layer.state`: the layer's current arrays by name, to read. Weights are
+    declared with `Layer.add_weight` and changed through their `Variable` (``assign``)."""
 
-    def __init__(self, layer: "Layer", kind: str, arrays=()):
+    def __init__(self, layer: "Layer", kind: str, arrays):
         super().__init__(arrays)
-        self._layer = layer
-        self._kind = kind
-        self.bound = False
+        self._where = f"layer {layer.name!r} ({type(layer).__name__}) {kind}"
 
-    def bind(self, views: dict[str, np.ndarray]) -> None:
-        """Make each entry the engine's view of the same name (shapes already match)."""
-        for name, view in views.items():
-            dict.__setitem__(self, name, view)
-        self.bound = True
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(f"{self._where} is read-only: declare weights with self.add_weight(...) in build() and "
+                        f"change their values with variable.assign(...).")
 
-    def _where(self, name) -> str:
-        return f"layer {self._layer.name!r} ({type(self._layer).__name__}) {self._kind}[{name!r}]"
-
-    def __setitem__(self, name, array):
-        if not self.bound:
-            return dict.__setitem__(self, name, array)
-        if name not in self:
-            raise ValueError(f"Cannot add {self._where(name)} after the model is compiled: create every "
-                             f"parameter in build().")
-        target = dict.__getitem__(self, name)
-        if np.shape(array) != target.shape:
-            raise ValueError(f"{self._where(name)} must keep its shape {target.shape}; got an array of shape "
-                             f"{np.shape(array)}.")
-        if array is not target:
-            np.copyto(target, array)
-
-    def replace_all(self, arrays: dict) -> None:
-        """``layer.params = {...}``: a fresh dict before binding; after, the same keys, copied in."""
-        if self.bound and set(arrays) != set(self):
-            raise ValueError(f"Layer {self._layer.name!r} {self._kind} must keep the keys {sorted(self)} after "
-                             f"the model is compiled; got {sorted(arrays)}.")
-        if not self.bound:
-            dict.clear(self)
-        self.update(arrays)
-
-    def update(self, arrays=(), **more):
-        for name, array in {**dict(arrays), **more}.items():
-            self[name] = array
-
-    def setdefault(self, name, default=None):
-        if name not in self:
-            self[name] = default
-        return self[name]
-
-    def _refuse_removal(self, name="") -> None:
-        if self.bound:
-            raise ValueError(f"Cannot remove {self._where(name)} after the model is compiled.")
-
-    def __delitem__(self, name):
-        self._refuse_removal(name)
-        dict.__delitem__(self, name)
-
-    def pop(self, name, *default):
-        self._refuse_removal(name)
-        return dict.pop(self, name, *default)
-
-    def popitem(self):
-        self._refuse_removal()
-        return dict.popitem(self)
-
-    def clear(self):
-        self._refuse_removal()
-        dict.clear(self)
-
-
-class ParamArraysAttribute:
-    """`Layer.params` / `Layer.grads`: assigning a dict goes through `ParamArrays.replace_all`
-    (so ``layer.grads = {...}`` after compile is copied in, not lost). It defines no ``__get__``,
-    so reading the attribute is a plain instance-dict lookup: layers read it on every batch."""
-
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def __set__(self, layer, arrays):
-        current = layer.__dict__.get(self.name)
-        if current is None:
-            layer.__dict__[self.name] = ParamArrays(layer, self.name, arrays)
-        else:
-            current.replace_all(arrays)
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse
 
 
 class Layer:
@@ -117,17 +47,18 @@ class Layer:
 
     Attributes
     ----------
-    params : ParamArrays (a dict of ndarray)
-        Trainable arrays, updated by the optimizer.
-    grads : ParamArrays (a dict of ndarray)
-        Gradients of the loss with respect to `params`, filled by `backward`.
-    state : dict[str, ndarray]
-        Non-trainable arrays saved with the weights (e.g. BatchNorm moving statistics).
+    weights, trainable_weights, non_trainable_weights : list of Variable
+        Keras' lists: every weight (trainable first), those the optimizer updates, and the rest
+        (BatchNorm's moving statistics, and every weight of a frozen layer).
+    params, state : ReadOnlyArrays
+        The current arrays of the weights declared trainable, and of the others, by name.
+    grads : dict[str, ndarray]
+        Gradients of the loss with respect to the weights declared trainable, filled by `backward`.
     needs_input_grad : bool
         Set to False by the training engine for the first trained layer, whose input gradient nobody uses.
     trainable : bool
         False freezes the layer (as Keras' ``layer.trainable = False``): the optimizer leaves its
-        params alone and they count as non-trainable; a frozen BatchNorm also runs in inference mode.
+        weights alone and they count as non-trainable; a frozen BatchNorm also runs in inference mode.
 
     Parameters
     ----------
@@ -139,31 +70,72 @@ class Layer:
         (``Dense(64, input_shape=(784,))`` or ``input_dim=784``).
     """
 
-    params = ParamArraysAttribute()
-    grads = ParamArraysAttribute()
-
     def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None, input_dim=None):
         if input_shape is not None and input_dim is not None:
             raise ValueError(f"Give input_shape or input_dim, not both; got {input_shape!r} and {input_dim!r}.")
         self.name = name
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
         self.declared_input_shape = input_shape if input_dim is None else (input_dim,)
-        self.params = {}
-        self.grads = {}
-        self.state: dict[str, np.ndarray] = {}
+        # Keras' two lists, by name: the weights declared trainable and the others.
+        self._trainable_variables: dict[str, Variable] = {}
+        self._non_trainable_variables: dict[str, Variable] = {}
+        self.grads: dict[str, np.ndarray] = {}
         self.input_shape: tuple[int, ...] | None = None
-        self.dtype = np.dtype("float32")
+        self.dtype = np.dtype(floatx())
         self.needs_input_grad = True
         self.built = False
+        self._rng: np.random.Generator | None = None
         self._buffers: dict[str, np.ndarray] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype="float32") -> None:
-        """Create parameters for per-sample inputs of `input_shape`, drawing from `rng`."""
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype=None) -> None:
+        """Create the weights (`add_weight`) for per-sample inputs of `input_shape`; initializers
+        draw from `rng`."""
         self.input_shape = tuple(int(d) for d in input_shape)
         self.output_shape(self.input_shape)  # validates the shape
-        self.dtype = np.dtype(dtype)
+        self.dtype = np.dtype(dtype or floatx())
+        self._rng = rng
         self.built = True
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, autocast: bool = True,
+                   regularizer=None, constraint=None, aggregation: str = "none", overwrite_with_gradient: bool = False,
+                   name: str | None = None) -> Variable:
+        """Keras' ``add_weight``: a new `Variable` of `shape` (``()`` when None) drawn by `initializer`
+        (a name, an `Initializer` or an array; ``"glorot_uniform"`` by default), in the layer's
+        dtype. `regularizer` adds its penalty to the loss. Call it in `build`; the name (unique in
+        the layer) keys ``self.grads``. `autocast` and `aggregation` change nothing here (one
+        device, one dtype per model); `constraint` and `overwrite_with_gradient` are not supported."""
+        from .. import regularizers
+        if constraint is not None or overwrite_with_gradient:
+            raise ValueError(f"add_weight: constraint and overwrite_with_gradient are not supported; got "
+                             f"constraint={constraint!r}, overwrite_with_gradient={overwrite_with_gradient!r}.")
+        name = self._weight_name(name)
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        rng = self._rng if self._rng is not None else np.random.default_rng()
+        dtype = np.dtype(dtype or self.dtype)
+        if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
+            value = initializer
+        else:
+            draw = initializers.get("glorot_uniform" if initializer is None else initializer)
+            value = draw(shape, rng, dtype)
+        variable = Variable(value, shape=shape, dtype=dtype, trainable=trainable and self._trainable, name=name,
+                            regularizer=regularizers.get(regularizer), owner=self)
+        if trainable:
+            self._trainable_variables[name] = variable
+            self.grads[name] = np.zeros_like(variable.value)
+        else:
+            self._non_trainable_variables[name] = variable
+        return variable
+
+    def _weight_name(self, name: str | None) -> str:
+        if name is None:
+            taken = len(self._trainable_variables) + len(self._non_trainable_variables)
+            name = f"variable_{taken}" if taken else "variable"
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(f"A weight name must be a non-empty string without '/'; got {name!r}.")
+        if name in self._trainable_variables or name in self._non_trainable_variables:
+            raise ValueError(f"Layer {self.name!r} already has a weight named {name!r}.")
+        return name
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (identity by default)."""
@@ -176,8 +148,9 @@ class Layer:
         raise NotImplementedError
 
     def regularizers(self) -> dict:
-        """``{param name: Regularizer}`` of the params whose penalty the loss includes (none by default)."""
-        return {}
+        """``{weight name: Regularizer}`` of the trainable weights whose penalty the loss includes."""
+        return {name: variable.regularizer for name, variable in self._trainable_variables.items()
+                if variable.regularizer is not None}
 
     def steps(self) -> list["Layer"]:
         """The layers the engine runs for this one, in order: itself, or (`Dense` with an
@@ -194,48 +167,69 @@ class Layer:
         for step in self.steps():
             x = step.forward(x, training)
         return x.copy()
+
     # -- weights and config ----------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for variable in self._trainable_variables.values():
+            variable.trainable = self._trainable
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight: those declared trainable, then the others (Keras' order)."""
+        return [*self._trainable_variables.values(), *self._non_trainable_variables.values()]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return list(self._trainable_variables.values()) if self._trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        frozen = [] if self._trainable else list(self._trainable_variables.values())
+        return [*frozen, *self._non_trainable_variables.values()]
+
+    @property
+    def params(self) -> ReadOnlyArrays:
+        """The arrays of the weights declared trainable, by name."""
+        return ReadOnlyArrays(self, "params", {n: v.value for n, v in self._trainable_variables.items()})
+
+    @property
+    def state(self) -> ReadOnlyArrays:
+        """The arrays of the weights declared non-trainable (BatchNorm's moving statistics), by name."""
+        return ReadOnlyArrays(self, "state", {n: v.value for n, v in self._non_trainable_variables.items()})
+
     def weight_names(self) -> list[str]:
-        """Names of the arrays `get_weights` returns, in order: params, then state."""
-        return [*self.params, *self.state]
+        """Names of the arrays `get_weights` returns, in order."""
+        return [variable.name for variable in self.weights]
 
     def get_weights(self) -> list[np.ndarray]:
-        return [array.copy() for array in (*self.params.values(), *self.state.values())]
+        return [variable.numpy() for variable in self.weights]
 
     def check_weights(self, arrays: list[np.ndarray]) -> None:
-        """Raise ValueError unless `arrays` match `weight_names()` in number and shapes."""
-        names = self.weight_names()
-        if len(arrays) != len(names):
-            raise ValueError(f"Layer {self.name!r} expects {len(names)} weight arrays "
-                             f"({', '.join(names)}); got {len(arrays)}.")
-        targets = (*self.params.values(), *self.state.values())
-        for name, target, array in zip(names, targets, arrays):
-            if np.shape(array) != target.shape:
-                raise ValueError(f"Layer {self.name!r} weight {name!r} has shape {target.shape}; "
+        """Raise ValueError unless `arrays` match `weights` in number and shapes."""
+        weights = self.weights
+        if len(arrays) != len(weights):
+            raise ValueError(f"Layer {self.name!r} expects {len(weights)} weight arrays "
+                             f"({', '.join(self.weight_names())}); got {len(arrays)}.")
+        for variable, array in zip(weights, arrays):
+            if np.shape(array) != variable.shape:
+                raise ValueError(f"Layer {self.name!r} weight {variable.name!r} has shape {variable.shape}; "
                                  f"got an array of shape {np.shape(array)}.")
 
     def set_weights(self, arrays: list[np.ndarray]) -> None:
-        """Copy `arrays` into the layer's params and state (checked first: all or nothing)."""
+        """Assign `arrays` to the layer's weights (checked first: all or nothing)."""
         self.check_weights(arrays)
-        for target, array in zip((*self.params.values(), *self.state.values()), arrays):
-            target[...] = array
-
-    @property
-    def weights(self) -> list[np.ndarray]:
-        """The layer's arrays, trainable first (params, then state): the arrays themselves, not copies."""
-        return [*self.params.values(), *self.state.values()]
-
-    @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        return list(self.params.values()) if self.trainable else []
-
-    @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
-        return [*([] if self.trainable else self.params.values()), *self.state.values()]
+        for variable, array in zip(self.weights, arrays):
+            variable.assign(array)
 
     def count_params(self) -> int:
         """Number of scalars in `weights` (Keras: trainable and not)."""
-        return sum(a.size for a in self.weights)
+        return sum(variable.size for variable in self.weights)
 
     def get_config(self) -> dict:
         """Constructor arguments as JSON-able data."""
@@ -267,10 +261,6 @@ class Layer:
             buffer = self._buffers[key] = np.empty(shape, dtype=self.dtype)
         return buffer
 
-    def _add_param(self, name: str, value: np.ndarray) -> None:
-        self.params[name] = value
-        self.grads[name] = np.zeros_like(value)
-
 
 registry = Registry("layer", Layer, required=("forward", "backward"))
 
@@ -280,12 +270,18 @@ def register_layer(cls: type) -> type:
 
     ```python
     @register_layer
-    class Double(Layer):
+    class Scale(Layer):
+        def build(self, input_shape, rng, dtype=None):
+            super().build(input_shape, rng, dtype)
+            self.scale = self.add_weight(shape=input_shape, initializer="ones", name="scale")
+
         def forward(self, x, training=False):
-            return 2 * x
+            self._x = x
+            return x * self.scale.value
 
         def backward(self, grad_out):
-            return 2 * grad_out
+            self.grads["scale"] = (grad_out * self._x).sum(axis=0)
+            return grad_out * self.scale.value
     ```
     """
     registry.add(cls)

@@ -65,31 +65,29 @@ class BatchNorm(Layer):
                              f"{tuple(input_shape)}.")
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         shape = self.input_shape
-        self._add_param("gamma", self.initializers["gamma"](shape, rng, self.dtype))
-        self._add_param("beta", self.initializers["beta"](shape, rng, self.dtype))
-        # Mean and variance live in the rows of one (2, D) array (and so do the batch statistics),
-        # so that the moving-average update is three numpy calls rather than six.
-        self._moving = np.stack([self.initializers["moving_mean"](shape, rng, self.dtype),
-                                 self.initializers["moving_var"](shape, rng, self.dtype)])
-        self.state["moving_mean"], self.state["moving_var"] = self._moving
+        self.gamma = self.add_weight(shape, self.initializers["gamma"], regularizer=self.gamma_regularizer,
+                                     name="gamma")
+        self.beta = self.add_weight(shape, self.initializers["beta"], regularizer=self.beta_regularizer, name="beta")
+        self.moving_mean = self.add_weight(shape, self.initializers["moving_mean"], trainable=False,
+                                           name="moving_mean")
+        self.moving_var = self.add_weight(shape, self.initializers["moving_var"], trainable=False, name="moving_var")
 
     def forward(self, x, training=False):
         if training and self.trainable:
             self._inference_scale = None
             return self._forward_train(x)
-        scale = self._inference_scale = self.params["gamma"] / np.sqrt(self.state["moving_var"] + self.epsilon)
-        shift = self.params["beta"] - self.state["moving_mean"] * scale
+        scale = self._inference_scale = self.gamma.value / np.sqrt(self.moving_var.value + self.epsilon)
+        shift = self.beta.value - self.moving_mean.value * scale
         out = np.multiply(x, scale, out=self._buffer("y", x.shape))
         out += shift
         return out
 
     def _forward_train(self, x):
         scale = 1.0 / x.shape[0]
-        stats = self._buffer("batch_stats", self._moving.shape)
-        mean, var = stats
+        mean, var = self._buffer("batch_mean", self.moving_mean.shape), self._buffer("batch_var", self.moving_var.shape)
         column_sums(x, mean, scale)
         x_hat = np.subtract(x, mean, out=self._buffer("x_hat", x.shape))
         out = self._buffer("y", x.shape)
@@ -99,16 +97,17 @@ class BatchNorm(Layer):
         np.reciprocal(inv_std, out=inv_std)
         x_hat *= inv_std
         self._x_hat, self._inv_std = x_hat, inv_std
-        self._update_moving(stats)
-        np.multiply(x_hat, self.params["gamma"], out=out)
-        out += self.params["beta"]
+        self._update_moving(self.moving_mean.value, mean)
+        self._update_moving(self.moving_var.value, var)
+        np.multiply(x_hat, self.gamma.value, out=out)
+        out += self.beta.value
         return out
 
-    def _update_moving(self, stats):
-        """moving = momentum * moving + (1 - momentum) * [batch mean; biased batch variance]."""
-        self._moving *= self.momentum
-        stats *= 1.0 - self.momentum
-        self._moving += stats
+    def _update_moving(self, moving, batch_statistic):
+        """moving = momentum * moving + (1 - momentum) * batch statistic (mean, or biased variance)."""
+        moving *= self.momentum
+        batch_statistic *= 1.0 - self.momentum
+        moving += batch_statistic
 
     def backward(self, grad_out):
         if self._inference_scale is not None:  # frozen: a fixed affine map, dx = g * gamma / sqrt(moving_var + eps)
@@ -121,12 +120,8 @@ class BatchNorm(Layer):
         np.multiply(x_hat, d_gamma * scale, out=dx)
         dx += d_beta * scale
         np.subtract(grad_out, dx, out=dx)
-        dx *= self.params["gamma"] * self._inv_std
+        dx *= self.gamma.value * self._inv_std
         return dx
-
-    def regularizers(self):
-        declared = {"gamma": self.gamma_regularizer, "beta": self.beta_regularizer}
-        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
 
     def get_config(self):
         config = {"momentum": self.momentum, "epsilon": self.epsilon, **super().get_config()}

@@ -69,11 +69,12 @@ class Dense(Layer):
                              f"{tuple(input_shape)}. Add layers.Flatten() first.")
         return (self.units,)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
-        self._add_param("kernel", self.kernel_initializer((self.input_shape[0], self.units), rng, self.dtype))
-        if self.use_bias:
-            self._add_param("bias", self.bias_initializer((self.units,), rng, self.dtype))
+        self.kernel = self.add_weight((self.input_shape[0], self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                    name="bias") if self.use_bias else None
         if self.activation is not None:
             self.activation.name = f"{self.name}_{type(self.activation).__name__.lower()}"
             self.activation.build((self.units,), rng, dtype)
@@ -84,23 +85,19 @@ class Dense(Layer):
     def forward(self, x, training=False):
         """The affine map only; the activation is the next step."""
         self._x = x
-        out = np.matmul(x, self.params["kernel"], out=self._buffer("y", (x.shape[0], self.units)))
-        if self.use_bias:
-            out += self.params["bias"]
+        out = np.matmul(x, self.kernel.value, out=self._buffer("y", (x.shape[0], self.units)))
+        if self.bias is not None:
+            out += self.bias.value
         return out
 
     def backward(self, grad_out):
-        kernel = self.params["kernel"]
+        kernel = self.kernel.value
         np.matmul(self._x.T, grad_out, out=self.grads["kernel"])
-        if self.use_bias:
+        if self.bias is not None:
             column_sums(grad_out, self.grads["bias"])
         if not self.needs_input_grad:
             return None
         return np.matmul(grad_out, kernel.T, out=self._buffer("dx", self._x.shape))
-
-    def regularizers(self):
-        declared = {"kernel": self.kernel_regularizer, "bias": self.bias_regularizer if self.use_bias else None}
-        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
 
     def get_config(self):
         return {"units": self.units,

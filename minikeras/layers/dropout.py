@@ -27,7 +27,7 @@ class RandomLayer(Layer):
         self._rng = None
         self._noisy = False
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self._rng = rng if self.seed is None else np.random.default_rng(self.seed)
 

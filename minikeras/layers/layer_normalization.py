@@ -72,16 +72,16 @@ class LayerNormalization(Layer):
         per_sample_axes("LayerNormalization", self.axis, input_shape)
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self._axes = per_sample_axes("LayerNormalization", self.axis, self.input_shape)
         self._other_axes = tuple(a for a in range(len(self.input_shape) + 1) if a not in self._axes)
         shape = tuple(self.input_shape[a - 1] for a in self._axes)
         self._broadcast = tuple(size if a in self._axes else 1 for a, size in enumerate(self.input_shape, start=1))
-        if self.scale:
-            self._add_param("gamma", self.gamma_initializer(shape, rng, self.dtype))
-        if self.center:
-            self._add_param("beta", self.beta_initializer(shape, rng, self.dtype))
+        self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                     name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                    name="beta") if self.center else None
 
     @property
     def normalized_axes(self) -> tuple[int, ...]:
@@ -121,11 +121,6 @@ class LayerNormalization(Layer):
         out -= x_hat * np.mean(h * x_hat, axis=axes, keepdims=True)
         out *= self._inv_std
         return out
-
-    def regularizers(self):
-        declared = {"gamma": self.gamma_regularizer if self.scale else None,
-                    "beta": self.beta_regularizer if self.center else None}
-        return {name: regularizer for name, regularizer in declared.items() if regularizer is not None}
 
     def get_config(self):
         return {"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,

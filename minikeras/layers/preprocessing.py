@@ -62,7 +62,7 @@ class Rescaling(Layer):
                              f"broadcast against samples of shape {tuple(input_shape)}.") from None
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self._scale = np.asarray(self.scale, dtype=self.dtype)
         self._offset = np.asarray(self.offset, dtype=self.dtype)
@@ -127,6 +127,7 @@ class Normalization(Layer):
             raise ValueError(f"Normalization variance must be >= 0; got {variance!r}.")
         self.invert = bool(invert)
         self._kept = ()
+        self._adapted: dict[str, np.ndarray] = {}
         self._broadcast = ()
         self._mean_and_std = None  # derived from the statistics; None: to compute
 
@@ -148,17 +149,17 @@ class Normalization(Layer):
                                  f"{shape}.") from None
         return tuple(input_shape)
 
-    def build(self, input_shape, rng, dtype="float32"):
+    def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
         self._kept, shape, self._broadcast = self._layout(self.input_shape)
         self._mean_and_std = None
         if self.input_mean is None:
-            adapted = self.state  # statistics adapted before the model built the layer are kept
+            adapted = self._adapted  # statistics adapted before the model built the layer are kept
             if not (adapted and adapted["mean"].shape == shape):
                 adapted = {"mean": np.zeros(shape), "variance": np.ones(shape), "count": np.zeros((), np.int64)}
-            self.state = {"mean": adapted["mean"].astype(self.dtype),
-                          "variance": adapted["variance"].astype(self.dtype),
-                          "count": adapted["count"].astype(np.int64)}
+            for key, value in adapted.items():
+                self.add_weight(value.shape, value, dtype=np.int64 if key == "count" else None, trainable=False,
+                                name=key)
 
     def adapt(self, data) -> None:
         """Set the mean and variance to those of `data` (an array of any number dtype, or an iterable
@@ -184,11 +185,11 @@ class Normalization(Layer):
         if count == 0:
             raise ValueError("Normalization.adapt got no data (an empty array or iterable).")
         statistics = {"mean": np.asarray(mean), "variance": np.asarray(m2 / count), "count": np.asarray(count)}
-        if self.built:  # in place: the model's views of the state stay valid
-            for key, value in statistics.items():
-                self.state[key][...] = value
+        if self.built:
+            for variable in self.non_trainable_weights:
+                variable.assign(statistics[variable.name])
         else:  # kept until the model builds the layer
-            self.state = statistics
+            self._adapted = statistics
         self._mean_and_std = None
 
     def set_weights(self, arrays) -> None:

@@ -83,18 +83,18 @@ def _write_weights(f: h5py.File, engine) -> None:
     group = f.create_group("weights")
     for layer in engine.layers:
         layer_group = group.create_group(layer.name)
-        for name, array in (*layer.params.items(), *layer.state.items()):
-            layer_group.create_dataset(name, data=array)
+        for variable in layer.weights:
+            layer_group.create_dataset(variable.name, data=variable.value)
 
 
 def _write_optimizer(f: h5py.File, engine) -> None:
-    optimizer = engine.optimizer
+    state: dict = {}
+    engine.optimizer.save_own_variables(state)
     group = f.create_group("optimizer")
-    group.attrs["iterations"] = optimizer.iterations
-    group.attrs["last_learning_rate"] = json.dumps(optimizer.last_learning_rate)
-    for slot, arrays in engine.slot_views().items():
-        for (layer, name), array in zip(engine.trainable, arrays):
-            group.create_dataset(f"{slot}/{layer.name}/{name}", data=array)
+    group.attrs["iterations"] = state.pop("iterations")
+    group.attrs["last_learning_rate"] = json.dumps(state.pop("last_learning_rate"))
+    for key, array in state.items():
+        group.create_dataset(key, data=array)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -344,16 +344,11 @@ def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
 def _read_optimizer(f: h5py.File, engine) -> None:
     group = member(f, "optimizer")
     optimizer = engine.optimizer
-    views = engine.slot_views()
-    slots = {slot: [checked_array(group, f"{slot}/{layer.name}/{name}", layer.params[name].shape)
-                    for layer, name in engine.trainable]
-             for slot in views}
-    for slot, arrays in slots.items():
-        for target, array in zip(views[slot], arrays):
-            target[...] = array
-    optimizer.iterations = _count(_attr(group, "iterations"), "optimizer iterations")
+    state = {key: checked_array(group, key, shape) for key, shape in optimizer.own_variable_shapes().items()}
+    state["iterations"] = _count(_attr(group, "iterations"), "optimizer iterations")
     rate = json.loads(_attr(group, "last_learning_rate"), parse_constant=_refuse_constant)
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate)
                              or rate < 0):
         raise ModelFileError(f"optimizer last_learning_rate must be a finite rate >= 0 or null; got {rate!r}")
-    optimizer.last_learning_rate = rate
+    state["last_learning_rate"] = rate
+    optimizer.load_own_variables(state)

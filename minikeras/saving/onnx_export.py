@@ -275,7 +275,7 @@ def export(engine, sample_shape, path) -> None:
         raise ImportError('ONNX export writes its files with the onnx package: pip install "minikeras[onnx]".') \
             from None
     graph = Graph(onnx, engine.dtype)
-    converters = [(step, _converter(step)) for step in engine.steps]  # every layer checked before writing
+    converters = [(step, _converter(step)) for step in engine.layer_steps]  # every layer checked before writing
     x = "input"
     for step, convert in converters:
         x = convert(graph, step, x)

@@ -97,3 +97,10 @@ def test_array_size_must_match_its_bytes():
     raw = pickle.dumps(np.zeros((2, 3), np.uint8), protocol=2).replace(b"K\x02K\x03", b"K\x02K\x04")
     with pytest.raises(BatchPickleError, match="with 6 bytes of data"):
         batch_pickle.load(raw)
+
+
+def test_a_text_beyond_latin1_given_to_codecs_encode_is_refused():
+    # Found by the fuzzer: a mutated file whose latin-1 text holds a code point above 255.
+    raw = pickle.dumps({b"x": b"\xff"}, protocol=2).replace(b"X\x02\x00\x00\x00\xc3\xbf", b"X\x02\x00\x00\x00\xc6\x80")
+    with pytest.raises(BatchPickleError, match="not latin-1"):
+        batch_pickle.load(raw)
