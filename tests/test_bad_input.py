@@ -1,4 +1,4 @@
-"""Every bad input of DESIGN.md gives a ValueError/TypeError saying what was expected and given."""
+"""Every bad input of the public API (docs/api) gives a ValueError/TypeError saying what was expected and given."""
 import numpy as np
 import pytest
 

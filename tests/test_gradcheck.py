@@ -7,7 +7,7 @@ from minikeras import layers
 from minikeras.layers import activations
 from tests.conftest import blobs
 
-TOLERANCE = 1e-6  # max relative error as defined in DESIGN.md
+TOLERANCE = 1e-6  # max relative error as Model.check_gradients defines it
 
 
 def _deep(activation, batch_norm, dtype="float64", hidden=(7, 6, 5, 4)):
