@@ -189,12 +189,36 @@ def tanh_shrink(x) -> np.ndarray:
 
 
 def get(identifier):
-    """The activation function named `identifier` (a function of this module is returned as it is)."""
-    if callable(identifier) and getattr(identifier, "__name__", None) in _FUNCTIONS:
+    """The activation function named `identifier`: one of this module's, or one made from any other
+    activation layer in the registry (`minikeras.layers.register_activation`). A function of this
+    module is returned as it is."""
+    if callable(identifier) and getattr(identifier, "__module__", None) == __name__ \
+            and getattr(identifier, "__name__", None) in _layers.registry.names():
         return identifier
     if isinstance(identifier, str) and identifier in _FUNCTIONS:
         return globals()[identifier]
-    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(_FUNCTIONS)}.")
+    if isinstance(identifier, str) and identifier in _layers.registry.names():
+        return _from_registry(identifier)
+    raise ValueError(f"Unknown activation {identifier!r}. Expected one of: {', '.join(_layers.registry.names())}.")
+
+
+def _from_registry(name: str):
+    """``f(x, **arguments)``: the registered activation layer `name` applied to an array."""
+    cls, defaults = _layers.registry.lookup(name), _layers.FUNCTION_DEFAULTS.get(name, {})
+
+    def activation(x, **arguments):
+        return cls(**{**defaults, **arguments})(x)
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__module__, activation.__doc__ = __name__, cls.__doc__
+    return activation
+
+
+def __getattr__(name: str):
+    # An activation registered after import (a user's) is reached as `activations.<name>` too.
+    if name in _layers.registry.names():
+        return _from_registry(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def serialize(activation) -> str:

@@ -6,6 +6,7 @@ import numpy as np
 from .. import initializers, regularizers
 from ..backend import column_sums
 from ..registry import serialize
+from . import keras_objects
 from .base import Layer, registry
 
 
@@ -34,6 +35,11 @@ class BatchNorm(Layer):
     >>> BatchNorm(momentum=0.8)
     BatchNorm(momentum=0.8)
     """
+
+    keras_class = "BatchNormalization"
+    keras_arguments = ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                       "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
+                       "gamma_regularizer")
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, *, axis: int = -1,
                  center: bool = True, scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
@@ -132,6 +138,22 @@ class BatchNorm(Layer):
             regularizer = getattr(self, f"{name}_regularizer")
             config[f"{name}_regularizer"] = None if regularizer is None else serialize(regularizer)
         return config
+
+    def keras_layers(self, name=None):
+        config = {"axis": -1, "momentum": self.momentum, "epsilon": self.epsilon, "center": True, "scale": True,
+                  "beta_regularizer": keras_objects.regularizer(self.beta_regularizer),
+                  "gamma_regularizer": keras_objects.regularizer(self.gamma_regularizer),
+                  **{f"{keras_name}_initializer": keras_objects.initializer(self.initializers[name])
+                     for name, keras_name in (("beta", "beta"), ("gamma", "gamma"), ("moving_mean", "moving_mean"),
+                                              ("moving_var", "moving_variance"))}}
+        return [("BatchNormalization", name or self.name, config, self.get_weights())]
+
+    def keras_variable_names(self):
+        return ["gamma", "beta", "moving_mean", "moving_variance"]
+
+    def to_onnx(self, g, x):
+        return g.op("BatchNormalization", x, g.constant(self.gamma.value), g.constant(self.beta.value),
+                    g.constant(self.moving_mean.value), g.constant(self.moving_var.value), epsilon=self.epsilon)
 
 
 @registry.register("batch_normalization")

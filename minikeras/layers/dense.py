@@ -7,7 +7,7 @@ from .. import initializers, regularizers
 from ..checks import check_int
 from ..backend import column_sums
 from ..registry import serialize
-from . import activations
+from . import activations, keras_objects
 from .base import Layer, registry
 
 
@@ -49,6 +49,10 @@ class Dense(Layer):
     >>> Dense(10, activation="relu", kernel_initializer="orthogonal")
     Dense(units=10, activation='relu', kernel_initializer=Orthogonal(gain=1.0, seed=None))
     """
+
+    keras_class = "Dense"
+    keras_arguments = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                       "kernel_regularizer", "bias_regularizer")
 
     def __init__(self, units: int, activation=None, use_bias: bool = True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, name: str | None = None,
@@ -107,3 +111,17 @@ class Dense(Layer):
                 "bias_initializer": serialize(self.bias_initializer),
                 "kernel_regularizer": _serialized(self.kernel_regularizer),
                 "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
+
+    def keras_layers(self, name=None):
+        config = {"units": self.units, "activation": "linear", "use_bias": self.use_bias,
+                  "kernel_initializer": keras_objects.initializer(self.kernel_initializer),
+                  "bias_initializer": keras_objects.initializer(self.bias_initializer),
+                  "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer),
+                  "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
+                  "kernel_constraint": None, "bias_constraint": None}
+        dense = [("Dense", name or self.name, config, self.get_weights())]
+        return dense if self.activation is None else dense + self.activation.keras_layers()
+
+    def to_onnx(self, g, x):
+        y = g.op("MatMul", x, g.constant(self.kernel.value))
+        return y if self.bias is None else g.op("Add", y, g.constant(self.bias.value))

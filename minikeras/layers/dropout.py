@@ -50,6 +50,9 @@ class RandomLayer(Layer):
     def get_config(self):
         return {"seed": self.seed, **super().get_config()}
 
+    def to_onnx(self, g, x):
+        return x  # the identity at inference
+
 
 @registry.register("dropout")
 class Dropout(RandomLayer):
@@ -69,6 +72,9 @@ class Dropout(RandomLayer):
     >>> Dropout(0.5)
     Dropout(rate=0.5)
     """
+
+    keras_class = "Dropout"
+    keras_arguments = ("rate", "noise_shape", "seed")
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(seed, name, **kwargs)

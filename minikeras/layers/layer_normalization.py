@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..registry import serialize
+from . import keras_objects
 from .base import Layer, registry
 
 
@@ -44,6 +45,10 @@ class LayerNormalization(Layer):
     >>> LayerNormalization(epsilon=1e-5)
     LayerNormalization(epsilon=1e-05)
     """
+
+    keras_class = "LayerNormalization"
+    keras_arguments = ("axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+                       "beta_regularizer", "gamma_regularizer")
 
     def __init__(self, axis=-1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
@@ -129,3 +134,22 @@ class LayerNormalization(Layer):
                 "beta_regularizer": None if self.beta_regularizer is None else serialize(self.beta_regularizer),
                 "gamma_regularizer": None if self.gamma_regularizer is None else serialize(self.gamma_regularizer),
                 **super().get_config()}
+
+    def keras_layers(self, name=None):
+        config = {"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                  "beta_initializer": keras_objects.initializer(self.beta_initializer),
+                  "gamma_initializer": keras_objects.initializer(self.gamma_initializer),
+                  "beta_regularizer": keras_objects.regularizer(self.beta_regularizer),
+                  "gamma_regularizer": keras_objects.regularizer(self.gamma_regularizer)}
+        return [("LayerNormalization", name or self.name, config, self.get_weights())]
+
+    def to_onnx(self, g, x):
+        axes = list(self.normalized_axes)
+        centered = g.op("Sub", x, g.op("ReduceMean", x, axes=axes, keepdims=1))
+        variance = g.op("ReduceMean", g.op("Mul", centered, centered), axes=axes, keepdims=1)
+        y = g.op("Div", centered, g.op("Sqrt", g.op("Add", variance, g.constant(self.epsilon))))
+        if self.scale:
+            y = g.op("Mul", y, g.constant(self.broadcast_param("gamma")))
+        if self.center:
+            y = g.op("Add", y, g.constant(self.broadcast_param("beta")))
+        return y

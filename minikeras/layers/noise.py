@@ -22,6 +22,9 @@ class GaussianNoise(RandomLayer):
     GaussianNoise(stddev=0.1)
     """
 
+    keras_class = "GaussianNoise"
+    keras_arguments = ("stddev", "seed")
+
     def __init__(self, stddev: float, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(seed, name, **kwargs)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float, np.floating)) or not stddev >= 0:
@@ -53,6 +56,9 @@ class GaussianDropout(RandomLayer):
     >>> GaussianDropout(0.2)
     GaussianDropout(rate=0.2)
     """
+
+    keras_class = "GaussianDropout"
+    keras_arguments = ("rate", "seed")
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(seed, name, **kwargs)
@@ -91,6 +97,9 @@ class AlphaDropout(RandomLayer):
     >>> AlphaDropout(0.1)
     AlphaDropout(rate=0.1)
     """
+
+    keras_class = "AlphaDropout"
+    keras_arguments = ("rate", "noise_shape", "seed")
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(seed, name, **kwargs)

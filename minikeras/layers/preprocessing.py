@@ -47,6 +47,9 @@ class Rescaling(Layer):
     Rescaling(scale=0.00784313725490196, offset=-1.0)
     """
 
+    keras_class = "Rescaling"
+    keras_arguments = ("scale", "offset")
+
     accepts_integer_inputs = True
 
     def __init__(self, scale, offset=0.0, name: str | None = None, **kwargs):
@@ -77,6 +80,9 @@ class Rescaling(Layer):
 
     def get_config(self):
         return {"scale": _config_value(self.scale), "offset": _config_value(self.offset), **super().get_config()}
+
+    def to_onnx(self, g, x):
+        return g.op("Add", g.op("Mul", x, g.constant(self.scale)), g.constant(self.offset))
 
 
 def _batches(data):
@@ -111,6 +117,9 @@ class Normalization(Layer):
     >>> Normalization(mean=0.5, variance=0.25)
     Normalization(mean=0.5, variance=0.25)
     """
+
+    keras_class = "Normalization"
+    keras_arguments = ("axis", "mean", "variance", "invert")
 
     accepts_integer_inputs = True
 
@@ -233,3 +242,9 @@ class Normalization(Layer):
         return {"axis": self.axis, "mean": None if self.input_mean is None else _config_value(self.input_mean),
                 "variance": None if self.input_variance is None else _config_value(self.input_variance),
                 "invert": self.invert, **super().get_config()}
+
+    def to_onnx(self, g, x):
+        mean, std = self.mean_and_std()
+        if self.invert:
+            return g.op("Add", g.op("Mul", x, g.constant(std)), g.constant(mean))
+        return g.op("Div", g.op("Sub", x, g.constant(mean)), g.constant(std))

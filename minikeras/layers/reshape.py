@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .base import Layer, registry
 
 
@@ -16,6 +18,8 @@ class Flatten(Layer):
     (784,)
     """
 
+    keras_class = "Flatten"
+
     def output_shape(self, input_shape):
         return (math.prod(input_shape),)
 
@@ -24,6 +28,9 @@ class Flatten(Layer):
 
     def backward(self, grad_out):
         return grad_out.reshape(grad_out.shape[0], *self.input_shape)
+
+    def to_onnx(self, g, x):
+        return g.op("Flatten", x, axis=1)
 
 
 @registry.register("reshape")
@@ -35,6 +42,9 @@ class Reshape(Layer):
     >>> Reshape((3, -1)).output_shape((12,))
     (3, 4)
     """
+
+    keras_class = "Reshape"
+    keras_arguments = ("target_shape",)
 
     def __init__(self, target_shape, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -59,13 +69,21 @@ class Reshape(Layer):
     def get_config(self):
         return {"target_shape": list(self.target_shape), **super().get_config()}
 
+    def to_onnx(self, g, x):
+        return g.op("Reshape", x, g.constant([0, *self.output_shape(self.input_shape)], np.int64))
+
 
 @registry.register()
 class Identity(Layer):
     """Keras' ``Identity``: ``y = x``, ``dx = g`` (a placeholder that keeps a model's layout)."""
+
+    keras_class = "Identity"
 
     def forward(self, x, training=False):
         return x
 
     def backward(self, grad_out):
         return grad_out
+
+    def to_onnx(self, g, x):
+        return x

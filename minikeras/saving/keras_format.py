@@ -18,138 +18,27 @@ import zipfile
 
 import h5py
 
-from .. import initializers
-from ..layers import activations as act
-from ..layers.batchnorm import BatchNorm, BatchNormalization
-from ..layers.dense import Dense
-from ..layers.dropout import Dropout
-from ..layers.layer_normalization import LayerNormalization
-from ..layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
-from ..layers.preprocessing import Normalization, Rescaling
-from ..layers.reshape import Flatten, Identity, Reshape
-from ..backend.kernels import SCALED_TANH_A, SCALED_TANH_B
+from ..layers.base import registry as layer_registry
+from ..layers.keras_objects import keras_object
 from ..version import __version__
 from .atomic import atomic_path
 from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member, without_filter_plugins
 from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
-# Activation names that Keras' `Activation` layer takes with the function's defaults. Not sparsemax:
-# Keras 3.15 computes a different function under that name (keras-team/keras#23425); not glu: Keras'
-# Activation layer declares its output as wide as its input, so the next layer is built wrong.
-KERAS_ACTIVATIONS = {"relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "linear", "elu",
-                     "selu", "celu", "silu", "swish", "softplus", "softsign", "hard_sigmoid", "hard_silu",
-                     "hard_swish", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "log_sigmoid",
-                     "sparse_plus", "sparse_sigmoid", "squareplus", "mish", "relu6", "exponential"}
-
-
-# -- objects inside configs ------------------------------------------------------------------------
-def _keras_object(module: str, class_name: str, config: dict) -> dict:
-    return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
-
-
-def _initializer(initializer) -> dict:
-    """A Keras initializer config for one of ours; the courses' ones as their VarianceScaling equivalents."""
-    courses = {initializers.He: (2.0, "fan_in"), initializers.Xavier: (1.0, "fan_avg"),
-               initializers.FanIn: (1.0, "fan_in")}
-    kind = type(initializer)
-    if kind in courses:
-        scale, mode = courses[kind]
-        return _keras_object("keras.initializers", "VarianceScaling",
-                             {"scale": scale, "mode": mode, "distribution": "untruncated_normal", "seed": None})
-    if kind is initializers.Normal:
-        return _keras_object("keras.initializers", "RandomNormal",
-                             {"mean": 0.0, "stddev": initializer.stddev, "seed": None})
-    if kind is initializers.Uniform:
-        return _keras_object("keras.initializers", "RandomUniform",
-                             {"minval": initializer.low, "maxval": initializer.high, "seed": None})
-    return _keras_object("keras.initializers", kind.__name__, initializer.get_config())
-
-
-def _regularizer(regularizer) -> dict | None:
-    if regularizer is None:
-        return None
-    return _keras_object("keras.regularizers", type(regularizer).__name__, regularizer.get_config())
-
-
 # -- layers ----------------------------------------------------------------------------------------
 def _layer(class_name: str, name: str, config: dict, input_shape=None, trainable: bool = True,
            dtype: str = "float32") -> dict:
-    entry = _keras_object("keras.layers", class_name, {"name": name, "trainable": trainable, "dtype": dtype,
-                                                       **config})
+    entry = keras_object("keras.layers", class_name, {"name": name, "trainable": trainable, "dtype": dtype, **config})
     if input_shape is not None:
         entry["build_config"] = {"input_shape": [None, *input_shape]}
     return entry
 
 
-def _activation_layers(layer, name: str, dtype: str) -> list[dict]:
-    """The Keras layers computing activation layer `layer` (one, or a chain for ScaledTanh)."""
-    if isinstance(layer, act.ScaledTanh):  # 1.7159 tanh(2x/3): no Keras activation, but a chain of three
-        return [_layer("Rescaling", f"{name}_in", {"scale": SCALED_TANH_B, "offset": 0.0}, dtype=dtype),
-                _layer("Activation", name, {"activation": "tanh"}, dtype=dtype),
-                _layer("Rescaling", f"{name}_out", {"scale": SCALED_TANH_A, "offset": 0.0}, dtype=dtype)]
-    keras_layer = {act.ReLU: "ReLU", act.LeakyReLU: "LeakyReLU", act.ELU: "ELU", act.Softmax: "Softmax"}
-    if type(layer) in keras_layer:
-        config = {key: value for key, value in layer.get_config().items() if key not in ("name", "trainable")}
-        return [_layer(keras_layer[type(layer)], name, config, dtype=dtype)]
-    for activation_name in sorted(KERAS_ACTIVATIONS):
-        if type(layer) is act.registry.lookup(activation_name) and \
-                layer.get_config() == {**act.get(activation_name).get_config(), "name": layer.name}:
-            return [_layer("Activation", name, {"activation": activation_name}, dtype=dtype)]
-    raise ValueError(f"Cannot write layer {layer.name!r} ({type(layer).__name__}: {layer.get_config()}) to a Keras "
-                     f"file: Keras' activations take no such arguments.")
-
-
 def _keras_layers(layer, dtype: str) -> list[tuple[dict, list]]:
-    """``(Keras layer config, weights)`` of each Keras layer that computes `layer`."""
-    name, shape = layer.name, layer.input_shape
-    if isinstance(layer, act.Activation):
-        return [(config, []) for config in _activation_layers(layer.activation, name, dtype)]
-    if isinstance(layer, act.ActivationLayer):
-        return [(config, []) for config in _activation_layers(layer, name, dtype)]
-    weights = layer.get_weights()
-    if isinstance(layer, Dense):
-        config = {"units": layer.units, "activation": "linear", "use_bias": layer.use_bias,
-                  "kernel_initializer": _initializer(layer.kernel_initializer),
-                  "bias_initializer": _initializer(layer.bias_initializer),
-                  "kernel_regularizer": _regularizer(layer.kernel_regularizer),
-                  "bias_regularizer": _regularizer(layer.bias_regularizer), "activity_regularizer": None,
-                  "kernel_constraint": None, "bias_constraint": None}
-        dense = [(_layer("Dense", name, config, shape, layer.trainable, dtype), weights)]
-        if layer.activation is None:
-            return dense
-        return dense + [(config, []) for config in _activation_layers(layer.activation, layer.activation.name,
-                                                                       dtype)]
-    if isinstance(layer, BatchNorm):
-        config = {"axis": -1, "momentum": layer.momentum, "epsilon": layer.epsilon, "center": True, "scale": True,
-                  "beta_initializer": _initializer(layer.initializers["beta"]),
-                  "gamma_initializer": _initializer(layer.initializers["gamma"]),
-                  "moving_mean_initializer": _initializer(layer.initializers["moving_mean"]),
-                  "moving_variance_initializer": _initializer(layer.initializers["moving_var"]),
-                  "beta_regularizer": _regularizer(layer.beta_regularizer),
-                  "gamma_regularizer": _regularizer(layer.gamma_regularizer)}
-        return [(_layer("BatchNormalization", name, config, shape, layer.trainable, dtype), weights)]
-    if isinstance(layer, LayerNormalization):
-        config = {"axis": layer.axis, "epsilon": layer.epsilon, "center": layer.center, "scale": layer.scale,
-                  "beta_initializer": _initializer(layer.beta_initializer),
-                  "gamma_initializer": _initializer(layer.gamma_initializer),
-                  "beta_regularizer": _regularizer(layer.beta_regularizer),
-                  "gamma_regularizer": _regularizer(layer.gamma_regularizer)}
-        return [(_layer("LayerNormalization", name, config, shape, layer.trainable, dtype), weights)]
-    if isinstance(layer, act.PReLU):
-        config = {"alpha_initializer": _initializer(layer.alpha_initializer),
-                  "alpha_regularizer": _regularizer(layer.alpha_regularizer), "alpha_constraint": None,
-                  "shared_axes": layer.shared_axes}
-        return [(_layer("PReLU", name, config, shape, layer.trainable, dtype), weights)]
-    plain = {Dropout: "Dropout", GaussianNoise: "GaussianNoise", GaussianDropout: "GaussianDropout",
-             AlphaDropout: "AlphaDropout", Rescaling: "Rescaling", Normalization: "Normalization",
-             Flatten: "Flatten", Reshape: "Reshape", Identity: "Identity"}
-    if type(layer) in plain:
-        config = {key: value for key, value in layer.get_config().items() if key not in ("name", "trainable")}
-        return [(_layer(plain[type(layer)], name, config, shape if weights else None, layer.trainable, dtype),
-                 weights)]
-    raise ValueError(f"Cannot write layer {layer.name!r} ({type(layer).__name__}) to a Keras file: Keras has no "
-                     f"layer for it.")
+    """``(Keras layer config, weights)`` of each Keras layer that computes `layer` (`Layer.keras_layers`)."""
+    return [(_layer(class_name, name, config, layer.input_shape if weights else None, layer.trainable, dtype), weights)
+            for class_name, name, config, weights in layer.keras_layers()]
 
 
 def _snake_case(class_name: str) -> str:
@@ -177,9 +66,9 @@ def save_keras(model, path) -> None:
     names = [config["config"]["name"] for config, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
-    input_layer = _keras_object("keras.layers", "InputLayer", {
+    input_layer = keras_object("keras.layers", "InputLayer", {
         "batch_shape": [None, *model.sample_shape], "dtype": dtype, "sparse": False, "name": "input_layer"})
-    config = _keras_object("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": dtype,
+    config = keras_object("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": dtype,
                                                     "layers": [input_layer, *(c for c, _ in pieces)]})
     config["build_config"] = {"input_shape": [None, *model.sample_shape]}
     metadata = {"keras_version": KERAS_FORMAT_VERSION, "minikeras_version": __version__,
@@ -201,32 +90,17 @@ def save_keras(model, path) -> None:
 
 # -- reading ---------------------------------------------------------------------------------------
 MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
-# Keras class name -> (minikeras class, the config keys it takes). Nothing else is read.
-READABLE = {
-    "Dense": (Dense, ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                      "kernel_regularizer", "bias_regularizer")),
-    "BatchNormalization": (BatchNormalization, ("axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
-                                                "gamma_initializer", "moving_mean_initializer",
-                                                "moving_variance_initializer", "beta_regularizer",
-                                                "gamma_regularizer")),
-    "LayerNormalization": (LayerNormalization, ("axis", "epsilon", "center", "scale", "beta_initializer",
-                                                "gamma_initializer", "beta_regularizer", "gamma_regularizer")),
-    "Dropout": (Dropout, ("rate", "noise_shape", "seed")),
-    "GaussianNoise": (GaussianNoise, ("stddev", "seed")),
-    "GaussianDropout": (GaussianDropout, ("rate", "seed")),
-    "AlphaDropout": (AlphaDropout, ("rate", "noise_shape", "seed")),
-    "Rescaling": (Rescaling, ("scale", "offset")),
-    "Normalization": (Normalization, ("axis", "mean", "variance", "invert")),
-    "Flatten": (Flatten, ()),
-    "Reshape": (Reshape, ("target_shape",)),
-    "Identity": (Identity, ()),
-    "ReLU": (act.ReLU, ("max_value", "negative_slope", "threshold")),
-    "LeakyReLU": (act.LeakyReLU, ("negative_slope",)),
-    "PReLU": (act.PReLU, ("alpha_initializer", "alpha_regularizer", "shared_axes")),
-    "ELU": (act.ELU, ("alpha",)),
-    "Softmax": (act.Softmax, ("axis",)),
-    "Activation": (act.Activation, ("activation",)),
-}
+def readable_layers() -> dict[str, type]:
+    """Keras class name -> the registered minikeras layer class that reads it (`Layer.keras_class`;
+    where several write the same Keras class, the one of that name reads it). Nothing else is read."""
+    found: dict[str, type] = {}
+    for cls in layer_registry.classes():
+        name = cls.keras_class
+        if name is not None and (name not in found or cls.__name__ == name):
+            found[name] = cls
+    return found
+
+
 # Keras arguments minikeras has no use for, whatever their value (renorm_momentum matters only with renorm).
 IGNORED = {"name", "trainable", "dtype", "renorm_momentum", "lora_alpha"}
 NEUTRAL_VALUES = (None, False, "channels_last", [], {})
@@ -237,14 +111,16 @@ def _keras_layer_arguments(entry: dict) -> tuple[type, dict]:
     ValueError naming the layer and what is not supported."""
     class_name, config = entry.get("class_name"), entry.get("config")
     name = config.get("name") if isinstance(config, dict) else None
-    if entry.get("registered_name") not in (None, class_name) or class_name not in READABLE \
+    readable = readable_layers()
+    if entry.get("registered_name") not in (None, class_name) or class_name not in readable \
             or not str(entry.get("module", "keras.layers")).startswith("keras"):
         raise ValueError(f"layer {name!r} is a {entry.get('module')}.{class_name} (registered as "
                          f"{entry.get('registered_name')!r}); minikeras reads the Keras layers "
-                         f"{', '.join(sorted(READABLE))} only, and runs nothing from the file")
+                         f"{', '.join(sorted(readable))} only, and runs nothing from the file")
     if not isinstance(config, dict):
         raise ValueError(f"layer {class_name}'s config is not a JSON object")
-    cls, keys = READABLE[class_name]
+    cls = readable[class_name]
+    keys = cls.keras_arguments
     for key, value in config.items():
         if key not in keys and key not in IGNORED and value not in NEUTRAL_VALUES:
             raise ValueError(f"layer {name!r} ({class_name}) sets {key}={value!r}, which minikeras does not support")
@@ -346,7 +222,7 @@ def _keras_model(path, model_class):
 
 def load_keras(path, model_class):
     """A `model_class` built from a Keras 3 ``.keras`` file of a Sequential model of the layers in
-    `READABLE`, with its weights (not compiled: Keras' optimizer state is not read). Nothing in the
+    `readable_layers`, with its weights (not compiled: Keras' optimizer state is not read). Nothing in the
     file is imported or run; anything else is refused with a `ModelFileError` naming the layer."""
     try:
         return _keras_model(path, model_class)
@@ -356,13 +232,6 @@ def load_keras(path, model_class):
 
 
 # -- legacy Keras HDF5 files (model_config + model_weights) ------------------------------------------
-# Keras' variable names of each readable layer with weights, in Keras' (and `get_weights`') order.
-VARIABLE_NAMES = {"Dense": ("kernel", "bias"),
-                  "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
-                  "LayerNormalization": ("gamma", "beta"), "PReLU": ("alpha",),
-                  "Normalization": ("mean", "variance", "count")}
-
-
 def is_legacy_keras_h5(path) -> bool:
     """Whether `path` is an HDF5 file as Keras' legacy ``model.save("m.h5")`` writes it (only
     attribute names are looked at: no value is read before `load_legacy_keras` checks the file)."""
@@ -376,10 +245,10 @@ def is_legacy_keras_h5(path) -> bool:
         return False
 
 
-def _layer_arrays(group: h5py.Group, layer, class_name: str) -> list:
+def _layer_arrays(group: h5py.Group, layer) -> list:
     """The arrays of `layer` below its group, found by Keras' variable names (``kernel`` or ``kernel:0``,
     at any depth), in Keras' order; shapes checked before reading."""
-    names = VARIABLE_NAMES.get(class_name, ())
+    names = layer.keras_variable_names()
     found: dict[str, str] = {}
 
     def collect(path, item):
@@ -390,11 +259,11 @@ def _layer_arrays(group: h5py.Group, layer, class_name: str) -> list:
             found[stem] = path
 
     group.visititems(collect)
-    wanted = [name for name, _ in zip(names, layer.get_weights())]
+    wanted = names
     missing = [name for name in wanted if name not in found]
     if missing:
         raise ValueError(f"layer {layer.name!r} has no {', '.join(missing)} in model_weights")
-    return [checked_array(group, found[name], array.shape) for name, array in zip(wanted, layer.get_weights())]
+    return [checked_array(group, found[name], variable.shape) for name, variable in zip(wanted, layer.weights)]
 
 
 def _legacy_model(path, model_class):
@@ -404,19 +273,18 @@ def _legacy_model(path, model_class):
     with h5py.File(os.fspath(path), "r") as f:
         config = json_attr(f, "model_config")
         model = model_from_keras_config(config, model_class)
-        classes = [entry["class_name"] for entry in config["config"]["layers"] if entry["class_name"] != "InputLayer"]
         weights = member(f, "model_weights")
         arrays = []
-        for layer, class_name in zip(model.layers, classes):
-            if layer.get_weights():
-                arrays += _layer_arrays(member(weights, layer.name), layer, class_name)
+        for layer in model.layers:
+            if layer.weights:
+                arrays += _layer_arrays(member(weights, layer.name), layer)
     model.set_weights(arrays)
     return model
 
 
 def load_legacy_keras(path, model_class):
     """A `model_class` from a legacy Keras ``.h5`` file (``model_config`` and ``model_weights``) of a
-    Sequential model of the layers in `READABLE`, as `load_keras` reads ``.keras`` files."""
+    Sequential model of the layers in `readable_layers`, as `load_keras` reads ``.keras`` files."""
     try:
         return _legacy_model(path, model_class)
     except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError) as error:

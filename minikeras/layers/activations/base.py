@@ -38,6 +38,30 @@ class ActivationLayer(Layer):
     def backward(self, grad_out):
         return self._df(self._y, grad_out, out=self._buffer("dx", grad_out.shape))
 
+    # -- what it is in Keras files and in ONNX --------------------------------------------------
+    keras_activation: str | None = None
+    """Keras' activation name computing this function with the name's defaults (written as
+    ``Activation(activation=...)``); None where Keras has none or computes another function."""
+    onnx_op: tuple[str, dict, dict] | None = None
+    """When one ONNX op computes the layer: ``(op, constant attributes, {attribute: layer attribute})``."""
+
+    def keras_layers(self, name=None):
+        if self.keras_class is not None:
+            return super().keras_layers(name)
+        if self.keras_activation is None or not self._has_default_arguments(self.keras_activation):
+            raise ValueError(f"Cannot write layer {self.name!r} ({type(self).__name__}: {self.get_config()}) to a "
+                             f"Keras file: Keras' activations take no such arguments.")
+        return [("Activation", name or self.name, {"activation": self.keras_activation}, [])]
+
+    def _has_default_arguments(self, activation_name: str) -> bool:
+        return self.get_config() == {**get(activation_name).get_config(), "name": self.name}
+
+    def to_onnx(self, graph, x):
+        if self.onnx_op is None:
+            return super().to_onnx(graph, x)
+        op, constants, from_layer = self.onnx_op
+        return graph.op(op, x, **constants, **{key: getattr(self, name) for key, name in from_layer.items()})
+
 
 registry = Registry("activation", ActivationLayer, class_names=False)
 # Keras' activation *functions* and its layers differ in a default: leaky_relu's slope is 0.2, LeakyReLU's 0.3.
@@ -91,11 +115,16 @@ def stable_sigmoid(x):
 class Linear(ActivationLayer):
     """Identity ``y = x`` (what ``activation="linear"`` adds)."""
 
+    keras_activation = "linear"
+
     def forward(self, x, training=False):
         return x
 
     def backward(self, grad_out):
         return grad_out
+
+    def to_onnx(self, g, x):
+        return x
 
 
 def get(spec) -> Layer:
@@ -157,3 +186,12 @@ class Activation(Layer):
 
     def get_config(self):
         return {"activation": name_of(self.activation), **super().get_config()}
+
+    keras_class = "Activation"
+    keras_arguments = ("activation",)
+
+    def keras_layers(self, name=None):
+        return self.activation.keras_layers(name or self.name)
+
+    def to_onnx(self, graph, x):
+        return self.activation.to_onnx(graph, x)

@@ -5,6 +5,7 @@ import numpy as np
 
 from ... import backend, initializers, regularizers
 from ...registry import serialize
+from .. import keras_objects
 from ..base import Layer
 from ..base import registry as layer_registry
 from .base import ActivationLayer, InputActivation, register_activation
@@ -20,6 +21,9 @@ class ReLU(ActivationLayer):
     >>> ReLU()
     ReLU()
     """
+
+    keras_class = "ReLU"
+    keras_arguments = ("max_value", "negative_slope", "threshold")
 
     def __init__(self, max_value=None, negative_slope: float = 0.0, threshold: float = 0.0, name: str | None = None,
                  **kwargs):
@@ -59,11 +63,23 @@ class ReLU(ActivationLayer):
         return {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold,
                 **super().get_config()}
 
+    def to_onnx(self, g, x):
+        if self.negative_slope == 0.0 and self.threshold == 0.0:
+            y = g.op("Relu", x)
+        else:  # negative_slope * (x - threshold) below the threshold, x from it on
+            below = g.op("Mul", g.op("Sub", x, g.constant(self.threshold)), g.constant(self.negative_slope))
+            y = g.op("Where", g.op("GreaterOrEqual", x, g.constant(self.threshold)), x, below)
+        return y if self.max_value is None else g.op("Min", y, g.constant(self.max_value))
+
 
 @register_activation("leaky_relu")
 class LeakyReLU(ActivationLayer):
     r"""$y = x$ for $x > 0$, $\alpha x$ otherwise, $\alpha$ = `negative_slope` (Keras: 0.3 for the layer,
     0.2 for `activation="leaky_relu"`; `alpha=` is Keras 2's name and still accepted)."""
+
+    keras_class = "LeakyReLU"
+    keras_arguments = ("negative_slope",)
+    onnx_op = ("LeakyRelu", {}, {"alpha": "negative_slope"})
 
     def __init__(self, negative_slope: float = 0.3, name: str | None = None, alpha: float | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -86,6 +102,10 @@ class LeakyReLU(ActivationLayer):
 class ELU(InputActivation):
     r"""$y = x$ for $x > 0$, $\alpha (e^x - 1)$ otherwise; $dy/dx = 1$ or $y + \alpha$."""
 
+    keras_class = "ELU"
+    keras_arguments = ("alpha",)
+    onnx_op = ("Elu", {}, {"alpha": "alpha"})
+
     def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
         self.alpha = float(alpha)
@@ -107,6 +127,9 @@ SELU_ALPHA, SELU_SCALE = 1.67326324, 1.05070098  # Klambauer et al. 2017, Keras'
 class SELU(InputActivation):
     r"""$y = \lambda x$ for $x > 0$, $\lambda \alpha (e^x - 1)$ otherwise (Keras' constants $\lambda$, $\alpha$)."""
 
+    keras_activation = "selu"
+    onnx_op = ("Selu", {"alpha": SELU_ALPHA, "gamma": SELU_SCALE}, {})
+
     def _value(self, x):
         return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
 
@@ -118,17 +141,25 @@ class SELU(InputActivation):
 class ReLU6(InputActivation):
     r"""$y = \min(\max(x, 0), 6)$; $dy/dx = 1$ for $0 < x < 6$, else 0."""
 
+    keras_activation = "relu6"
+
     def _value(self, x):
         return np.clip(x, 0.0, 6.0)
 
     def _slope(self, x, y):
         return ((x > 0) & (x < 6.0)).astype(x.dtype)
 
+    def to_onnx(self, g, x):
+        return g.op("Clip", x, g.constant(0.0), g.constant(6.0))
+
 
 @register_activation("celu")
 class CELU(InputActivation):
     r"""$y = \max(x, 0) + \alpha \left(e^{\min(x, 0) / \alpha} - 1\right)$; $dy/dx = 1$ for $x > 0$, else
     $e^{x / \alpha}$."""
+
+    keras_activation = "celu"
+    onnx_op = ("Celu", {}, {"alpha": "alpha"})
 
     def __init__(self, alpha: float = 1.0, name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
@@ -150,11 +181,16 @@ class CELU(InputActivation):
 class HardTanh(InputActivation):
     r"""$y = \operatorname{clip}(x, -1, 1)$; $dy/dx = 1$ for $-1 < x < 1$, else 0."""
 
+    keras_activation = "hard_tanh"
+
     def _value(self, x):
         return np.clip(x, -1.0, 1.0)
 
     def _slope(self, x, y):
         return (np.abs(x) < 1.0).astype(x.dtype)
+
+    def to_onnx(self, g, x):
+        return g.op("Clip", x, g.constant(-1.0), g.constant(1.0))
 
 
 @layer_registry.register()
@@ -176,6 +212,9 @@ class PReLU(Layer):
     >>> PReLU(shared_axes=[1])
     PReLU(shared_axes=[1])
     """
+
+    keras_class = "PReLU"
+    keras_arguments = ("alpha_initializer", "alpha_regularizer", "shared_axes")
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  name: str | None = None, **kwargs):
@@ -228,3 +267,12 @@ class PReLU(Layer):
         return {"alpha_initializer": serialize(self.alpha_initializer),
                 "alpha_regularizer": None if self.alpha_regularizer is None else serialize(self.alpha_regularizer),
                 "shared_axes": self.shared_axes, **super().get_config()}
+
+    def keras_layers(self, name=None):
+        config = {"alpha_initializer": keras_objects.initializer(self.alpha_initializer),
+                  "alpha_regularizer": keras_objects.regularizer(self.alpha_regularizer), "alpha_constraint": None,
+                  "shared_axes": self.shared_axes}
+        return [("PReLU", name or self.name, config, self.get_weights())]
+
+    def to_onnx(self, g, x):
+        return g.op("PRelu", x, g.constant(self.alpha.value))

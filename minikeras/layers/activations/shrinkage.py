@@ -23,6 +23,9 @@ class ThresholdedActivation(InputActivation):
 class HardShrink(ThresholdedActivation):
     r"""$y = x$ where $\lvert x \rvert > \theta$ (`threshold`), else 0; $dy/dx = 1$ there, else 0."""
 
+    keras_activation = "hard_shrink"
+    onnx_op = ("Shrink", {"bias": 0.0}, {"lambd": "threshold"})
+
     def _value(self, x):
         return np.where(np.abs(x) > self.threshold, x, 0.0)
 
@@ -34,6 +37,9 @@ class HardShrink(ThresholdedActivation):
 class SoftShrink(ThresholdedActivation):
     r"""$y = x - \theta$ above the `threshold` $\theta$, $x + \theta$ below $-\theta$, else 0;
     $dy/dx = 1$ outside $[-\theta, \theta]$, else 0."""
+
+    keras_activation = "soft_shrink"
+    onnx_op = ("Shrink", {}, {"lambd": "threshold", "bias": "threshold"})
 
     def _value(self, x):
         return np.where(x > self.threshold, x - self.threshold, np.where(x < -self.threshold, x + self.threshold, 0.0))
@@ -59,3 +65,6 @@ class Threshold(InputActivation):
 
     def get_config(self):
         return {"threshold": self.threshold, "default_value": self.default_value, **super().get_config()}
+
+    def to_onnx(self, g, x):
+        return g.op("Where", g.op("Greater", x, g.constant(self.threshold)), x, g.constant(self.default_value))

@@ -58,6 +58,10 @@ class Softmax(AxisActivation):
     Softmax(axis=1)
     """
 
+    keras_class = "Softmax"
+    keras_arguments = ("axis",)
+    onnx_op = ("Softmax", {}, {"axis": "resolved_axis"})
+
     def _f(self, x, out):
         return backend.softmax(x, out, self._axis)
 
@@ -69,6 +73,9 @@ class Softmax(AxisActivation):
 class LogSoftmax(AxisActivation):
     r"""$y = x - \log \sum_j e^{x_j}$ along `axis` (Keras' `log_softmax` activation);
     backward $\partial L / \partial x = g - \operatorname{softmax}(x) \sum_j g_j$."""
+
+    keras_activation = "log_softmax"
+    onnx_op = ("LogSoftmax", {}, {"axis": "resolved_axis"})
 
     def _f(self, x, out):
         return backend.log_softmax(x, out, self._axis)
@@ -100,6 +107,24 @@ class Sparsemax(AxisActivation):
             support, axis=self._axis, keepdims=True)
         return np.multiply(support, grad - mean, out=out)
 
+    def to_onnx(self, g, x):
+        """Sorted descending along the axis, k(z) = #{j : 1 + j z_(j) > sum_{i<=j} z_(i)},
+        tau = (sum of the k largest - 1) / k, y = max(z - tau, 0)."""
+        axis, size = self.resolved_axis, self.input_shape[self.resolved_axis - 1]
+        ranked = g.name("sparsemax_sorted")
+        g.nodes.append(g.onnx.helper.make_node("TopK", [x, g.constant([size], np.int64)], [ranked, g.name("index")],
+                                               axis=axis, largest=1, sorted=1))
+        cumulative = g.op("CumSum", ranked, g.constant(axis, np.int64))
+        shape = [1] * (len(self.input_shape) + 1)
+        shape[axis] = size
+        rank = g.constant(np.arange(1, size + 1).reshape(shape))
+        support = g.op("Cast", g.op("Greater", g.op("Add", g.op("Mul", rank, ranked), g.constant(1.0)), cumulative),
+                       to=g.onnx.helper.np_dtype_to_tensor_dtype(g.dtype))
+        k = g.op("ReduceSum", support, g.constant([axis], np.int64), keepdims=1)
+        top_sum = g.op("ReduceSum", g.op("Mul", ranked, support), g.constant([axis], np.int64), keepdims=1)
+        tau = g.op("Div", g.op("Sub", top_sum, g.constant(1.0)), k)
+        return g.op("Relu", g.op("Sub", x, tau))
+
 
 @register_activation("glu")
 class GLU(AxisActivation):
@@ -130,3 +155,10 @@ class GLU(AxisActivation):
         linear = np.split(self._x, 2, axis=self._axis)[0]
         np.multiply(grad_out * linear, self._gate * (1.0 - self._gate), out=d_gate)
         return out
+
+    def to_onnx(self, g, x):
+        linear, gate = g.name("glu_linear"), g.name("glu_gate")
+        half = self.input_shape[self.resolved_axis - 1] // 2
+        g.nodes.append(g.onnx.helper.make_node("Split", [x, g.constant([half, half], np.int64)], [linear, gate],
+                                               axis=self.resolved_axis))
+        return g.op("Mul", linear, g.op("Sigmoid", gate))
