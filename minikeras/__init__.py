@@ -10,20 +10,34 @@ Examples
 """
 import importlib
 
-from . import (activations, callbacks, config, datasets, initializers, layers, losses, metrics, models, optimizers,
-               preprocessing, regularizers, schedules, search, utils)
-from .system_info import show_config
+from . import (
+    activations,
+    callbacks,
+    config,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    preprocessing,
+    regularizers,
+    schedules,
+    search,
+    utils,
+)
 from .layers import Input, register_layer
 from .lr_range import lr_range_test
 from .models import Model, Sequential, load_model
 from .saving import ModelFileError
 from .seeding import set_seed
+from .system_info import show_config
 from .variables import Variable
 from .version import __version__
 
-
-__all__ = ["Model", "Sequential", "Variable", "config", "set_seed", "load_model", "ModelFileError", "lr_range_test", "register_layer",
-           "show_config", "Input", "activations", "layers", "models", "utils", "initializers",
+__all__ = ["Model", "Sequential", "Variable", "config", "set_seed", "load_model", "ModelFileError", "lr_range_test",
+           "register_layer", "show_config", "Input", "activations", "layers", "models", "utils", "initializers",
            "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 

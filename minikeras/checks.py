@@ -10,8 +10,8 @@ import numpy as np
 
 def is_int(value, minimum: int | None = None) -> bool:
     """Whether `value` is an integer (Python or numpy, not bool), of at least `minimum` if given."""
-    return (not isinstance(value, bool) and isinstance(value, (int, np.integer))
-            and (minimum is None or value >= minimum))
+    return bool(not isinstance(value, bool) and isinstance(value, (int, np.integer))
+                and (minimum is None or value >= minimum))
 
 
 def check_int(name: str, value, minimum: int) -> int:
@@ -61,7 +61,8 @@ def check_finite(x: np.ndarray, what: str = "x") -> None:
     bad = np.argwhere(~np.isfinite(x))
     if bad.size:
         row, *position = (int(i) for i in bad[0])
-        where = f"row {row}" + (f", position {tuple(position) if len(position) > 1 else position[0]}" if position else "")
+        place = tuple(position) if len(position) > 1 else position[0] if position else None
+        where = f"row {row}" + (f", position {place}" if position else "")
         raise ValueError(f"{what} holds {x[tuple(bad[0])]} at {where} ({len(bad)} non-finite value"
                          f"{'s' if len(bad) > 1 else ''} in all): remove or replace NaN and inf before training.")
 

@@ -15,8 +15,8 @@ import os
 import sys
 import warnings
 
-from .system_info import show_config
 from .registry import describe
+from .system_info import show_config
 
 
 def inspect_model(path: str) -> None:
@@ -42,10 +42,10 @@ def inspect_model(path: str) -> None:
         print(f"Warning: {warning.message}")
     optimizer = model.optimizer
     print(f"Epochs completed: {model.epoch}")
-    if optimizer is None:
+    config = model.get_compile_config()
+    if optimizer is None or config is None:
         print("Not compiled (no optimizer state saved).")
         return
-    config = model.get_compile_config()
     print(f"Updates done: {optimizer.iterations}; next learning rate: {optimizer.current_learning_rate():.6g}")
     print(f"Optimizer: {describe(config['optimizer'])}")
     print(f"Loss: {describe(config['loss'])}; metrics: {', '.join(m.name for m in model.metrics) or '-'}")

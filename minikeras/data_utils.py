@@ -29,7 +29,7 @@ class Dataset:
     def __len__(self) -> int:
         return self.x.shape[0] if self.rows is None else self.rows.shape[0]
 
-    def subset(self, index: np.ndarray) -> "Dataset":
+    def subset(self, index: np.ndarray) -> Dataset:
         """The samples at positions `index` of this data set (no copy of x)."""
         rows = index if self.rows is None else self.rows[index]
         return Dataset(self.x, self.targets, self.weights, rows)
@@ -91,7 +91,8 @@ def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, clas
                              f"got shape {weights.shape}.")
         check_finite(weights, "sample_weight")
         if np.any(weights < 0):
-            raise ValueError(f"sample_weight must hold values >= 0; got {weights.min()} at row {int(weights.argmin())}.")
+            raise ValueError(f"sample_weight must hold values >= 0; got {weights.min()} at row "
+                             f"{int(weights.argmin())}.")
     if class_weight is not None:
         ids = class_ids(targets)
         per_class = _class_weight_table(class_weight, ids, n_classes)
@@ -166,7 +167,7 @@ class BatchGatherer:
     def __init__(self, data: Dataset, batch_size: int):
         self.data = data
         self.batch_size = batch_size
-        self._buffers = None  # allocated at the first gather: batches that are views need none
+        self._buffers: list = []  # allocated at the first gather: batches that are views need none
 
     def __len__(self) -> int:
         return -(-len(self.data) // self.batch_size)
@@ -185,7 +186,7 @@ class BatchGatherer:
 
     def _gather(self, index: np.ndarray):
         data, size = self.data, index.shape[0]
-        if self._buffers is None:
+        if not self._buffers:
             rows = min(self.batch_size, len(data))
             self._buffers = [None if array is None else np.empty((rows, *array.shape[1:]), dtype=array.dtype)
                              for array in (data.x, data.targets, data.weights)]

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import tomllib
+from typing import Any
 
 from . import optimizers, schedules
 from .datasets import cifar10, mnist, mnist_small
@@ -105,7 +106,7 @@ def check_experiment(raw: dict, source: str = "experiment") -> dict:
 
 def _check_ranges(config: dict, source: str) -> None:
     for key, (low, high, closed, integer) in RANGES.items():
-        value = config
+        value: Any = config
         for part in key.split("."):
             value = value[part]
         kind = "an integer" if integer else "a number"

@@ -12,12 +12,12 @@ import re
 import numpy as np
 
 from . import gradcheck, regularizers, saving, seeding
-from .callbacks.history import History
 from .checks import is_int
 from .config import floatx
 from .engine import Engine
 from .layers import activations
-from .layers.base import Layer, registry as layer_registry
+from .layers.base import Layer
+from .layers.base import registry as layer_registry
 from .layers.batchnorm import BatchNorm
 from .layers.dense import Dense
 from .layers.dropout import Dropout
@@ -25,6 +25,7 @@ from .layers.input import InputLayer
 from .registry import serialize
 from .summary import print_summary
 from .trainer import Trainer
+from .variables import Variable
 from .version import __version__
 
 
@@ -80,6 +81,7 @@ class Model(Trainer):
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
         if layers is not None and not isinstance(layers, (list, tuple)):
             raise TypeError(f"layers must be a list of layers; got {type(layers).__name__}.")
+        super().__init__()
         self.dtype = np.dtype(dtype)
         self.seed = seed
         self.name = name or "sequential"
@@ -88,14 +90,6 @@ class Model(Trainer):
         self._rng = seeding.model_generator(seed)
         # Validation splits draw from their own seed, so a resumed fit holds out the same samples.
         self._split_seed = int(self._rng.integers(2**63))
-        self.optimizer = None
-        self.loss = None
-        self.compiled_metrics, self.compiled_weighted_metrics = [], []
-        self.stop_training = False
-        self.history: History | None = None
-        self.epoch = 0  # epochs completed by fit so far (saved with the model)
-        self.epoch_order: np.ndarray | None = None  # the sample order of fit's epoch under way (None: data order)
-        self.resume_at = None  # a FitPosition a callback sets in on_train_begin for fit to start from
         self._name_counts: dict[str, int] = {}
         self._engine: Engine | None = None
         for layer in layers or []:
@@ -145,7 +139,7 @@ class Model(Trainer):
         if input_dim is not None:
             self._set_sample_shape(input_dim, "input_dim")
         regularizer = regularizers.L2(l2) if l2 else None
-        new_layers = [Dense(units, kernel_initializer=kernel_initializer, kernel_regularizer=regularizer)]
+        new_layers: list[Layer] = [Dense(units, kernel_initializer=kernel_initializer, kernel_regularizer=regularizer)]
         if batch_norm:
             new_layers.append(BatchNorm())
         if activation is not None:
@@ -172,8 +166,9 @@ class Model(Trainer):
 
     def _build_layer(self, layer: Layer, index: int) -> None:
         """Build `layer` as the model's layer number `index` (its input: the output of the one before)."""
-        previous = self.layers[index - 1] if index else None
-        shape = self.sample_shape if previous is None else previous.output_shape(previous.input_shape)
+        shape = self.layers[index - 1].built_output_shape() if index else self.sample_shape
+        if shape is None:
+            raise ValueError("The model's input shape is unknown: start with Input(shape=...) or pass input_dim.")
         try:
             layer.build(shape, self._rng, self.dtype)
         except ValueError as error:
@@ -207,8 +202,7 @@ class Model(Trainer):
     def output_shape(self) -> tuple:
         """Keras' ``(None, *per-sample output shape)``."""
         self._require_built()
-        last = self.layers[-1].steps()[-1]
-        return (None, *last.output_shape(last.input_shape))
+        return (None, *self.layers[-1].steps()[-1].built_output_shape())
 
     def _require_built(self, x=None) -> None:
         if not self.layers:
@@ -227,16 +221,17 @@ class Model(Trainer):
         state) after layers are added or the model is compiled again."""
         if self._engine is None:
             self._require_built()
-            self._rebuild_engine()
+            self._engine = self._new_engine()
         return self._engine
 
     def _rebuild_engine(self) -> None:
-        """Forget the engine and, once the layers are built, make the new one at once (binding the
+        """Forget the engine and, once the layers are built, make the new one at once (building the
         optimizer's slots now, as Keras builds the optimizer at compile)."""
-        self._engine = None
-        if self.built:
-            self._engine = Engine(self.layers, self.dtype, self.loss, self.optimizer, self.compiled_metrics,
-                                  self.compiled_weighted_metrics)
+        self._engine = self._new_engine() if self.built else None
+
+    def _new_engine(self) -> Engine:
+        return Engine(self.layers, self.dtype, self.loss, self.optimizer, self.compiled_metrics,
+                      self.compiled_weighted_metrics)
 
     # -- layers ------------------------------------------------------------------------------
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
@@ -251,7 +246,8 @@ class Model(Trainer):
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No layer named {name!r}. The layers are: {', '.join(l.name for l in self.layers)}.")
+        names = ", ".join(str(layer.name) for layer in self.layers)
+        raise ValueError(f"No layer named {name!r}. The layers are: {names}.")
 
     def pop(self) -> Layer:
         """Remove and return the last layer (its weights go with it)."""
@@ -273,17 +269,17 @@ class Model(Trainer):
 
     # -- weights and config ------------------------------------------------------------------
     @property
-    def weights(self) -> list[np.ndarray]:
-        """Every layer's arrays, in layer order (the arrays themselves; `get_weights` copies)."""
-        return [array for layer in self.layers for array in layer.weights]
+    def weights(self) -> list[Variable]:
+        """Every layer's weights, in layer order (`get_weights` gives copies of their values)."""
+        return [variable for layer in self.layers for variable in layer.weights]
 
     @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        return [array for layer in self.layers for array in layer.trainable_weights]
+    def trainable_weights(self) -> list[Variable]:
+        return [variable for layer in self.layers for variable in layer.trainable_weights]
 
     @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
-        return [array for layer in self.layers for array in layer.non_trainable_weights]
+    def non_trainable_weights(self) -> list[Variable]:
+        return [variable for layer in self.layers for variable in layer.non_trainable_weights]
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every layer's arrays in order: Dense ``[kernel, bias]``, BatchNorm
@@ -318,7 +314,7 @@ class Model(Trainer):
                 "layers": [serialize(layer) for layer in self.layers]}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Model":
+    def from_config(cls, config) -> Model:
         """A new model with the architecture of `config` (fresh weights drawn with its seed)."""
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError(f"A model config must be a dict with a 'layers' list; got {config!r}.")
@@ -331,20 +327,6 @@ class Model(Trainer):
         """The architecture as a JSON string (``models.model_from_json`` rebuilds it); `kwargs` go to `json.dumps`."""
         return json.dumps({"class_name": "Sequential", "config": self.get_config(),
                            "minikeras_version": __version__}, **kwargs)
-
-    def get_training_state(self) -> dict:
-        """Where training stands: completed epochs, the generator state (shuffling, dropout), split seed."""
-        return {"epoch": self.epoch, "rng": self._rng.bit_generator.state, "split_seed": self._split_seed}
-
-    def set_training_state(self, state: dict) -> None:
-        """Restore `get_training_state()` output (the generator is updated in place)."""
-        generator = self._rng.bit_generator
-        rng_state = state["rng"]
-        if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != type(generator).__name__:
-            raise ValueError(f"Expected a {type(generator).__name__} generator state; got {rng_state!r}.")
-        generator.state = rng_state
-        self.epoch = int(state["epoch"])
-        self._split_seed = int(state["split_seed"])
 
     def save(self, path) -> None:
         """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`); a path ending in

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from .model import Model, Sequential
 from . import saving
+from .model import Model, Sequential
 from .saving import hdf5
 
 __all__ = ["Model", "Sequential", "load_model", "model_from_json"]

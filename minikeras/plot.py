@@ -84,7 +84,10 @@ def first_layer_weights(model, image_shape=(32, 32, 3), path=None, columns: int 
 
 def learning_rate(schedule_or_rates, steps: int | None = None, path=None, title: str | None = None):
     """The learning rate per update: from a schedule (evaluated for `steps` updates) or a list."""
-    rates = [schedule_or_rates(t) for t in range(steps)] if callable(schedule_or_rates) else list(schedule_or_rates)
+    if callable(schedule_or_rates) and steps is None:
+        raise ValueError("learning_rate needs steps= (how many updates to show) with a schedule.")
+    rates = [schedule_or_rates(t) for t in range(steps or 0)] if callable(schedule_or_rates) \
+        else list(schedule_or_rates)
     figure, axis = plt.subplots(figsize=(6, 3))
     axis.plot(np.arange(len(rates)), rates)
     axis.set_xlabel("update")

@@ -27,10 +27,10 @@ class Standardize:
             raise ValueError(f"per must be 'feature' or 'global'; got {per!r}.")
         self.per = per
         self.dtype = np.dtype(dtype)
-        self.mean = None
-        self.std = None
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
 
-    def fit(self, x) -> "Standardize":
+    def fit(self, x) -> Standardize:
         x = np.asarray(x)
         axis = 0 if self.per == "feature" else None
         self.mean = x.mean(axis=axis, dtype=np.float64)
@@ -39,7 +39,7 @@ class Standardize:
         return self
 
     def transform(self, x) -> np.ndarray:
-        if self.mean is None:
+        if self.mean is None or self.std is None:
             raise ValueError("Standardize.transform called before fit.")
         x = np.asarray(x)
         if self.per == "feature" and x.shape[1:] != np.shape(self.mean):

@@ -9,7 +9,8 @@ the family's `required` methods, or fails its `check`, cannot be registered.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Registry:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import losses, metrics as metrics_module, optimizers
+from . import losses, optimizers
+from . import metrics as metrics_module
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
+from .engine import Engine
 from .interrupts import deferred_interrupts
+from .losses import Loss
+from .optimizers import Optimizer
 from .registry import serialize
 
 DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
@@ -32,7 +36,52 @@ def _each_batch(progress: BatchProgress, hook):
 
 
 class Trainer:
-    """Mixed into `Model`: needs its `engine`, layers, generator and input checks."""
+    """Mixed into `Model` (as Keras' ``Model(Trainer, Layer)``). It owns the training state set up
+    here (compile settings, History, the epochs completed, the fit position) and runs on what its
+    host declares below: the layers, the engine of the built model, the model's generator (which
+    shuffles) and the seed of validation splits."""
+
+    # -- what the host provides --------------------------------------------------------------
+    layers: list
+    _engine: Engine | None  # the engine, or None until one is needed
+    _rng: np.random.Generator
+    _split_seed: int
+
+    @property
+    def engine(self) -> Engine:
+        raise NotImplementedError
+
+    def _require_built(self, x=None) -> None:
+        raise NotImplementedError
+
+    def _rebuild_engine(self) -> None:
+        raise NotImplementedError
+
+    def __init__(self) -> None:
+        self.optimizer: Optimizer | None = None
+        self.loss: Loss | None = None
+        self.compiled_metrics: list = []
+        self.compiled_weighted_metrics: list = []
+        self.stop_training = False
+        self.history: History | None = None
+        self.epoch = 0  # epochs completed by fit so far (saved with the model)
+        self.epoch_order: np.ndarray | None = None  # the sample order of fit's epoch under way (None: data order)
+        self.resume_at: FitPosition | None = None  # set by a callback in on_train_begin for fit to start from
+
+    # -- where training stands -------------------------------------------------------------
+    def get_training_state(self) -> dict:
+        """Where training stands: completed epochs, the generator state (shuffling, dropout), split seed."""
+        return {"epoch": self.epoch, "rng": self._rng.bit_generator.state, "split_seed": self._split_seed}
+
+    def set_training_state(self, state: dict) -> None:
+        """Restore `get_training_state()` output (the generator is updated in place)."""
+        generator = self._rng.bit_generator
+        rng_state = state["rng"]
+        if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != type(generator).__name__:
+            raise ValueError(f"Expected a {type(generator).__name__} generator state; got {rng_state!r}.")
+        generator.state = rng_state
+        self.epoch = int(state["epoch"])
+        self._split_seed = int(state["split_seed"])
 
     # -- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None, loss_weights=None,
@@ -90,9 +139,11 @@ class Trainer:
         """``["loss", *metric names]``: the order of `evaluate`'s list."""
         return ["loss", *(metric.name for metric in self.metrics)] if self.compiled else []
 
-    def _require_compiled(self, what: str) -> None:
-        if not self.compiled:
+    def _require_compiled(self, what: str) -> Optimizer:
+        """The optimizer; ValueError before `compile`."""
+        if self.optimizer is None:
             raise ValueError(f"Call model.compile(optimizer, loss, metrics) before {what}.")
+        return self.optimizer
 
     # -- data --------------------------------------------------------------------------------
     def _dataset(self, x, y, sample_weight=None, class_weight=None, what="x") -> Dataset:
@@ -108,7 +159,7 @@ class Trainer:
     def _fresh_engine_if_frozen_changed(self) -> None:
         """Keras asks for compile() after changing `trainable`; here the next fit, train_on_batch or
         evaluate does it (with a fresh optimizer state, as compile gives)."""
-        if self._engine is not None and self._engine.trainable_flags != tuple(l.trainable for l in self.layers):
+        if self._engine is not None and self._engine.trainable_flags != tuple(layer.trainable for layer in self.layers):
             self._rebuild_engine()
 
     # -- training ----------------------------------------------------------------------------
@@ -137,7 +188,7 @@ class Trainer:
         run, and the partial history is returned (a second Ctrl-C aborts at once). The same holds
         when a callback sets ``model.stop_training`` mid-epoch (TerminateOnNaN).
         """
-        self._require_compiled("fit")
+        optimizer = self._require_compiled("fit")
         if steps_per_epoch is not None or validation_steps is not None:
             raise ValueError("steps_per_epoch and validation_steps are for data generators; with arrays every "
                              "epoch visits every sample once. Leave them None.")
@@ -178,9 +229,9 @@ class Trainer:
                     break
             if interrupted():
                 print(f"Training interrupted after a whole batch: {self.epoch} epochs completed, "
-                      f"{self.optimizer.iterations} updates done.")
+                      f"{optimizer.iterations} updates done.")
         if epochs > initial_epoch:
-            self.optimizer.finalize_variable_values(self.engine.trainable_variables)
+            optimizer.finalize_variable_values(self.engine.trainable_variables)
         callback_list.on_train_end(logs)
         return self.history
 
@@ -234,7 +285,7 @@ class Trainer:
             val_logs = engine.evaluate(val, validation_batch_size)
             callback_list.on_test_end(val_logs)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
-        logs["lr"] = self.optimizer.last_learning_rate
+        logs["lr"] = engine.optimizer.last_learning_rate
         callback_list.on_epoch_end(epoch, logs)
         return logs
 

@@ -128,3 +128,9 @@ def test_only_the_engine_and_the_optimizer_base_know_the_flat_store():
             if isinstance(node, ast.Attribute) and node.attr in flat_only:
                 uses.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
     assert uses == []
+
+
+def test_no_module_is_longer_than_500_lines():
+    long = {str(path.relative_to(ROOT)): n for path in _sources("minikeras").values()
+            if (n := len(path.read_text().splitlines())) > 500}
+    assert long == {}

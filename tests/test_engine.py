@@ -175,7 +175,8 @@ def test_a_gradient_of_another_shape_is_a_clear_error():
             self.grads["w"] = (grad_out * self._x)  # forgot the sum over the batch
             return grad_out
 
-    with pytest.raises(ValueError, match=r"Layer 'wrong_shape' \(WrongShape\) grads\['w'\] must have its weight's shape "
+    with pytest.raises(ValueError, match=r"Layer 'wrong_shape' \(WrongShape\) grads\['w'\] must have its weight's "
+                                         r"shape "
                                          r"\(4,\); got ndarray of shape \(30, 4\)"):
         _trained(WrongShape())
 

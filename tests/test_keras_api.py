@@ -16,7 +16,8 @@ from tests.conftest import blobs
 
 
 def _model(**kwargs):
-    model = mk.Sequential([mk.Input(shape=(5,)), layers.Dense(8, activation="relu"), layers.Dense(3, activation="softmax")],
+    model = mk.Sequential([mk.Input(shape=(5,)), layers.Dense(8, activation="relu"),
+                           layers.Dense(3, activation="softmax")],
                           **kwargs)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -24,7 +25,8 @@ def _model(**kwargs):
 
 def test_the_ways_keras_gives_the_input_shape():
     for model in (mk.Sequential([layers.Dense(4, input_shape=(3,))]), mk.Sequential([layers.Dense(4, input_dim=3)]),
-                  mk.Sequential([layers.Dense(4)], input_dim=3), mk.models.Sequential([mk.Input((3,)), layers.Dense(4)])):
+                  mk.Sequential([layers.Dense(4)], input_dim=3),
+                  mk.models.Sequential([mk.Input((3,)), layers.Dense(4)])):
         assert model.input_shape == (None, 3) and model.output_shape == (None, 4) and model.built
     later = mk.Sequential()
     later.add(mk.Input(shape=(3,)))

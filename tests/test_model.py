@@ -10,7 +10,8 @@ from tests.conftest import blobs
 
 
 def _design_pair():
-    """The two equivalent nets of the README (the courses' add_layer and Keras' layer classes), at a small input width."""
+    """The two equivalent nets of the README (the courses' add_layer and Keras' layer classes), at a small
+    input width."""
     built = mk.Model(input_dim=12, seed=0)
     built.add_layer(6, "relu", batch_norm=True)
     built.add_layer(6, "relu", batch_norm=True, dropout=0.2)

@@ -17,7 +17,6 @@ import ctypes
 import math
 
 import numpy as np
-
 from threadpoolctl import threadpool_limits
 
 from bench.cases import learning_rate, random_data

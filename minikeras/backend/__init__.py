@@ -12,11 +12,29 @@ and regularizers. (`minikeras.ops` is kept for Keras' ``keras.ops`` names.)
 from .blas import MIN_BLAS_SIZE, axpy, numpy_blas_function, ufuncs_only
 from .blas import available as blas_available
 from .blas import status as blas_status
-from .kernels import (column_sums, erf, leaky_relu, leaky_relu_backward, log_softmax, log_softmax_backward, relu, relu_backward, scaled_tanh,
-                      scaled_tanh_backward, shift_logits, sigmoid, sigmoid_backward, softmax,
-                      softmax_and_log_normalizer, softmax_backward, tanh, tanh_backward)
+from .kernels import (
+                      column_sums,
+                      erf,
+                      leaky_relu,
+                      leaky_relu_backward,
+                      log_softmax,
+                      log_softmax_backward,
+                      relu,
+                      relu_backward,
+                      scaled_tanh,
+                      scaled_tanh_backward,
+                      shift_logits,
+                      sigmoid,
+                      sigmoid_backward,
+                      softmax,
+                      softmax_and_log_normalizer,
+                      softmax_backward,
+                      tanh,
+                      tanh_backward,
+)
 
 __all__ = ["MIN_BLAS_SIZE", "axpy", "blas_available", "blas_status", "numpy_blas_function", "ufuncs_only",
-           "column_sums", "erf", "leaky_relu", "log_softmax", "log_softmax_backward", "leaky_relu_backward", "relu", "relu_backward", "scaled_tanh",
+           "column_sums", "erf", "leaky_relu", "log_softmax", "log_softmax_backward", "leaky_relu_backward", "relu",
+           "relu_backward", "scaled_tanh",
            "scaled_tanh_backward", "shift_logits", "sigmoid", "sigmoid_backward", "softmax",
            "softmax_and_log_normalizer", "softmax_backward", "tanh", "tanh_backward"]

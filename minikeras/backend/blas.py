@@ -32,7 +32,7 @@ ILP64_NAMES = ("scipy_cblas_{}64_", "cblas_{}64_")
 
 def _numpy_extension_path() -> str:
     try:
-        from numpy._core import _multiarray_umath
+        from numpy._core import _multiarray_umath  # type: ignore[attr-defined]
     except ImportError:  # numpy 1.x
         from numpy.core import _multiarray_umath
     return _multiarray_umath.__file__

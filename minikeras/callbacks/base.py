@@ -88,12 +88,15 @@ class CallbackList(Callback):
 def _fan_out(hook: str):
     """`CallbackList`'s `hook`: the same hook of every callback, in order, with its epoch or batch
     index (hooks named ``*epoch*`` and ``*batch*``) and the logs always passed."""
-    if "epoch" in hook or "batch" in hook:
-        def call(self, index, logs=None):
+    indexed = "epoch" in hook or "batch" in hook
+
+    def call(self, *index_and_logs):
+        if indexed:
+            index, logs = (*index_and_logs, None)[:2]
             for callback in self.callbacks:
                 getattr(callback, hook)(index, logs)
-    else:
-        def call(self, logs=None):
+        else:
+            (logs,) = index_and_logs or (None,)
             for callback in self.callbacks:
                 getattr(callback, hook)(logs)
 

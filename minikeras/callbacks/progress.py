@@ -88,7 +88,7 @@ class BatchProgress:
     def __init__(self, total: int, verbose: int, file=None):
         self.total, self.verbose = total, verbose
         self._start = time.monotonic()
-        self._console = Console(file=file or sys.stdout) if verbose else None
+        self._console = Console(file=file or sys.stdout)
         self._progress = None
         if verbose == 1 and self._console.is_terminal:
             self._progress = _progress(self._console, "")

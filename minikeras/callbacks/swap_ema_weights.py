@@ -19,7 +19,7 @@ class SwapEMAWeights(Callback):
     def __init__(self, swap_on_epoch: bool = False):
         super().__init__()
         self.swap_on_epoch = bool(swap_on_epoch)
-        self._trained = None  # the trained weights while the averages are in the model
+        self._trained: list | None = None  # the trained weights while the averages are in the model
 
     def _swap_in(self, *args) -> None:
         if self._trained is not None:

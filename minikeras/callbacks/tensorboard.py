@@ -56,7 +56,7 @@ class TensorBoard(Callback):
         self.write_graph = bool(write_graph)
         self.write_steps_per_second = bool(write_steps_per_second)
         self.update_freq = 1 if update_freq == "batch" else update_freq
-        self._writers = {}
+        self._writers: dict = {}
         self._global_batch = 0
         self._batch_start = self._epoch_start = 0.0
 
@@ -112,4 +112,4 @@ class TensorBoard(Callback):
     def on_train_end(self, logs=None):
         for writer in self._writers.values():
             writer.close()
-        self._writers = {}
+        self._writers: dict = {}

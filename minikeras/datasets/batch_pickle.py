@@ -329,7 +329,8 @@ def load(raw: bytes) -> object:
         except BatchPickleError:
             raise
         except (TypeError, ValueError, struct.error) as error:  # e.g. an unhashable memo value used as a key
-            raise BatchPickleError(f"a malformed {opcode!r} at byte {reader.position} ({type(error).__name__})") from None
+            raise BatchPickleError(f"a malformed {opcode!r} at byte {reader.position} "
+                                   f"({type(error).__name__})") from None
     if len(reader.stack) != 1 or reader.marks:
         raise BatchPickleError("STOP with other than one value on the stack")
     value = _finished(reader.stack[0])

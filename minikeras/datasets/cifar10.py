@@ -80,7 +80,9 @@ def _read_archive(archive: pathlib.Path, names: list[str]) -> dict[str, bytes]:
                     if member.size > MAX_BATCH_BYTES:
                         raise DatasetFormatError(f"{archive}: {member.name} declares {member.size:,} bytes; a "
                                                  f"CIFAR-10 batch file has {MAX_BATCH_BYTES:,} at most.")
-                    found[wanted[member.name]] = tar.extractfile(member).read()
+                    contents = tar.extractfile(member)
+                    if contents is not None:
+                        found[wanted[member.name]] = contents.read()
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DatasetFormatError(f"{archive} is not a readable tar.gz (truncated or corrupt?): {error}") from None
     missing = [name for name in names if name not in found]

@@ -31,7 +31,7 @@ class ReadOnlyArrays(dict):
     """`Layer.params` / `Layer.state`: the layer's current arrays by name, to read. Weights are
     declared with `Layer.add_weight` and changed through their `Variable` (``assign``)."""
 
-    def __init__(self, layer: "Layer", kind: str, arrays):
+    def __init__(self, layer: Layer, kind: str, arrays):
         super().__init__(arrays)
         self._where = f"layer {layer.name!r} ({type(layer).__name__}) {kind}"
 
@@ -141,6 +141,12 @@ class Layer:
         """Per-sample output shape for a per-sample input shape (identity by default)."""
         return tuple(input_shape)
 
+    def built_output_shape(self) -> tuple[int, ...]:
+        """The per-sample output shape of the built layer."""
+        if self.input_shape is None:
+            raise ValueError(f"Layer {self.name!r} is not built yet: its input shape is unknown.")
+        return self.output_shape(self.input_shape)
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
@@ -152,7 +158,7 @@ class Layer:
         return {name: variable.regularizer for name, variable in self._trainable_variables.items()
                 if variable.regularizer is not None}
 
-    def steps(self) -> list["Layer"]:
+    def steps(self) -> list[Layer]:
         """The layers the engine runs for this one, in order: itself, or (`Dense` with an
         ``activation``) itself then its activation layer."""
         return [self]
@@ -236,7 +242,7 @@ class Layer:
         return {"name": self.name, "trainable": self.trainable}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -259,7 +265,7 @@ class Layer:
     keras_arguments: tuple[str, ...] = ()
     """The Keras config keys its constructor takes when read from a Keras file."""
 
-    def keras_layers(self, name: str | None = None) -> list[tuple[str, str, dict, list]]:
+    def keras_layers(self, name: str | None = None) -> list[tuple[str, str, dict, list[np.ndarray]]]:
         """``(Keras class, layer name, Keras config, weights)`` of each Keras layer that computes this
         one (named `name`, by default the layer's own). By default one `keras_class` layer whose
         config is `get_config` without the name and trainable flag."""
@@ -267,7 +273,7 @@ class Layer:
             raise ValueError(f"Cannot write layer {self.name!r} ({type(self).__name__}) to a Keras file: Keras has "
                              f"no layer for it.")
         config = {key: value for key, value in self.get_config().items() if key not in ("name", "trainable")}
-        return [(self.keras_class, name or self.name, config, self.get_weights())]
+        return [(self.keras_class, str(name or self.name), config, self.get_weights())]
 
     def keras_variable_names(self) -> list[str]:
         """Keras' names of the arrays `get_weights` returns (legacy Keras files find them by name)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
-from ..checks import check_int
 from ..backend import column_sums
+from ..checks import check_int
 from ..registry import serialize
 from . import activations, keras_objects
 from .base import Layer, registry

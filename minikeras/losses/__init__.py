@@ -8,8 +8,16 @@ from ..targets import prepare as _prepare
 from .base import EPSILON, ElementwiseLoss, Loss, registry
 from .crossentropy import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .hinge import CategoricalHinge, Hinge, SquaredHinge
-from .regression import (Huber, KLDivergence, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
-                         MeanSquaredError, MeanSquaredLogarithmicError, Poisson)
+from .regression import (
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+)
 
 __all__ = ["Loss", "ElementwiseLoss", "registry", "get", "EPSILON", "prepare_targets", "class_ids",
            "dense_targets", "is_class_ids", "one_hot", "BinaryCrossentropy", "CategoricalCrossentropy",

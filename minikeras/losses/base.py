@@ -69,7 +69,7 @@ class Loss:
         return describe(serialize(self))
 
 
-def _check_logits_capability(cls: type) -> None:
+def _check_logits_capability(cls: type[Loss]) -> None:
     """A loss declaring `logits_of` must take ``from_logits``."""
     if cls.logits_of is not None and "from_logits" not in inspect.signature(cls.__call__).parameters:
         raise TypeError(f"{cls.__name__} declares logits_of={cls.logits_of!r}, so its __call__ must accept "

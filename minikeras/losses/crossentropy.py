@@ -19,7 +19,7 @@ class _CrossEntropyOptions:
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str = "sum_over_batch_size", name: str | None = None):
-        super().__init__(reduction, name)
+        super().__init__(reduction, name)  # type: ignore[call-arg]  # a mixin placed before Loss
         if axis != -1:
             raise ValueError(f"Only axis=-1 (the class axis of (N, C) outputs) is supported; got axis={axis!r}.")
         if not 0.0 <= label_smoothing <= 1.0:

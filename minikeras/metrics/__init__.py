@@ -1,14 +1,29 @@
 """Metrics with Keras' interface (``update_state``, ``result``, ``reset_state``), by family."""
 from __future__ import annotations
 
-from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-                       SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, binary_accuracy,
-                       categorical_accuracy, top_k_categorical_accuracy)
+from .accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    top_k_categorical_accuracy,
+)
 from .base import Mean, MeanMetricWrapper, Metric, registry
 from .confusion import AUC, F1Score, Precision, Recall, confusion_matrix
-from .regression import (MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, R2Score,
-                         RootMeanSquaredError, mean_absolute_error, mean_absolute_percentage_error,
-                         mean_squared_error)
+from .regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+)
 
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "registry", "get", "Accuracy", "BinaryAccuracy",
            "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",

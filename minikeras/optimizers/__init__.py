@@ -3,11 +3,11 @@ gradients). The contract is in `base`; one module per family of algorithms.
 """
 from __future__ import annotations
 
+from ..registry import serialize
 from . import schedules
 from .adafactor import Adafactor
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
-from ..registry import serialize
 from .base import Optimizer, registry
 from .ftrl import Ftrl
 from .lamb import Lamb
@@ -24,7 +24,8 @@ __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamW", "Adamax", "Nadam", "
 
 def get(spec) -> Optimizer:
     """An optimizer by Keras name (``"sgd" "adam" "adamw" "rmsprop" "adagrad" "adadelta" "adamax" "nadam"
-    "lion" "lamb" "ftrl" "schedule_free_adamw" "muon" "adafactor"``, plus the courses' ``"momentum"``; Keras defaults), a class or an instance."""
+    "lion" "lamb" "ftrl" "schedule_free_adamw" "muon" "adafactor"``, plus the courses' ``"momentum"``; Keras
+    defaults), a class or an instance."""
     return registry.get(spec)
 
 

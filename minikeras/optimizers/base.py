@@ -16,6 +16,7 @@ rule is element-wise (`elementwise = True`) keep each slot for all variables in 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -262,7 +263,8 @@ class Optimizer:
         """Decoupled weight decay, ``w -= w * weight_decay * lr`` (`variables`: those of `values`, or
         None for the flat array)."""
         for value in values:
-            backend.axpy(-self.weight_decay * learning_rate, value, value, self._scratch[:value.size].reshape(value.shape))
+            scratch = self._scratch[:value.size].reshape(value.shape)
+            backend.axpy(-self.weight_decay * learning_rate, value, value, scratch)
 
     def _end_update(self, values, averages, learning_rate) -> None:
         """Keras' `use_ema` (``average = m * average + (1 - m) * w``, ``m`` = 0 at the first update;
@@ -323,7 +325,7 @@ class Optimizer:
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "Optimizer":
+    def from_config(cls, config: dict) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.registry.from_config(config["learning_rate"])
@@ -333,7 +335,7 @@ class Optimizer:
         return describe(serialize(self))
 
 
-def _check_update_rule(cls: type) -> None:
+def _check_update_rule(cls: Any) -> None:
     if cls.update_step is Optimizer.update_step and cls._update_arrays is Optimizer._update_arrays:
         raise TypeError(f"{cls.__name__} cannot be registered as an optimizer: it does not implement update_step.")
 

@@ -91,7 +91,8 @@ class Muon(Optimizer):
             scratch = self._scratch[:variable.size].reshape(variable.shape)
             moving_average(m, gradient, self.adam_beta_1, scratch)
             moving_square_average(v, gradient, self.adam_beta_2, scratch)
-            rate = learning_rate * self.adam_lr_ratio * math.sqrt(1.0 - self.adam_beta_2 ** t) / (1.0 - self.adam_beta_1 ** t)
+            correction = math.sqrt(1.0 - self.adam_beta_2 ** t) / (1.0 - self.adam_beta_1 ** t)
+            rate = learning_rate * self.adam_lr_ratio * correction
             weights -= rate * m / (np.sqrt(v) + self.epsilon)
             return
         m += gradient + m * (self.momentum - 1.0)

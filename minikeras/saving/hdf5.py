@@ -344,7 +344,7 @@ def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
 def _read_optimizer(f: h5py.File, engine) -> None:
     group = member(f, "optimizer")
     optimizer = engine.optimizer
-    state = {key: checked_array(group, key, shape) for key, shape in optimizer.own_variable_shapes().items()}
+    state: dict = {key: checked_array(group, key, shape) for key, shape in optimizer.own_variable_shapes().items()}
     state["iterations"] = _count(_attr(group, "iterations"), "optimizer iterations")
     rate = json.loads(_attr(group, "last_learning_rate"), parse_constant=_refuse_constant)
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate)

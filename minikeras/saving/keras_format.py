@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import zipfile
+from typing import Any
 
 import h5py
 
@@ -93,8 +94,9 @@ MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
 def readable_layers() -> dict[str, type]:
     """Keras class name -> the registered minikeras layer class that reads it (`Layer.keras_class`;
     where several write the same Keras class, the one of that name reads it). Nothing else is read."""
-    found: dict[str, type] = {}
-    for cls in layer_registry.classes():
+    found: dict[str, Any] = {}
+    classes: list[Any] = layer_registry.classes()
+    for cls in classes:
         name = cls.keras_class
         if name is not None and (name not in found or cls.__name__ == name):
             found[name] = cls
@@ -103,7 +105,7 @@ def readable_layers() -> dict[str, type]:
 
 # Keras arguments minikeras has no use for, whatever their value (renorm_momentum matters only with renorm).
 IGNORED = {"name", "trainable", "dtype", "renorm_momentum", "lora_alpha"}
-NEUTRAL_VALUES = (None, False, "channels_last", [], {})
+NEUTRAL_VALUES: tuple[object, ...] = (None, False, "channels_last", [], {})
 
 
 def _keras_layer_arguments(entry: dict) -> tuple[type, dict]:
@@ -119,7 +121,7 @@ def _keras_layer_arguments(entry: dict) -> tuple[type, dict]:
                          f"{', '.join(sorted(readable))} only, and runs nothing from the file")
     if not isinstance(config, dict):
         raise ValueError(f"layer {class_name}'s config is not a JSON object")
-    cls = readable[class_name]
+    cls: Any = readable[class_name]
     keys = cls.keras_arguments
     for key, value in config.items():
         if key not in keys and key not in IGNORED and value not in NEUTRAL_VALUES:

@@ -19,7 +19,8 @@ class Graph:
 
     def __init__(self, onnx, dtype: np.dtype):
         self.onnx, self.dtype = onnx, np.dtype(dtype)
-        self.nodes, self.constants = [], []
+        self.nodes: list = []
+        self.constants: list = []
 
     def name(self, stem: str) -> str:
         return f"{stem}_{len(self.nodes) + len(self.constants)}"

@@ -7,9 +7,8 @@ Examples
 [0.003531, 0.00012]
 """
 from .runner import BACKENDS, load_results, run_search, run_trial
-from .space import (Choice, Dimension, IntUniform, LogUniform, Uniform, dimension, grid_trials, refine,
-                    sample_trials)
 from .search import best_trial, coarse_to_fine, grid_search, print_results, random_search, results_table
+from .space import Choice, Dimension, IntUniform, LogUniform, Uniform, dimension, grid_trials, refine, sample_trials
 
 __all__ = ["Choice", "Dimension", "IntUniform", "LogUniform", "Uniform", "dimension", "grid_trials",
            "sample_trials", "refine", "run_search", "run_trial", "load_results", "BACKENDS",

@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 BACKENDS = ("sequential", "process", "dask")
 # One BLAS thread per worker process, so that parallel trials do not fight over the cores.
@@ -67,7 +68,7 @@ def drop_torn_tail(path) -> None:
 
 def load_results(path) -> list[dict]:
     """Records of a JSON-lines results file (a half-written last line is ignored)."""
-    records = []
+    records: list[dict] = []
     if path is None or not os.path.exists(path):
         return records
     with open(path) as f:
@@ -252,4 +253,4 @@ def _dask(objective, pending, keep, workers=2, scheduler=None, **_):
             raise
 
 
-_BACKENDS = {"sequential": _sequential, "process": _processes, "dask": _dask}
+_BACKENDS: dict[str, Callable[..., None]] = {"sequential": _sequential, "process": _processes, "dask": _dask}

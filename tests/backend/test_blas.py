@@ -81,7 +81,8 @@ SUBPROCESS_TESTS = ["tests/backend/test_blas.py", "tests/test_optimizers.py", "t
 def _run_tests_in_subprocess(prelude: str, env: dict) -> subprocess.CompletedProcess:
     script = textwrap.dedent(prelude) + textwrap.dedent(f"""
         import sys, pytest
-        sys.exit(pytest.main(["-q", "-o", "addopts=", "-p", "no:cacheprovider", "-k", "not subprocess", *{SUBPROCESS_TESTS!r}]))
+        sys.exit(pytest.main(["-q", "-o", "addopts=", "-p", "no:cacheprovider", "-k", "not subprocess",
+                              *{SUBPROCESS_TESTS!r}]))
     """)
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **env}, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))

@@ -10,7 +10,8 @@ from tests.fuzz import targets
 
 VALID = {"model": targets.valid_model_bytes(), "idx": targets.valid_idx_bytes(),
          "cifar": targets.valid_cifar_bytes(), "toml": targets.VALID_TOML.encode()}
-SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=int(os.environ.get("FUZZ_DEADLINE_MS", "10000")), derandomize=True,
+SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+                    deadline=int(os.environ.get("FUZZ_DEADLINE_MS", "10000")), derandomize=True,
                     suppress_health_check=list(HealthCheck), database=None, print_blob=False)
 
 

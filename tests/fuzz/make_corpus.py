@@ -54,7 +54,8 @@ def main() -> None:
     CORPUS.mkdir(exist_ok=True)
     kernel = "weights/dense/kernel"
     _model("external_storage_etc_passwd",
-           _replace(kernel, lambda f, n: f.create_dataset(n, shape=(5, 4), dtype="f4", external=[("/etc/passwd", 0, 80)])))
+           _replace(kernel, lambda f, n: f.create_dataset(n, shape=(5, 4), dtype="f4",
+                                                          external=[("/etc/passwd", 0, 80)])))
     _model("external_link", _replace(kernel, lambda f, n: f.__setitem__(n, h5py.ExternalLink("/etc/passwd.h5", "/x"))))
     _model("soft_link_loop", _replace("weights", lambda f, n: f.__setitem__(n, h5py.SoftLink("/weights"))))
     _model("weights_is_a_dataset", _replace("weights", lambda f, n: f.create_dataset(n, data=np.zeros(3))))

@@ -25,7 +25,8 @@ SETUPS = {
          lambda lib: lib.layers.Dense(3, activation="softmax")],
         lambda lib: lib.optimizers.RMSprop(0.01), "sparse_categorical_crossentropy", ["accuracy"], CLASSES),
     "one-hot labels, BatchNormalization, SGD momentum": (
-        [lambda lib: lib.layers.Dense(16), lambda lib: lib.layers.BatchNormalization(), lambda lib: lib.layers.Activation("relu"),
+        [lambda lib: lib.layers.Dense(16), lambda lib: lib.layers.BatchNormalization(),
+         lambda lib: lib.layers.Activation("relu"),
          lambda lib: lib.layers.Dense(3, activation="softmax")],
         lambda lib: lib.optimizers.SGD(0.05, momentum=0.9), "categorical_crossentropy", ["accuracy"],
         np.eye(3, dtype="float32")[CLASSES]),

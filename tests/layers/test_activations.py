@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from minikeras import activations as activation_functions
-from minikeras import initializers
-from minikeras import layers
+from minikeras import initializers, layers
 from minikeras.layers import activations
 
 X = np.array([[-3.0, -0.5, 0.0, 0.5, 3.0]])

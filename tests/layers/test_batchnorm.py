@@ -54,7 +54,8 @@ def test_weights_order_is_gamma_beta_moving_mean_moving_var():
     assert _built().weight_names() == ["gamma", "beta", "moving_mean", "moving_var"]
     layer = _built(5)
     assert layer.count_params() == 20
-    assert [w.size for w in layer.trainable_weights] == [5, 5] and [w.size for w in layer.non_trainable_weights] == [5, 5]
+    assert [w.size for w in layer.trainable_weights] == [5, 5]
+    assert [w.size for w in layer.non_trainable_weights] == [5, 5]
 
 
 @pytest.mark.parametrize("kwargs", [{"momentum": 1.5}, {"epsilon": 0.0}])

@@ -46,7 +46,8 @@ CASES = {
                             F.binary_cross_entropy(_t(SIGMOID), _t(BINARY), reduction="none").numpy()[:, 0]),
     "binary_crossentropy, from_logits, smoothing": (
         losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1), SIGMOID_LOGITS, BINARY,
-        F.binary_cross_entropy_with_logits(_t(SIGMOID_LOGITS), _t(BINARY * 0.9 + 0.05), reduction="none").numpy()[:, 0]),
+        F.binary_cross_entropy_with_logits(_t(SIGMOID_LOGITS), _t(BINARY * 0.9 + 0.05),
+                                           reduction="none").numpy()[:, 0]),
     "mean_squared_error": (losses.MeanSquaredError(), REAL_OUT, REAL_TARGETS,
                            F.mse_loss(_t(REAL_OUT), _t(REAL_TARGETS), reduction="none").numpy().mean(axis=1)),
     "mean_absolute_error": (losses.MeanAbsoluteError(), REAL_OUT, REAL_TARGETS,

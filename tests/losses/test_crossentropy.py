@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from minikeras import losses, backend
+from minikeras import backend, losses
 from tests.conftest import max_relative_error, numeric_gradient
 
 CE = losses.CategoricalCrossentropy()

@@ -68,7 +68,8 @@ def test_a_relative_external_file_is_refused_too(tmp_path, monkeypatch):
 def test_external_links_are_refused(tmp_path):
     model, path = _saved(tmp_path)
     _, other = _saved(tmp_path, "other.h5")
-    _replace(path, "weights/dense/kernel", lambda f, n: f.__setitem__(n, h5py.ExternalLink(str(other), "/weights/dense/kernel")))
+    _replace(path, "weights/dense/kernel",
+             lambda f, n: f.__setitem__(n, h5py.ExternalLink(str(other), "/weights/dense/kernel")))
     _refused(path, model, r"/weights/dense/kernel is a ExternalLink")
     model, path = _saved(tmp_path, "whole.h5")
     _replace(path, "weights", lambda f, n: f.__setitem__(n, h5py.ExternalLink(str(other), "/weights")))

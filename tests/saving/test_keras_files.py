@@ -176,10 +176,15 @@ def test_a_legacy_file_with_a_missing_or_misshapen_array_is_refused(tmp_path):
         shutil.copyfile(FIXTURES / "mlp_legacy.h5", path)
         with h5py.File(path, "a") as f:
             group = f["model_weights/batch_normalization"]
-            found = []
-            group.visititems(lambda name, item: found.append(name) if name.endswith("gamma") else None)
+            found = [name for name in _dataset_names(group) if name.endswith("gamma")]
             del group[found[0]]
             if damage == "shape":
                 group.create_dataset(found[0], data=np.ones(7, "float32"))
         with pytest.raises(ModelFileError, match=message):
             mk.load_model(path)
+
+
+def _dataset_names(group) -> list[str]:
+    names: list[str] = []
+    group.visit(names.append)
+    return names

@@ -2,13 +2,39 @@
 
 One module per family; this package re-exports them all, and `registry` finds them by name.
 """
-from .base import (FUNCTION_DEFAULTS, Activation, ActivationLayer, InputActivation, Linear, get, name_of,
-                   register_activation, registry, stable_sigmoid)
+from .base import (
+                   FUNCTION_DEFAULTS,
+                   Activation,
+                   ActivationLayer,
+                   InputActivation,
+                   Linear,
+                   get,
+                   name_of,
+                   register_activation,
+                   registry,
+                   stable_sigmoid,
+)
 from .rectifiers import CELU, ELU, SELU, SELU_ALPHA, SELU_SCALE, HardTanh, LeakyReLU, PReLU, ReLU, ReLU6
 from .shrinkage import HardShrink, SoftShrink, Threshold, ThresholdedActivation
-from .smooth import (GELU, GELU_TANH_COEFFICIENT, Exponential, HardSigmoid, HardSwish, LogSigmoid, Mish,
-                     ScaledTanh, Sigmoid, Softplus, Softsign, SparsePlus, SparseSigmoid, Squareplus, Swish, Tanh,
-                     TanhShrink)
+from .smooth import (
+                   GELU,
+                   GELU_TANH_COEFFICIENT,
+                   Exponential,
+                   HardSigmoid,
+                   HardSwish,
+                   LogSigmoid,
+                   Mish,
+                   ScaledTanh,
+                   Sigmoid,
+                   Softplus,
+                   Softsign,
+                   SparsePlus,
+                   SparseSigmoid,
+                   Squareplus,
+                   Swish,
+                   Tanh,
+                   TanhShrink,
+)
 from .softmax import GLU, AxisActivation, LogSoftmax, Softmax, Sparsemax
 
 __all__ = ["FUNCTION_DEFAULTS", "Activation", "ActivationLayer", "InputActivation", "Linear", "get", "name_of",

@@ -133,7 +133,8 @@ def get(spec) -> Layer:
     if callable(spec) and not isinstance(spec, (type, Layer)):
         name = getattr(spec, "__name__", None)
         if getattr(spec, "__module__", None) != "minikeras.activations" or name not in registry.names():
-            raise TypeError(f"An activation function must be one of minikeras.activations ({', '.join(registry.names())}), "
+            raise TypeError(f"An activation function must be one of minikeras.activations "
+                            f"({', '.join(registry.names())}), "
                             f"whose backward pass minikeras knows; got {spec!r}. For another one, write a layer.")
         spec = name
     if isinstance(spec, str):
