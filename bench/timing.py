@@ -4,6 +4,8 @@ from __future__ import annotations
 import statistics
 import time
 
+import minikeras as mk
+
 
 def timed(function, *args, **kwargs) -> float:
     start = time.perf_counter()
@@ -22,6 +24,38 @@ def alternate(contenders: dict, repeats: int, both_orders: bool = False) -> dict
         order = list(contenders.items())
         for name, run in reversed(order) if both_orders and turn % 2 else order:
             times[name].append(run())
+    return times
+
+
+class _EpochTimer(mk.callbacks.Callback):
+    """Times each epoch of a `fit` (shuffling, gathering, every batch, logging: the work an epoch
+    does, not what a `fit` call does once) and calls `after(epoch, seconds)` at its end."""
+
+    def __init__(self, after):
+        super().__init__()
+        self.after = after
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.after(epoch, time.perf_counter() - self._start)
+
+
+def alternate_with_fit(fit, others: dict, repeats: int) -> dict[str, list[float]]:
+    """`alternate` for a training contender timed inside one multi-epoch run: ``fit(epochs,
+    callbacks)`` trains `repeats` + 1 epochs (the first a warm-up, as for the others), and after
+    each epoch every contender of `others` runs once, so the turns alternate as in `alternate`."""
+    times: dict[str, list[float]] = {"minikeras": [], **{name: [] for name in others}}
+
+    def after(epoch: int, seconds: float) -> None:
+        turn = {"minikeras": seconds, **{name: run() for name, run in others.items()}}
+        if epoch > 0:
+            for name, value in turn.items():
+                times[name].append(value)
+
+    fit(repeats + 1, [_EpochTimer(after)])
     return times
 
 
