@@ -4,8 +4,9 @@
 
 Every case alternates one epoch of each contender (minikeras: one epoch of a multi-epoch `fit`,
 timed from its start to its end by a callback, which then runs the others' turn: shuffling,
-gathering, forward, backward, update, logging, but not the checks a `fit` call makes once; the floor, bench/floor.py: only the unavoidable
-matrix products on preallocated arrays, and the same with each shuffled batch gathered first;
+gathering, forward, backward, update, logging, but not the checks a `fit` call makes once; the
+floor, bench/floor.py: only the unavoidable matrix products on preallocated arrays, and the same
+with each shuffled batch gathered first;
 the same network written out by hand in numpy, bench/handwritten.py; PyTorch: a plain CPU
 training loop, bench/torch_reference.py) and reports the medians and the ratios to the floor.
 BLAS threads are pinned to the same number on all sides; the header says whether minikeras'
