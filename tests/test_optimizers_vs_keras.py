@@ -94,7 +94,10 @@ def test_defaults_match_keras(name):
     ours = optimizers.get(name).get_config()
     theirs = getattr(keras.optimizers, KERAS_NAMES[name])().get_config()
     shared = sorted(set(ours) & set(theirs) - {"name"})
-    assert len(shared) >= 2 and {k: ours[k] for k in shared} == pytest.approx({k: theirs[k] for k in shared})
+    assert len(shared) >= 2
+    for key in shared:  # numbers to float32 rounding (Keras keeps the rate as a float32 variable); the rest exactly
+        number = isinstance(theirs[key], (int, float)) and not isinstance(theirs[key], bool)
+        assert ours[key] == (pytest.approx(theirs[key]) if number else theirs[key]), key
 
 
 @pytest.mark.parametrize("case", ["nadam", "rmsprop_centered_momentum", "sgd_clipnorm", "adamw"])
