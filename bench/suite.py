@@ -54,7 +54,8 @@ def measure(case: Case, repeats: int, threads: int) -> dict:
         contenders["pytorch"] = ((lambda: torch_net.predict_seconds(tx, case.batch_size)) if case.predict else
                                  (lambda: torch_net.epoch_seconds(tx, ty, case.batch_size)))
     if case.predict:
-        times = alternate({"minikeras": lambda: timed(model.predict, x, batch_size=case.batch_size), **contenders},
+        times = alternate({"minikeras": lambda: timed(model.predict, x, batch_size=case.batch_size, verbose=0),
+                           **contenders},
                           repeats)
     else:  # minikeras' epochs are timed inside one fit of repeats + 1 epochs, as a real run trains
         times = alternate_with_fit(
