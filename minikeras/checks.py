@@ -36,6 +36,21 @@ def check_positive(name: str, value, kind=float, allow_zero: bool = False, optio
     return kind(value)
 
 
+def shown(value, limit: int = 80) -> str:
+    """``repr(value)`` cut to `limit` characters, for messages about what a user or a file gave."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def check_name(name, what: str) -> str:
+    """`name` if it is a non-empty string without ``/`` or control characters (as Keras, which
+    refuses ``/``: names become paths in files); ValueError naming `what` otherwise."""
+    if not isinstance(name, str) or not name or "/" in name or not name.isprintable():
+        raise ValueError(f"{what} name must be a non-empty string without '/' or control characters; got "
+                         f"{shown(name)}.")
+    return name
+
+
 def check_verbose(verbose, auto: int) -> int:
     """Keras' verbose: ``"auto"`` (-> `auto`), 0 (silent), 1 (progress bar) or 2 (one line)."""
     if verbose == "auto":

@@ -6,13 +6,12 @@ pass runs in the model's `engine`.
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import numpy as np
 
 from . import gradcheck, regularizers, saving, seeding
-from .checks import is_int
+from .checks import check_name, is_int
 from .config import floatx
 from .engine import Engine
 from .layers import activations
@@ -84,7 +83,7 @@ class Model(Trainer):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self.seed = seed
-        self.name = name or "sequential"
+        self.name = "sequential" if name is None else check_name(name, "A model")
         self.layers: list[Layer] = []
         self.sample_shape = None if input_dim is None else _sample_shape(input_dim, "input_dim")
         self._rng = seeding.model_generator(seed)
@@ -331,11 +330,8 @@ class Model(Trainer):
     def save(self, path) -> None:
         """Write the whole model to an HDF5 file, atomically (see `minikeras.saving`); a path ending in
         ``.keras`` gets Keras 3's format instead (architecture and weights, for `keras.saving.load_model`)."""
-        if os.fspath(path).endswith(".keras"):
-            self._require_built()
-            saving.save_keras(self, path)
-        else:
-            saving.save_model(self, path)
+        self._require_built()
+        saving.save(self, path)
 
     def export(self, filepath, format: str = "onnx", verbose=None, input_signature=None, **kwargs) -> None:
         """Keras 3's ``export``: with ``format="onnx"`` (the only one here) write the inference graph as

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -13,14 +14,14 @@ def _shape_text(shape) -> str:
 
 def summary_table(model) -> Table:
     """The table `print_summary` prints (layers must be built)."""
-    table = Table(title=f'Model "{model.name}"', title_justify="left")
+    # Names are text, not markup: a layer named "[/]" must print as such.
+    table = Table(title=f'Model "{escape(model.name)}"', title_justify="left")
     table.add_column("Layer (type)")
     table.add_column("Output shape")
     table.add_column("Param #", justify="right")
     for layer in model.layers:
-        last = layer.steps()[-1]
-        shape = _shape_text(last.output_shape(last.input_shape)) if layer.built else "?"
-        table.add_row(f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}")
+        shape = _shape_text(layer.steps()[-1].built_output_shape()) if layer.built else "?"
+        table.add_row(escape(f"{layer.name} ({type(layer).__name__})"), shape, f"{layer.count_params():,}")
     return table
 
 

@@ -1,13 +1,13 @@
 """Resume a killed or crashed `fit` where it stopped, exactly."""
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import warnings
 
 from ..checks import non_finite_names
 from ..data_utils import FitPosition
-from ..saving import hdf5
+from ..saving import atomic, hdf5
 from .base import Callback, named_weights, registry
 
 
@@ -29,6 +29,10 @@ class BackupAndRestore(Callback):
     `double_checkpoint` keeps the previous backup as ``latest.h5.bkp``, used if the latest
     cannot be read. `delete_checkpoint` removes the backup once `fit` has run all its epochs
     (or was stopped by a callback); an interrupted run (Ctrl-C) keeps it.
+
+    The folder is this run's alone while `fit` runs: a lock file (``.minikeras.lock``) refuses a
+    second process, and a `backup_dir` that is a symbolic link is refused. Backups replace what is
+    at their paths by renaming, so nothing is ever written through a link planted there.
     """
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint: bool = False,
@@ -48,10 +52,16 @@ class BackupAndRestore(Callback):
         self._epoch = 0
         self._batches_done = 0
         self._since_save = 0
+        self._lock = ""
 
     # -- restoring -------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         self._since_save = 0
+        if os.path.islink(self.backup_dir):
+            raise ValueError(f"BackupAndRestore: backup_dir {self.backup_dir!r} is a symbolic link; give the folder "
+                             f"itself.")
+        os.makedirs(self.backup_dir, exist_ok=True)
+        self._lock = atomic.lock_folder(self.backup_dir)
         for path in (self.path, self.previous_path):
             if not os.path.exists(path):
                 continue
@@ -112,17 +122,17 @@ class BackupAndRestore(Callback):
         if bad:
             warnings.warn(f"BackupAndRestore: {bad[0]} holds NaN or inf; the last backup is kept.", stacklevel=3)
             return
-        os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint and os.path.exists(self.path):
-            shutil.copyfile(self.path, self.previous_path)
-        hdf5.save_model(self.model, self.path, position)
+        if self.double_checkpoint and os.path.lexists(self.path):
+            os.replace(self.path, self.previous_path)  # the previous backup stays readable while the next is written
+        hdf5.save_model(self.model, self.path, position, follow_links=False)
 
     def on_train_end(self, logs=None):
+        atomic.unlock_folder(self._lock)
         finished = self.model.epoch >= self.params["epochs"] or self.model.stop_training
         if not (self.delete_checkpoint and finished):
             return
         for path in (self.path, self.previous_path):
-            if os.path.exists(path):
+            if os.path.lexists(path):
                 os.remove(path)
-        if os.path.isdir(self.backup_dir) and not os.listdir(self.backup_dir):
+        with contextlib.suppress(OSError):  # not empty: something else is kept there
             os.rmdir(self.backup_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from .. import saving
 from ..checks import non_finite_names
 from .base import Callback, improved, monitor_mode, named_weights, registry
 
@@ -57,10 +58,11 @@ class ModelCheckpoint(Callback):
         except (KeyError, IndexError, ValueError) as error:
             raise ValueError(f"ModelCheckpoint cannot fill the file name {self.filepath!r} from epoch and "
                              f"logs {sorted(logs)}: {error!r}.") from None
+        # A checkpoint replaces what is at its path, a symbolic link included: it never writes through one.
         if self.save_weights_only:
-            self.model.save_weights(path)
+            saving.save_weights(self.model, path, follow_links=False)
         else:
-            self.model.save(path)
+            saving.save(self.model, path, follow_links=False)
         self.last_saved = path
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved {path}.")

@@ -22,6 +22,7 @@ import inspect
 import numpy as np
 
 from .. import initializers
+from ..checks import check_name, shown
 from ..config import floatx
 from ..registry import Registry, describe
 from ..variables import Variable
@@ -74,6 +75,8 @@ class Layer:
         if input_shape is not None and input_dim is not None:
             raise ValueError(f"Give input_shape or input_dim, not both; got {input_shape!r} and {input_dim!r}.")
         self.name = name
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise TypeError(f"trainable must be True or False; got {shown(trainable)}.")
         self._trainable = bool(trainable)
         self.declared_input_shape = input_shape if input_dim is None else (input_dim,)
         # Keras' two lists, by name: the weights declared trainable and the others.
@@ -86,6 +89,15 @@ class Layer:
         self.built = False
         self._rng: np.random.Generator | None = None
         self._buffers: dict[str, np.ndarray] = {}
+
+    @property
+    def name(self) -> str | None:
+        """Unique within a model; None until the model names it (``dense``, ``dense_1``, ...)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = None if value is None else check_name(value, "A layer")
 
     # -- lifecycle -------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype=None) -> None:
@@ -131,8 +143,7 @@ class Layer:
         if name is None:
             taken = len(self._trainable_variables) + len(self._non_trainable_variables)
             name = f"variable_{taken}" if taken else "variable"
-        if not isinstance(name, str) or not name or "/" in name:
-            raise ValueError(f"A weight name must be a non-empty string without '/'; got {name!r}.")
+        check_name(name, "A weight")
         if name in self._trainable_variables or name in self._non_trainable_variables:
             raise ValueError(f"Layer {self.name!r} already has a weight named {name!r}.")
         return name

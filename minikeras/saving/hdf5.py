@@ -45,11 +45,12 @@ class ModelFileError(ValueError):
 
 
 # -- writing ---------------------------------------------------------------------------------------
-def save_model(model, path, position=None) -> None:
+def save_model(model, path, position=None, follow_links: bool = True) -> None:
     """Write architecture, weights, compile settings, optimizer state and training position; and
-    `position` (a `FitPosition`: where in a fit run, for `BackupAndRestore`) if given."""
+    `position` (a `FitPosition`: where in a fit run, for `BackupAndRestore`) if given. A callback
+    managing its own files passes ``follow_links=False`` (see `atomic_path`)."""
     engine = model.engine
-    with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+    with atomic_path(path, follow_links) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "model", __version__)
         f.attrs["model_config"] = json.dumps(model.get_config())
         f.attrs["compile_config"] = json.dumps(model.get_compile_config())
@@ -64,10 +65,10 @@ def save_model(model, path, position=None) -> None:
                 group.create_dataset("order", data=position.order)
 
 
-def save_weights(model, path) -> None:
+def save_weights(model, path, follow_links: bool = True) -> None:
     """Write only the weights (``/weights/<layer>/<array>``)."""
     engine = model.engine
-    with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+    with atomic_path(path, follow_links) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "weights", __version__)
         _write_weights(f, engine)
 

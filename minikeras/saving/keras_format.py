@@ -60,7 +60,7 @@ def weight_paths(class_names: list[str]) -> list[str]:
     return paths
 
 
-def save_keras(model, path) -> None:
+def save_keras(model, path, follow_links: bool = True) -> None:
     """Write `model` (a built Sequential model) as a Keras 3 ``.keras`` file, atomically."""
     dtype = str(model.dtype)
     pieces = [piece for layer in model.layers for piece in _keras_layers(layer, dtype)]
@@ -83,7 +83,7 @@ def save_keras(model, path) -> None:
             group.attrs["name"] = layer_config["config"]["name"]
             for index, array in enumerate(arrays):
                 group.create_dataset(str(index), data=array)
-    with atomic_path(path) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+    with atomic_path(path, follow_links) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", json.dumps(config))
         archive.writestr("model.weights.h5", weights.getvalue())
@@ -163,7 +163,7 @@ def model_from_keras_config(config: dict, model_class):
         if not isinstance(entry, dict):
             raise ValueError(f"a layer entry is {type(entry).__name__}, not a JSON object")
         cls, arguments = _keras_layer_arguments(entry)
-        layers.append(cls(name=entry["config"].get("name"), trainable=bool(entry["config"].get("trainable", True)),
+        layers.append(cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True),
                           **arguments))
     model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
     model.build()

@@ -132,3 +132,60 @@ def test_a_damaged_backup_without_a_previous_one_stops_fit_with_the_reason(tmp_p
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         mk.callbacks.BackupAndRestore(**kwargs)
+
+
+def test_planted_links_are_replaced_never_written_through(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"precious")
+    backup = tmp_path / "backup"
+
+    class PlantLinks(mk.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            for name in ("latest.h5", "latest.h5.bkp"):
+                if os.path.lexists(backup / name):
+                    os.remove(backup / name)
+                os.symlink(outside, backup / name)
+
+    x, y = data()
+    model = build_model()
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[PlantLinks(), mk.callbacks.BackupAndRestore(
+        backup, double_checkpoint=True, delete_checkpoint=False)])
+    assert outside.read_bytes() == b"precious"
+    assert not os.path.islink(backup / "latest.h5") and mk.load_model(backup / "latest.h5").epoch == 3
+
+
+def test_a_checkpoint_replaces_a_planted_link(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"precious")
+    os.symlink(outside, tmp_path / "ckpt.h5")
+    x, y = data()
+    build_model().fit(x, y, epochs=1, verbose=0, callbacks=[mk.callbacks.ModelCheckpoint(tmp_path / "ckpt.h5",
+                                                                                         monitor="loss")])
+    assert outside.read_bytes() == b"precious" and not os.path.islink(tmp_path / "ckpt.h5")
+
+
+def test_a_second_process_on_the_same_backup_folder_is_refused(tmp_path):
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (backup / ".minikeras.lock").write_text(str(other.pid))
+        x, y = data()
+        with pytest.raises(RuntimeError, match=rf"in use by process {other.pid}"):
+            build_model().fit(x, y, verbose=0, callbacks=[mk.callbacks.BackupAndRestore(backup)])
+    finally:
+        other.kill()
+        other.wait()
+    build_model().fit(x, y, verbose=0, callbacks=[mk.callbacks.BackupAndRestore(backup)])  # a dead owner's lock
+    assert not backup.exists()  # finished: backups, lock and folder removed
+
+
+def test_a_symlinked_backup_dir_is_refused_before_training(tmp_path):
+    (tmp_path / "real").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    x, y = data()
+    model = build_model()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="is a symbolic link; give the folder itself"):
+        model.fit(x, y, verbose=0, callbacks=[mk.callbacks.BackupAndRestore(tmp_path / "link")])
+    np.testing.assert_array_equal(model.get_weights()[0], before[0])

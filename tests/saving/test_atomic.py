@@ -25,12 +25,26 @@ def test_a_symlinked_target_keeps_its_link_and_its_file_is_replaced(tmp_path):
     assert not [name for name in os.listdir(tmp_path / "real") if name.endswith(".tmp")]
 
 
-def test_temporaries_of_a_killed_save_are_removed_by_the_next_save(tmp_path):
-    for stale in (".m.h5.abc123.tmp", ".m.h5.zzz.tmp"):
-        (tmp_path / stale).write_bytes(b"x" * 1000)
-    (tmp_path / ".other.h5.abc.tmp").write_bytes(b"kept")
-    _model().save(tmp_path / "m.h5")
-    assert sorted(os.listdir(tmp_path)) == [".other.h5.abc.tmp", "m.h5"]
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_only_temporaries_of_a_killed_save_are_removed_by_the_next_save(tmp_path):
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = [f".m.h5.minikeras-{_dead_pid()}-abc123.tmp", f".m.h5.minikeras-{_dead_pid()}-zzz.tmp"]
+        kept = [".m.h5.abc123.tmp",  # a user's own file of that shape
+                f".m.h5.minikeras-{running.pid}-live.tmp",  # a save under way in another process
+                f".other.h5.minikeras-{_dead_pid()}-abc.tmp"]  # another file's
+        for name in stale + kept:
+            (tmp_path / name).write_bytes(b"x" * 1000)
+        _model().save(tmp_path / "m.h5")
+        assert sorted(os.listdir(tmp_path)) == sorted([*kept, "m.h5"])
+    finally:
+        running.kill()
+        running.wait()
 
 
 def test_a_file_size_limit_is_an_os_error_naming_the_target_and_the_old_file_stays(tmp_path):
