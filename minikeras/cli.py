@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import sys
 import warnings
 
 from .registry import describe
+from .saving.atomic import write_json
 from .system_info import show_config
 
 
@@ -89,8 +89,7 @@ def search_command(args) -> None:
                                        results_path=os.path.join(out, "search.jsonl"), **common)
     search.print_results(records, settings["metric"], settings["mode"], title=f"{config['name']}: search")
     best = search.best_trial(records, settings["metric"], settings["mode"])
-    with open(os.path.join(out, "best.json"), "w") as f:
-        json.dump(best, f, indent=1)
+    write_json(os.path.join(out, "best.json"), best)
     for param in settings["space"]:
         plot.search_results(records, param, settings["metric"], os.path.join(out, f"search_{param}.png"))
     print(f"best: {best['params']} {settings['metric']}={best['metrics'][settings['metric']]:.4f}; results in {out}")
@@ -116,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from .search import BACKENDS
 
     parser = argparse.ArgumentParser(prog="minikeras", description="minikeras command line tools")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="versions, numpy's BLAS and the numeric paths in use")
     inspect = commands.add_parser("inspect", help="describe a saved model file")
@@ -143,10 +143,25 @@ def main(argv: list[str] | None = None) -> int:
                 "search": lambda: search_command(args), "convert": lambda: convert_model(args.source, args.target)}
     try:
         handlers[args.command]()
-    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as error:
-        print(f"minikeras: error: {error}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("minikeras: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 (every failure ends as one line and a non-zero exit)
+        if args.debug:
+            raise
+        print(f"minikeras: error: {error_line(error)}", file=sys.stderr)
+        return 1 if isinstance(error, MemoryError) else 2
     return 0
+
+
+def error_line(error: BaseException, limit: int = 500) -> str:
+    """One line for `error`: its message (its class when it has none), cut to `limit` characters,
+    control characters escaped so that nothing from a file reaches the terminal as a command."""
+    text = str(error) or type(error).__name__
+    if not isinstance(error, (ValueError, OSError, ImportError, RuntimeError)):
+        text = f"{type(error).__name__}: {text} (run with --debug for the traceback)"
+    text = text.encode("unicode_escape", "backslashreplace").decode("ascii").replace("\\n", " ")
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 if __name__ == "__main__":

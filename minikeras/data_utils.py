@@ -77,8 +77,9 @@ def check_same_length(x: np.ndarray, other, what: str) -> None:
         raise ValueError(f"x has {x.shape[0]} samples but {what} has {len(other)}; they must match.")
 
 
-def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, class_weight=None):
+def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, class_weight=None, dtype="float64"):
     """Per-sample loss weights: ``sample_weight * class_weight[class]``, or None when both are None.
+    Their total must be finite in the model's `dtype` (a weighted mean divides by it).
 
     `class_weight` is a dict ``{class_id: weight}`` (missing classes weigh 1) or ``"balanced"``:
     ``n_samples / (n_present_classes * count(class))``, as scikit-learn.
@@ -97,6 +98,13 @@ def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, clas
         ids = class_ids(targets)
         per_class = _class_weight_table(class_weight, ids, n_classes)
         weights = per_class[ids] if weights is None else weights * per_class[ids]
+    if weights is not None:
+        with np.errstate(over="ignore"):  # an overflow is what is looked for
+            total = np.sum(weights.astype(dtype), dtype=dtype)
+        if not np.isfinite(total):
+            raise ValueError(f"The sample weights (sample_weight times class_weight) add up to {total}, beyond what "
+                             f"{np.dtype(dtype).name} holds, so every weighted loss would be NaN; scale them down "
+                             f"(only their ratios matter).")
     return weights
 
 

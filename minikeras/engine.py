@@ -100,7 +100,7 @@ class Engine:
         check_same_length(x, y, "y")
         n_outputs = self.output_shape[0]
         targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
-        weights = sample_weights(targets, targets_module.n_classes(n_outputs), sample_weight, class_weight)
+        weights = sample_weights(targets, targets_module.n_classes(n_outputs), sample_weight, class_weight, self.dtype)
         return Dataset(x, targets, weights)
 
     def inputs(self, x, what: str = "x") -> np.ndarray:

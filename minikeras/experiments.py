@@ -29,8 +29,11 @@ from typing import Any
 
 from . import optimizers, schedules
 from .datasets import cifar10, mnist, mnist_small
+from .files import open_regular
 from .model import Model
 from .preprocessing import Standardize, flatten_images
+from .saving.atomic import write_json
+from .search import space as search_space
 
 SCHEMA = {
     "name": "experiment",
@@ -46,6 +49,7 @@ SCHEMA = {
 FREE_FORM = {("compile", "schedule"), ("search", "space")}  # tables whose keys are not fixed here
 DATASETS = ("cifar10", "mnist", "mnist_small")
 N_CLASSES = 10  # every dataset an experiment file can name has ten classes
+MAX_EXPERIMENT_BYTES = 1 << 20  # an experiment file is a page of TOML
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a run's folder under runs/: never a path
 STANDARDIZE = ("feature", "global", "scale", "none")
 # Allowed ranges of the numbers: (low, high, high included, integer). Bounds keep a typo or a
@@ -75,7 +79,7 @@ class ExperimentError(ValueError):
 def load_experiment(path) -> dict:
     """The experiment of a TOML file, checked against `SCHEMA` and completed with its defaults."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, MAX_EXPERIMENT_BYTES, "an experiment file", ExperimentError) as f:
             raw = tomllib.load(f)
         return check_experiment(raw, str(path))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -99,9 +103,33 @@ def check_experiment(raw: dict, source: str = "experiment") -> dict:
     if data["standardize"] not in STANDARDIZE:
         raise ExperimentError(f"{source}: data.standardize must be one of {', '.join(STANDARDIZE)}; "
                               f"got {data['standardize']!r}.")
-    for key in config["search"]["space"]:
-        _lookup(config, key, source)
+    for key, spec in config["search"]["space"].items():
+        _check_search_dimension(config, key, spec, source)
     return config
+
+
+def _check_search_dimension(config: dict, key: str, spec, source: str) -> None:
+    """Every value a search dimension can give `key` passes the checks the plain setting gets: a
+    choice's options, and a range's two ends."""
+    default = _lookup(config, key, source)
+    try:
+        dim = search_space.dimension(spec)
+    except (ValueError, TypeError) as error:
+        raise ExperimentError(f"{source}: search.space {key}: {error}") from None
+    if isinstance(dim, search_space.Choice):
+        extremes = dim.options
+    elif isinstance(dim, search_space.IntUniform):
+        extremes = [int(dim.low), int(dim.high)]
+    elif isinstance(dim, search_space.Uniform):  # LogUniform too
+        extremes = [dim.low, dim.high]
+    else:  # a Dimension of the caller's own kind: its values cannot be listed here
+        raise ExperimentError(f"{source}: search.space {key}: an experiment file takes the dimensions "
+                              f"log_uniform, uniform, int_uniform, choice and lists; got {spec!r}.")
+    for value in extremes:
+        if not _same_kind(default, value):
+            raise ExperimentError(f"{source}: search.space {key} can give {value!r}; {key} must be "
+                                  f"{type(default).__name__}.")
+        _check_ranges(with_params(config, {key: value}), f"{source}: search.space {key} = {value!r}")
 
 
 def _check_ranges(config: dict, source: str) -> None:
@@ -284,8 +312,7 @@ def run_experiment(config: dict, out_dir: str, verbose: int = 2) -> dict:
     model, history, splits = train(config, verbose=verbose)
     result = {"name": config["name"], "config": config, **scores(model, splits), "history": history.history}
     model.save(os.path.join(out_dir, "model.h5"))
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
-        json.dump(result, f, indent=1)
+    write_json(os.path.join(out_dir, "results.json"), result)
     plot_run(model, history, splits["test"], out_dir, title=config["name"])
     return result
 

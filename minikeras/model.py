@@ -90,6 +90,7 @@ class Model(Trainer):
         # Validation splits draw from their own seed, so a resumed fit holds out the same samples.
         self._split_seed = int(self._rng.integers(2**63))
         self._name_counts: dict[str, int] = {}
+        self._layer_names: set[str] = set()  # kept with `layers`, so that adding a layer costs the same at any depth
         self._engine: Engine | None = None
         for layer in layers or []:
             self.add(layer)
@@ -116,6 +117,7 @@ class Model(Trainer):
         if self.sample_shape is not None:
             self._build_layer(layer, len(self.layers))  # a layer that cannot be built is not added
         self.layers.append(layer)
+        self._layer_names.add(str(layer.name))
         self._invalidate()
 
     def _set_sample_shape(self, shape, source: str) -> None:
@@ -152,15 +154,14 @@ class Model(Trainer):
         """Keras' automatic names: ``dense``, ``dense_1``, ``dense_2``, ... per model."""
         if layer.name is None:
             base = _snake_case(type(layer).__name__)
-            taken = {other.name for other in self.layers}
             count = self._name_counts.get(base, 0)
             name = base if count == 0 else f"{base}_{count}"
-            while name in taken:
+            while name in self._layer_names:
                 count += 1
                 name = f"{base}_{count}"
             self._name_counts[base] = count + 1
             layer.name = name
-        if any(other.name == layer.name for other in self.layers):
+        if layer.name in self._layer_names:
             raise ValueError(f"Layer names must be unique in a model; {layer.name!r} is already used.")
 
     def _build_layer(self, layer: Layer, index: int) -> None:
@@ -253,6 +254,7 @@ class Model(Trainer):
         if not self.layers:
             raise ValueError("There is no layer to pop: the model is empty.")
         layer = self.layers.pop()
+        self._layer_names.discard(str(layer.name))
         self._invalidate()
         return layer
 

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
 import numpy as np  # noqa: E402
 
 from .metrics import confusion_matrix as count_confusion  # noqa: E402
+from .saving.atomic import atomic_path  # noqa: E402
 
 __all__ = ["learning_curves", "confusion_matrix", "count_confusion", "first_layer_weights", "learning_rate",
            "class_distribution", "search_results", "lr_range"]
@@ -19,8 +20,9 @@ __all__ = ["learning_curves", "confusion_matrix", "count_confusion", "first_laye
 
 def _finish(figure, path):
     figure.tight_layout()
-    if path is not None:
-        figure.savefig(path, dpi=110)
+    if path is not None:  # atomically: a failed or interrupted run keeps the figure of the run before
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=110, format=os.path.splitext(os.fspath(path))[1][1:] or "png")
     return figure
 
 

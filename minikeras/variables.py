@@ -15,7 +15,8 @@ class Variable:
     Parameters
     ----------
     initializer : array-like or callable
-        The initial value, or a function ``(shape, dtype) -> array`` called once.
+        The initial value (copied), or a function ``(shape, dtype) -> array`` called once (its
+        result is the variable's own).
     shape : tuple of int, optional
         Needed when `initializer` is callable.
     dtype : str, optional
@@ -43,10 +44,9 @@ class Variable:
         if callable(initializer):
             if shape is None:
                 raise ValueError(f"Variable {name!r}: a callable initializer needs a shape.")
-            value = initializer(tuple(shape), dtype)
+            value = np.asarray(initializer(tuple(shape), dtype), dtype=dtype)
         else:
-            value = initializer
-        value = np.array(value, dtype=dtype)
+            value = np.array(initializer, dtype=dtype)
         if shape is not None and value.shape != tuple(shape):
             raise ValueError(f"Variable {name!r} has shape {tuple(shape)}; its initial value has shape {value.shape}.")
         self._value = value

@@ -89,6 +89,12 @@ def test_with_params_sets_dotted_keys():
     ("[search.space]\n\"model.width\" = [1, 2]\n", "search.space key 'model.width' names no setting"),
     ("[model\nhidden = [5]\n", r"invalid TOML: .*line 1"),
     ("[training]\nepochs = 3\n", "unknown key 'training'"),
+    # The values a search can give pass the same checks as the settings themselves:
+    ("[search.space]\n\"model.hidden\" = [[50], [2000000]]\n", r"search.space model.hidden = \[2000000\]:"
+                                                               r" model.hidden must list at most"),
+    ("[search.space]\n\"fit.epochs\" = {int_uniform = [1, 10000000]}\n", r"fit.epochs must be an integer in"),
+    ("[search.space]\n\"fit.batch_size\" = [\"big\"]\n", r"search.space fit.batch_size can give 'big'"),
+    ("[search.space]\n\"model.l2\" = {log_uniform = [-1, 1]}\n", r"search.space model.l2: LogUniform needs 0 < low"),
 ])
 def test_malformed_files_name_the_line_or_key(tmp_path, text, message):
     path = tmp_path / "bad.toml"

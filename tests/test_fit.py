@@ -218,3 +218,13 @@ def test_every_optimizer_trains(blob_data, optimizer):
     model = _model(optimizer=optimizer)
     history = model.fit(x, y, epochs=4, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_sample_weights_too_large_for_the_model_dtype_are_a_clear_error():
+    model = mk.Sequential([mk.Input(shape=(2,)), mk.layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"sample weights .* add up to inf, beyond what float32 holds"):
+        model.fit(x, y, sample_weight=np.full(4, 1e308), verbose=0)
+    model.fit(x, y, sample_weight=np.full(4, 1e30), verbose=0)  # large but representable: fine
+    assert np.isfinite(model.evaluate(x, y, sample_weight=np.full(4, 1e30), verbose=0))

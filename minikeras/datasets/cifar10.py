@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 
+from ..files import open_regular
 from . import batch_pickle
 from ._files import DatasetFormatError, DatasetNotFoundError, data_home, fetch
 
@@ -51,8 +52,8 @@ def load_batch(name: str, path=None):
 
 def _read_batches(path, names: list[str]) -> dict[str, bytes]:
     """Raw bytes of the named batch files, from the extracted folder or the archive."""
-    if path is not None and pathlib.Path(path).is_file():
-        return _read_archive(pathlib.Path(path), names)
+    if path is not None and pathlib.Path(path).exists() and not pathlib.Path(path).is_dir():
+        return _read_archive(pathlib.Path(path), names)  # checked to be a regular file when opened
     folder = pathlib.Path(path) if path is not None else data_home()
     if (folder / FOLDER).is_dir():
         return {name: _read_file(folder / FOLDER / name) for name in names}
@@ -62,7 +63,8 @@ def _read_batches(path, names: list[str]) -> dict[str, bytes]:
 def _read_file(file: pathlib.Path) -> bytes:
     if not file.exists():
         raise DatasetNotFoundError(f"{file} is missing from the extracted CIFAR-10 folder.")
-    return file.read_bytes()
+    with open_regular(file, MAX_BATCH_BYTES, "a CIFAR-10 batch file", DatasetFormatError) as f:
+        return f.read()
 
 
 def _read_archive(archive: pathlib.Path, names: list[str]) -> dict[str, bytes]:
@@ -71,7 +73,8 @@ def _read_archive(archive: pathlib.Path, names: list[str]) -> dict[str, bytes]:
     wanted = {f"{FOLDER}/{name}": name for name in names}
     found = {}
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with open_regular(archive, MAX_ARCHIVE_BYTES, "the CIFAR-10 archive", DatasetFormatError) as raw, \
+                tarfile.open(fileobj=raw, mode="r:gz") as tar:
             for member in tar:
                 if member.offset_data + member.size > MAX_ARCHIVE_BYTES:
                     raise DatasetFormatError(f"{archive} unpacks to more than the official archive's "

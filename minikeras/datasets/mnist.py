@@ -8,6 +8,7 @@ import zlib
 
 import numpy as np
 
+from ..files import open_regular
 from ._files import DatasetFormatError, data_home, fetch
 
 MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -21,6 +22,7 @@ FILES = {
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # 0x0803: unsigned bytes, 3 dims; 0x0801: unsigned bytes, 1 dim
 IMAGE_SHAPE = (28, 28)
 MAX_SAMPLES = 60_000  # the training set's size: no official file holds more
+MAX_GZIP_BYTES = 16 * 1024 * 1024  # the largest official file, train-images-idx3-ubyte.gz, has 9.9 MB
 
 
 def load_data(path=None):
@@ -57,7 +59,8 @@ def read_idx(path, magic: int) -> np.ndarray:
     """
     header_size = 4 + 4 * (magic & 0xFF)
     try:
-        with gzip.open(path, "rb") as f:
+        with open_regular(path, MAX_GZIP_BYTES, "an MNIST IDX .gz file", DatasetFormatError) as raw, \
+                gzip.GzipFile(fileobj=raw) as f:
             header = f.read(header_size)
             body = f.read(_declared_size(header, magic, str(path)) + 1)
     except (OSError, EOFError, zlib.error) as error:

@@ -17,7 +17,11 @@ call of the same batch size: copy them if you keep them.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
+import math
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +30,30 @@ from ..checks import check_name, shown
 from ..config import floatx
 from ..registry import Registry, describe
 from ..variables import Variable
+
+# While a model is built from a file: the bytes of weights its layers may still declare.
+_LOADING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("loading", default=None)
+
+
+@contextlib.contextmanager
+def building_from_file(byte_budget: int):
+    """Inside, `Layer.add_weight` makes zeros instead of running initializers (the file sets the
+    values), and refuses, before allocating it, a weight that would take the layers past
+    `byte_budget` bytes: what the file can hold. So a small file declaring huge layers costs
+    neither memory nor an initializer's time."""
+    token = _LOADING.set([byte_budget])
+    try:
+        yield
+    finally:
+        _LOADING.reset(token)
+
+
+def _first_value(initializer, rng: np.random.Generator) -> Any:
+    """What a new weight starts from: the array given, else a draw of the initializer."""
+    if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
+        return initializer
+    draw = initializers.get("glorot_uniform" if initializer is None else initializer)
+    return lambda shape, dtype: draw(shape, rng, dtype)
 
 
 class ReadOnlyArrays(dict):
@@ -125,12 +153,12 @@ class Layer:
         shape = () if shape is None else tuple(int(d) for d in shape)
         rng = self._rng if self._rng is not None else np.random.default_rng()
         dtype = np.dtype(dtype or self.dtype)
-        if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
-            value = initializer
-        else:
-            draw = initializers.get("glorot_uniform" if initializer is None else initializer)
-            value = draw(shape, rng, dtype)
-        variable = Variable(value, shape=shape, dtype=dtype, trainable=trainable and self._trainable, name=name,
+        loading = _LOADING.get()
+        if loading is not None:  # the file sets the value: zeros, not in memory until written
+            self._spend(loading, name, shape, dtype)
+        first = np.zeros if loading is not None else _first_value(initializer, rng)
+        variable = Variable(first, shape=shape, dtype=dtype,
+                            trainable=trainable and self._trainable, name=name,
                             regularizer=regularizers.get(regularizer), owner=self)
         if trainable:
             self._trainable_variables[name] = variable
@@ -138,6 +166,13 @@ class Layer:
         else:
             self._non_trainable_variables[name] = variable
         return variable
+
+    def _spend(self, budget: list[int], name: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        """Take this weight's bytes from the loading file's `budget`; ValueError past it."""
+        budget[0] -= math.prod(shape) * dtype.itemsize
+        if budget[0] < 0:
+            raise ValueError(f"its architecture declares more bytes of weights than the file can hold: the weight "
+                             f"{self.name}/{name} of shape {shape} goes past them")
 
     def _weight_name(self, name: str | None) -> str:
         if name is None:

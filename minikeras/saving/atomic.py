@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import tempfile
 
@@ -129,3 +130,9 @@ def _lock_owner(path: str) -> int | None:
     with os.fdopen(handle, "rb") as lock:
         text = lock.read(32).decode("ascii", "replace").strip()
     return int(text) if text.isdigit() else None
+
+
+def write_json(path, data) -> None:
+    """`data` as indented JSON at `path`, written atomically (readers see the old file or the new one)."""
+    with atomic_path(path) as temporary, open(temporary, "w") as file:
+        json.dump(data, file, indent=1)

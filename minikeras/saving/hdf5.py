@@ -28,15 +28,17 @@ import h5py
 import numpy as np
 
 from ..checks import is_int, non_finite_names
+from ..layers.base import building_from_file
 from ..version import __version__
 from .atomic import atomic_path
-from .heap_check import string_attribute_problem
+from .heap_check import STRING_ATTRIBUTES, string_attribute_problem
 
 FORMAT = "minikeras"
 FORMAT_VERSION = 1
 READABLE_VERSIONS = (1,)
 STANDARD_FILTERS = (h5py.h5z.FILTER_DEFLATE, h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FILTER_FLETCHER32)
 MIN_CHUNK_BYTES = 1 << 20
+MAX_EXPANSION = 1100  # deflate, the strongest compression of HDF5 and zip files, expands data at most ~1032-fold
 MAX_JSON_CHARS = 1 << 22  # a config of 4 M characters describes thousands of layers; larger ones are refused
 
 
@@ -106,12 +108,13 @@ def load_model(path, model_class):
             if _attr(f, "kind") != "model":
                 raise ModelFileError("it holds weights only (written by save_weights): build the same model and "
                                      "call model.load_weights on it")
-            model = model_class.from_config(json_attr(f, "model_config"))
+            with building_from_file(weight_budget(path)):
+                model = model_class.from_config(json_attr(f, "model_config"))
             compile_config = json_attr(f, "compile_config")
             if compile_config is not None:
                 model.compile_from_config(compile_config)
             weights = _read_weights(f, model.engine)
-            _warn_if_non_finite(path, model.engine, weights)
+            warn_if_non_finite(path, model, weights)
             model.set_weights(weights)
             if compile_config is not None and f.get("optimizer", getlink=True) is not None:
                 _read_optimizer(f, model.engine)
@@ -122,6 +125,12 @@ def load_model(path, model_class):
             raise ModelFileError(f"Cannot load {os.fspath(path)!r}: its architecture needs more memory than "
                                  f"there is (a damaged or tampered layer size?)") from None
     return model
+
+
+def weight_budget(path) -> int:
+    """The most bytes of weights a file of `path`'s size can hold, compressed or not: the
+    architecture a loader builds (`building_from_file`) may declare no more."""
+    return MAX_EXPANSION * os.path.getsize(path) + (1 << 20)
 
 
 def read_fit_position(path, n_samples: int) -> tuple[int, int, np.ndarray | None]:
@@ -226,13 +235,34 @@ def file_error(path, error: Exception, read_as: str = "") -> ModelFileError:
 
 
 def _attr(f: h5py.File, key: str):
+    """The attribute `key` of `f`, its datatype checked before HDF5 reads the value (`_type_problem`)."""
     try:
         if key not in f.attrs:
             raise ModelFileError(f"the attribute {key!r} is missing")
+        problem = _type_problem(key, h5py.h5a.open(f.id, key.encode()).get_type())
+        if problem is not None:
+            raise ModelFileError(f"the attribute {key!r} {problem}")
         value = f.attrs[key]
     except (RuntimeError, OSError) as error:  # h5py's words for a damaged attribute table
         raise ModelFileError(f"the attribute {key!r} cannot be read (a damaged file?): {error}") from None
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _type_problem(key: str, datatype) -> str | None:
+    """Why an attribute of `datatype` is not read, or None: a number, or a string (a
+    variable-length one only under a name the heap check has looked at), stored inline. A
+    committed (named) datatype, or a variable-length string elsewhere, could make HDF5 allocate
+    what a damaged record claims."""
+    if datatype.committed():
+        return "has a committed (named) datatype; minikeras files store their attributes' types inline"
+    kind = datatype.get_class()
+    if kind in (h5py.h5t.INTEGER, h5py.h5t.FLOAT):
+        return None
+    if kind == h5py.h5t.STRING:
+        if datatype.is_variable_str() and key not in STRING_ATTRIBUTES:
+            return "is a variable-length string where a minikeras file stores a number"
+        return None
+    return f"has an HDF5 type of class {kind}; minikeras files store numbers and strings only"
 
 
 def json_attr(f: h5py.File, key: str):
@@ -268,9 +298,9 @@ def _training_state(state) -> dict:
             "split_seed": _count(state.get("split_seed"), "training_state split_seed")}
 
 
-def _warn_if_non_finite(path, engine, arrays) -> None:
-    names = [f"{layer.name}/{name}" for layer in engine.layers for name in layer.weight_names()]
-    bad = non_finite_names(zip(names, arrays))
+def warn_if_non_finite(path, model, arrays) -> None:
+    """Warn, naming them, when the `arrays` read for `model`'s weights hold NaN or inf."""
+    bad = non_finite_names(zip((variable.path for variable in model.weights), arrays))
     if bad:
         warnings.warn(f"{os.fspath(path)}: {', '.join(bad)} hold NaN or inf (saved from a diverged model?)",
                       stacklevel=3)

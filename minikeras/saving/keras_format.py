@@ -11,19 +11,31 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import lzma
 import os
 import re
 import stat
 import zipfile
+import zlib
 from typing import Any
 
 import h5py
 
+from ..layers.base import building_from_file
 from ..layers.base import registry as layer_registry
 from ..layers.keras_objects import keras_object
 from ..version import __version__
 from .atomic import atomic_path
-from .hdf5 import MAX_JSON_CHARS, checked_array, file_error, json_attr, member, without_filter_plugins
+from .hdf5 import (
+    MAX_JSON_CHARS,
+    checked_array,
+    file_error,
+    json_attr,
+    member,
+    warn_if_non_finite,
+    weight_budget,
+    without_filter_plugins,
+)
 from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
@@ -140,8 +152,10 @@ def _dtype(config) -> str:
     return name
 
 
-def model_from_keras_config(config: dict, model_class):
-    """A built (untrained) `model_class` from Keras' Sequential config."""
+def model_from_keras_config(config: dict, model_class, path):
+    """A built `model_class` from Keras' Sequential config, its weights zeros (no initializer runs:
+    the file's arrays are read next), refused unless a file of `path`'s size can hold them
+    (`building_from_file`)."""
     if not isinstance(config, dict) or config.get("class_name") != "Sequential" \
             or not isinstance(config.get("config"), dict):
         raise ValueError(f"it holds a Keras {config.get('class_name') if isinstance(config, dict) else config!r} "
@@ -152,7 +166,8 @@ def model_from_keras_config(config: dict, model_class):
         raise ValueError("the Sequential config lists no layers")
     shape = None
     if isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer":
-        batch_shape = entries[0].get("config", {}).get("batch_shape")
+        input_config = entries[0].get("config")
+        batch_shape = input_config.get("batch_shape") if isinstance(input_config, dict) else None
         if not isinstance(batch_shape, list) or len(batch_shape) < 2:
             raise ValueError(f"the InputLayer's batch_shape is {batch_shape!r}")
         shape, entries = tuple(batch_shape[1:]), entries[1:]
@@ -165,8 +180,9 @@ def model_from_keras_config(config: dict, model_class):
         cls, arguments = _keras_layer_arguments(entry)
         layers.append(cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True),
                           **arguments))
-    model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
-    model.build()
+    with building_from_file(weight_budget(path)):
+        model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
+        model.build()
     return model
 
 
@@ -207,7 +223,7 @@ def _keras_model(path, model_class):
                 or len(names) != len(set(names)):
             raise ValueError(f"its members are {names}; a Keras file holds {', '.join(MEMBERS)}")
         config = json.loads(_read_member(archive, "config.json", MAX_JSON_CHARS), parse_constant=_refuse_constant)
-        model = model_from_keras_config(config, model_class)
+        model = model_from_keras_config(config, model_class, path)
         # The weights file holds the model's arrays (at most 8 bytes a number) and HDF5's bookkeeping.
         limit = 8 * model.count_params() + (1 << 20)
         weights = _read_member(archive, "model.weights.h5", limit)
@@ -218,6 +234,7 @@ def _keras_model(path, model_class):
         for layer, group in zip(model.layers, weight_paths(layer_classes)):
             arrays += [checked_array(f, f"{group}/{index}", array.shape)
                        for index, array in enumerate(layer.get_weights())]
+    warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     return model
 
@@ -228,9 +245,13 @@ def load_keras(path, model_class):
     file is imported or run; anything else is refused with a `ModelFileError` naming the layer."""
     try:
         return _keras_model(path, model_class)
-    except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError, zipfile.BadZipFile,
-            zipfile.LargeZipFile) as error:
+    except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError, EOFError, NotImplementedError,
+            zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError) as error:
+        # zlib, lzma and zipfile's own words for a damaged member; NotImplementedError: a compression zipfile lacks
         raise file_error(path, error, "a Keras file") from None
+    except MemoryError:
+        raise file_error(path, MemoryError("it declares more than this machine's memory holds"), "a Keras file") \
+            from None
 
 
 # -- legacy Keras HDF5 files (model_config + model_weights) ------------------------------------------
@@ -274,12 +295,13 @@ def _legacy_model(path, model_class):
         raise ValueError(problem)
     with h5py.File(os.fspath(path), "r") as f:
         config = json_attr(f, "model_config")
-        model = model_from_keras_config(config, model_class)
+        model = model_from_keras_config(config, model_class, path)
         weights = member(f, "model_weights")
         arrays = []
         for layer in model.layers:
             if layer.weights:
                 arrays += _layer_arrays(member(weights, layer.name), layer)
+    warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     return model
 

@@ -83,3 +83,33 @@ def test_ctrl_c_while_the_file_is_written_keeps_the_old_file(tmp_path, monkeypat
         _model(5).save(tmp_path / "m.h5")
     assert (tmp_path / "m.h5").read_bytes() == before
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def test_a_failed_results_file_leaves_the_earlier_one_whole(tmp_path):
+    import json
+
+    from minikeras.saving.atomic import write_json
+    write_json(tmp_path / "results.json", {"accuracy": 0.5})
+    with pytest.raises(TypeError):
+        write_json(tmp_path / "results.json", {"accuracy": 0.6, "bad": {1, 2}})  # a set is not JSON: fails midway
+    assert json.loads((tmp_path / "results.json").read_text()) == {"accuracy": 0.5}
+    assert os.listdir(tmp_path) == ["results.json"]
+
+
+def test_a_failed_figure_leaves_the_earlier_one_whole(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from minikeras import plot
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
+    plot.learning_curves(history, path=tmp_path / "curves.png")
+    before = (tmp_path / "curves.png").read_bytes()
+
+    def half_written(self, path, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", half_written)
+    with pytest.raises(OSError, match="curves.png"):
+        plot.learning_curves(history, path=tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").read_bytes() == before and os.listdir(tmp_path) == ["curves.png"]

@@ -204,7 +204,7 @@ def test_tampered_layer_size_is_refused(tmp_path):
     path = tmp_path / "m.h5"
     _model().save(path)
     _tamper(path, lambda c: c["layers"][0]["config"].update(units=10 ** 15))
-    with pytest.raises(ModelFileError, match="more memory than there is"):
+    with pytest.raises(ModelFileError, match="declares more bytes of weights than the file can hold"):
         mk.load_model(path)
 
 

@@ -252,3 +252,75 @@ def test_chunks_larger_than_the_array_are_refused(tmp_path):
              lambda f, n: f.create_dataset(n, shape=(4, 3), maxshape=(None, None), chunks=(1 << 16, 1 << 6),
                                            dtype="f4", compression="gzip"))
     _refused(path, model, "declares chunks of 16,777,216 bytes")
+
+
+def _peak_rss_of_loading(path) -> tuple[str, float]:
+    """Load `path` in a child process; its outcome and peak resident memory in MB."""
+    # VmHWM, the peak of this process's own memory (ru_maxrss would include the forking parent's).
+    code = ("import sys, minikeras as mk\ntry:\n    mk.load_model(sys.argv[1]); print('loaded')\n"
+            "except mk.ModelFileError as e:\n    print('refused:', e)\n"
+            "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM'))\n"
+            "print(int(peak.split()[1]) / 1024)")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    outcome, peak = result.stdout.strip().rsplit("\n", 1)
+    return outcome, float(peak)
+
+
+def _with_config(path, change):
+    import json
+    with h5py.File(path, "a") as f:
+        config = json.loads(f.attrs["model_config"])
+        change(config["layers"][0]["config"])
+        f.attrs["model_config"] = json.dumps(config)
+
+
+@pytest.mark.parametrize("change", [lambda c: c.update(units=80_000_000),
+                                    lambda c: c.update(units=6000, kernel_initializer={
+                                        "class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}})],
+                         ids=["80M units", "orthogonal 6000"])
+def test_an_architecture_larger_than_its_file_is_refused_before_it_is_built(tmp_path, change):
+    model = mk.Sequential([mk.Input(shape=(6000,)), mk.layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "m.h5")
+    _with_config(tmp_path / "m.h5", change)
+    outcome, peak = _peak_rss_of_loading(tmp_path / "m.h5")
+    assert outcome.startswith("refused:") and "declares more bytes of weights than the file can hold" in outcome
+    assert peak < 500
+
+
+def test_a_keras_file_declaring_a_huge_layer_is_refused_before_it_is_built(tmp_path):
+    import json
+    import zipfile
+    model = mk.Sequential([mk.Input(shape=(4,)), mk.layers.Dense(3)], seed=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["config"]["units"] = 80_000_000
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "huge.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    outcome, peak = _peak_rss_of_loading(tmp_path / "huge.keras")
+    assert outcome.startswith("refused:") and "bytes of weights" in outcome and peak < 500
+
+
+def test_a_committed_string_datatype_is_refused_before_it_is_read(tmp_path):
+    model, path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        text = f.attrs["model_config"]
+        f["shared_type"] = h5py.string_dtype()  # a named (committed) datatype the attribute refers to
+        del f.attrs["model_config"]
+        f.attrs.create("model_config", text, dtype=f["shared_type"])
+    with pytest.raises(ModelFileError, match="'model_config' has a committed"):
+        mk.load_model(path)
+
+
+@pytest.mark.parametrize("where, key", [("/", "format_version"), ("optimizer", "iterations")])
+def test_a_string_where_a_number_is_stored_is_refused_before_it_is_read(tmp_path, where, key):
+    model, path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f[where].attrs[key] = "1" * 100
+    with pytest.raises(ModelFileError, match=f"{key}' is a variable-length string where a minikeras file stores"):
+        mk.load_model(path)

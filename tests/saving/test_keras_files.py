@@ -188,3 +188,45 @@ def _dataset_names(group) -> list[str]:
     names: list[str] = []
     group.visit(names.append)
     return names
+
+
+def test_non_finite_weights_in_a_keras_file_load_with_a_warning(tmp_path):
+    model = mk.Sequential([mk.Input(shape=(3,)), mk.layers.Dense(2)], seed=0)
+    model.layers[0].kernel.assign(np.full((3, 2), np.nan))
+    model.save(tmp_path / "nan.keras")
+    with pytest.warns(UserWarning, match=r"dense/kernel hold NaN or inf"):
+        mk.load_model(tmp_path / "nan.keras")
+
+
+def _rezipped(tmp_path, edit_members, compression=zipfile.ZIP_DEFLATED):
+    model = mk.Sequential([mk.Input(shape=(3,)), mk.layers.Dense(2)], seed=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    edit_members(members)
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return tmp_path / "bad.keras"
+
+
+def test_an_input_layer_config_that_is_not_an_object_is_a_model_file_error(tmp_path):
+    def edit(members):
+        config = json.loads(members["config.json"])
+        config["config"]["layers"][0]["config"] = "not an object"
+        members["config.json"] = json.dumps(config).encode()
+
+    with pytest.raises(ModelFileError, match="InputLayer's batch_shape is None"):
+        mk.load_model(_rezipped(tmp_path, edit))
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2])
+def test_a_damaged_compressed_member_is_a_model_file_error(tmp_path, compression):
+    path = _rezipped(tmp_path, lambda members: None, compression)
+    raw = bytearray(path.read_bytes())
+    start = raw.index(b"config.json") + len(b"config.json")  # the first member's data follows its name
+    for offset in range(start + 8, start + 40):
+        raw[offset] ^= 0x5A
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="as a Keras file"):
+        mk.load_model(path)
