@@ -42,6 +42,12 @@ def shown(value, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
+def printable(text: str) -> str:
+    """`text` with its control characters (escape sequences, newlines) written as escapes, so that
+    text from a file cannot drive the terminal it is printed on."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def check_name(name, what: str) -> str:
     """`name` if it is a non-empty string without ``/`` or control characters (as Keras, which
     refuses ``/``: names become paths in files); ValueError naming `what` otherwise."""

@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 
+from .checks import printable
 from .registry import describe
 from .saving.atomic import write_json
 from .system_info import show_config
@@ -31,7 +32,7 @@ def inspect_model(path: str) -> None:
     if file_kind(path) == "weights":
         print(f"{path}: minikeras weights (no architecture: build the model, then model.load_weights)")
         for name, shape, dtype in weight_shapes(path):
-            print(f"  {name:40s} {str(shape):16s} {dtype}")
+            print(f"  {printable(name):40s} {str(shape):16s} {dtype}")
         return
     with warnings.catch_warnings(record=True) as caught:  # reported below, as a line of the description
         warnings.simplefilter("always")
@@ -160,7 +161,7 @@ def error_line(error: BaseException, limit: int = 500) -> str:
     text = str(error) or type(error).__name__
     if not isinstance(error, (ValueError, OSError, ImportError, RuntimeError)):
         text = f"{type(error).__name__}: {text} (run with --debug for the traceback)"
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii").replace("\\n", " ")
+    text = printable(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 

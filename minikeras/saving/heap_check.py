@@ -44,8 +44,22 @@ def _descriptor_offsets(data, name: str):
         start = data.find(needle, start + 1)
 
 
+SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _base_address(data) -> int:
+    """Where the HDF5 data starts: the superblock's offset, 0 or past a user block of 512, 1024,
+    2048, ... bytes. The file's addresses count from there."""
+    offset = 0
+    while offset + len(SIGNATURE) <= len(data):
+        if data[offset:offset + len(SIGNATURE)] == SIGNATURE:
+            return offset
+        offset = 512 if offset == 0 else offset * 2
+    return 0
+
+
 def _heap_object_size(data, address: int, index: int) -> int | None:
-    """The size of object `index` of the global heap collection at `address`, or None."""
+    """The size of object `index` of the global heap collection at file offset `address`, or None."""
     if address + 16 > len(data) or data[address:address + 4] != b"GCOL":
         return None
     (collection_size,) = struct.unpack_from("<Q", data, address + 8)
@@ -71,12 +85,13 @@ def string_attribute_problem(path) -> str | None:
         if os.fstat(file.fileno()).st_size == 0:
             return None
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            base = _base_address(data)
             for name in STRING_ATTRIBUTES:
                 for offset in _descriptor_offsets(data, name):
                     if offset + DESCRIPTOR.size > len(data):
                         return f"the attribute {name!r} is cut off"
                     length, address, index = DESCRIPTOR.unpack_from(data, offset)
-                    size = _heap_object_size(data, address, index)
+                    size = _heap_object_size(data, base + address, index)
                     if size is None or length > size:
                         return (f"the attribute {name!r} claims {length:,} bytes in a heap record the file does not "
                                 f"hold (a damaged or tampered file)")

@@ -264,7 +264,7 @@ def is_legacy_keras_h5(path) -> bool:
         with h5py.File(os.fspath(path), "r") as f:
             return "format" not in f.attrs and "model_config" in f.attrs and \
                 f.get("model_weights", getlink=True) is not None
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, KeyError, ValueError):  # h5py's words for a damaged file: not a Keras one
         return False
 
 

@@ -324,3 +324,15 @@ def test_a_string_where_a_number_is_stored_is_refused_before_it_is_read(tmp_path
         f[where].attrs[key] = "1" * 100
     with pytest.raises(ModelFileError, match=f"{key}' is a variable-length string where a minikeras file stores"):
         mk.load_model(path)
+
+
+def test_a_valid_file_with_a_user_block_loads(tmp_path):
+    model, path = _saved(tmp_path)
+    with h5py.File(path) as source, h5py.File(tmp_path / "ub.h5", "w", userblock_size=512) as target:
+        for key, value in source.attrs.items():
+            target.attrs[key] = value
+        for name in source:
+            source.copy(source[name], target, name)
+    loaded = mk.load_model(tmp_path / "ub.h5")
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
