@@ -86,7 +86,11 @@ def sample_weights(targets: np.ndarray, n_classes: int, sample_weight=None, clas
     """
     weights = None
     if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
+        try:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"sample_weight must be an array of numbers, one per sample; got "
+                            f"{type(sample_weight).__name__}.") from None
         if weights.shape != (targets.shape[0],):
             raise ValueError(f"sample_weight must have shape ({targets.shape[0]},), one weight per sample; "
                              f"got shape {weights.shape}.")

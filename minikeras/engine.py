@@ -97,6 +97,8 @@ class Engine:
         check_finite(x, what)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
+        if not isinstance(y, (np.ndarray, list, tuple)):
+            raise TypeError(f"The labels of {what} must be a numpy array; got {type(y).__name__}.")
         check_same_length(x, y, "y")
         n_outputs = self.output_shape[0]
         targets = self.loss.prepare_targets(y, n_outputs, self.dtype)

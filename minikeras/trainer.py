@@ -14,7 +14,7 @@ from . import metrics as metrics_module
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
-from .checks import check_int, check_verbose
+from .checks import check_int, check_verbose, shown
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .engine import Engine
 from .interrupts import deferred_interrupts
@@ -199,6 +199,9 @@ class Trainer:
         verbose = check_verbose(verbose, auto=1)
         self._fresh_engine_if_frozen_changed()
         train = self._dataset(x, y, sample_weight, class_weight)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.floating)) \
+                or not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be a fraction in [0, 1); got {shown(validation_split)}.")
         if validation_data is not None and validation_split:
             raise ValueError("Pass either validation_data or validation_split, not both.")
         val = self._validation_dataset(validation_data) if validation_data is not None else None
@@ -207,8 +210,8 @@ class Trainer:
                                           np.random.default_rng(self._split_seed))
         gatherer = BatchGatherer(train, batch_size)
         self.history = History()
-        shown = any(isinstance(callback, (ProgressBar, ProgbarLogger)) for callback in callbacks or [])
-        extra = [ProgressBar(plain=verbose == 2)] if verbose and not shown else []
+        shows_progress = any(isinstance(callback, (ProgressBar, ProgbarLogger)) for callback in callbacks or [])
+        extra = [ProgressBar(plain=verbose == 2)] if verbose and not shows_progress else []
         callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
                                      {"epochs": epochs, "steps": len(gatherer), "samples": len(train),
                                       "verbose": verbose})

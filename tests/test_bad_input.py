@@ -76,7 +76,7 @@ def test_unknown_names(model, make, error, message):
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"epochs": "10"}, "epochs must be a non-negative integer; got '10'"),
     ({"initial_epoch": -1}, "initial_epoch must be a non-negative integer"),
-    ({"validation_split": 1.5}, r"validation_split must be a fraction in \(0, 1\)"),
+    ({"validation_split": 1.5}, r"validation_split must be a fraction in \[0, 1\)"),
     ({"validation_split": 0.2, "validation_split_mode": "first"}, "Unknown validation_split_mode 'first'"),
     ({"validation_data": ([1, 2],)}, "validation_data must be a tuple"),
     ({"class_weight": "auto"}, "class_weight must be a dict or 'balanced'"),
@@ -123,3 +123,19 @@ def test_shape_errors_name_the_layer_and_add_nothing():
     model.add(mk.layers.Flatten())
     model.add_layer(4, "softmax")
     assert model.predict(np.ones((1, 2, 3))).shape == (1, 4)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m, x, y: m.fit(x, y, validation_split=np.array([0.1, 0.2]), verbose=0), ValueError,
+     r"validation_split must be a fraction in \[0, 1\); got array"),
+    (lambda m, x, y: m.fit(x, y, validation_split=1.5, verbose=0), ValueError, "validation_split must be a fraction"),
+    (lambda m, x, y: m.fit(x, {"a": y}, verbose=0), TypeError, "labels of x must be a numpy array; got dict"),
+    (lambda m, x, y: m.fit(x, y, sample_weight={0: 1.0}, verbose=0), TypeError,
+     "sample_weight must be an array of numbers, one per sample; got dict"),
+])
+def test_api_values_of_the_wrong_kind_say_what_was_expected(call, error, message):
+    import minikeras as mk
+    model = mk.Sequential([mk.Input(shape=(3,)), mk.layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(error, match=message):
+        call(model, np.ones((4, 3), "float32"), np.array([0, 1, 0, 1]))
