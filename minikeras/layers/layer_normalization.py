@@ -95,7 +95,7 @@ class LayerNormalization(Layer):
 
     def broadcast_param(self, name: str):
         """``gamma`` or ``beta`` shaped to broadcast against a batch."""
-        return self.params[name].reshape(self._broadcast)
+        return getattr(self, name).value.reshape(self._broadcast)
 
     def forward(self, x, training=False):
         axes = self._axes
