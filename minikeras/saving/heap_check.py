@@ -58,25 +58,28 @@ def _base_address(data) -> int:
     return 0
 
 
-def _heap_object_size(data, address: int, index: int) -> int | None:
-    """The size of object `index` of the global heap collection at file offset `address`, or None."""
+def _heap_objects(data, address: int) -> dict[int, int] | None:
+    """``{index: size}`` of the objects of the global heap collection at file offset `address`,
+    walked as HDF5 walks it when it loads the collection, or None when the walk would go wrong:
+    an object running past the collection, or a free-space object (index 0) that is not the last
+    one, ending exactly where the collection ends (HDF5 would loop on it forever)."""
     if address + 16 > len(data) or data[address:address + 4] != b"GCOL":
         return None
     (collection_size,) = struct.unpack_from("<Q", data, address + 8)
     end = address + collection_size
-    if end > len(data):
+    if collection_size < 16 or end > len(data):
         return None
+    objects: dict[int, int] = {}
     position = address + 16
     while position + HEAP_OBJECT.size <= end:
         object_index, _, size = HEAP_OBJECT.unpack_from(data, position)
-        if object_index == 0:  # the collection's free space: no object after it
+        if object_index == 0:  # the free space: the rest of the collection, header included
+            return objects if size == end - position else None
+        if size > end - position - HEAP_OBJECT.size or object_index in objects:
             return None
-        if size > end - position - HEAP_OBJECT.size:
-            return None
-        if object_index == index:
-            return size
+        objects[object_index] = size
         position += HEAP_OBJECT.size + _padded(size, True)
-    return None
+    return objects if position >= end - HEAP_OBJECT.size else None
 
 
 def string_attribute_problem(path) -> str | None:
@@ -91,7 +94,11 @@ def string_attribute_problem(path) -> str | None:
                     if offset + DESCRIPTOR.size > len(data):
                         return f"the attribute {name!r} is cut off"
                     length, address, index = DESCRIPTOR.unpack_from(data, offset)
-                    size = _heap_object_size(data, base + address, index)
+                    objects = _heap_objects(data, base + address)
+                    if objects is None:
+                        return (f"the attribute {name!r} is kept in a malformed heap collection: a heap record the "
+                                f"file does not hold (a damaged or tampered file)")
+                    size = objects.get(index)
                     if size is None or length > size:
                         return (f"the attribute {name!r} claims {length:,} bytes in a heap record the file does not "
                                 f"hold (a damaged or tampered file)")

@@ -336,3 +336,24 @@ def test_a_valid_file_with_a_user_block_loads(tmp_path):
     loaded = mk.load_model(tmp_path / "ub.h5")
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_heap_collection_that_would_make_hdf5_loop_is_refused(tmp_path):
+    """Found by the long fuzz profile: the free-space object of a global heap collection turned
+    into an object of size 0 followed by a free-space header of size 0; HDF5 loads the collection
+    in an endless loop. The heap check walks the collection as HDF5 does and refuses it."""
+    import struct
+    model, path = _saved(tmp_path)
+    raw = bytearray(path.read_bytes())
+    address = raw.index(b"GCOL")
+    end = address + struct.unpack_from("<Q", raw, address + 8)[0]
+    position = address + 16
+    while struct.unpack_from("<H", raw, position)[0] != 0:  # walk to the free-space object
+        position += 16 + (struct.unpack_from("<Q", raw, position + 8)[0] + 7) // 8 * 8
+    assert struct.unpack_from("<Q", raw, position + 8)[0] == end - position
+    struct.pack_into("<HH4xQ", raw, position, 12288, 12334, 0)
+    struct.pack_into("<HH4xQ", raw, position + 16, 0, 7, 0)
+    path.write_bytes(bytes(raw))
+    code = "import minikeras as mk, sys\ntry:\n    mk.load_model(sys.argv[1])\nexcept mk.ModelFileError as e:\n    print(e)"
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert "the attribute 'format' is kept in a malformed heap collection" in result.stdout
