@@ -354,6 +354,7 @@ def test_a_heap_collection_that_would_make_hdf5_loop_is_refused(tmp_path):
     struct.pack_into("<HH4xQ", raw, position, 12288, 12334, 0)
     struct.pack_into("<HH4xQ", raw, position + 16, 0, 7, 0)
     path.write_bytes(bytes(raw))
-    code = "import minikeras as mk, sys\ntry:\n    mk.load_model(sys.argv[1])\nexcept mk.ModelFileError as e:\n    print(e)"
+    code = ("import minikeras as mk, sys\ntry:\n    mk.load_model(sys.argv[1])\n"
+            "except mk.ModelFileError as e:\n    print(e)")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert "the attribute 'format' is kept in a malformed heap collection" in result.stdout
