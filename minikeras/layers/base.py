@@ -1,11 +1,11 @@
 """The Layer base class and the layer registry.
 
 Lifecycle (as in Keras): hyper-parameters in ``__init__``; ``build(input_shape, rng, dtype)``
-creates the parameters once the per-sample input shape is known; ``forward(x, training)``
+declares the weights once the per-sample input shape is known; ``forward(x, training)``
 computes the output and caches what ``backward`` needs; ``backward(grad_out)`` fills
-``self.grads`` (same keys as ``self.params``) and returns the gradient with respect to the
-input. ``backward`` never changes a parameter: the optimizer owns updates. Weight penalties are
-declared by `regularizers()` and computed by the training engine, not by the layer.
+``self.grads`` (a key per trainable weight) and returns the gradient with respect to the
+input. ``backward`` never changes a weight: the optimizer owns updates. A weight's penalty is
+declared with it (``add_weight(regularizer=...)``) and computed by the training engine.
 
 Weights are `Variable`s declared in ``build`` with `add_weight` (Keras' call); a layer reads
 them as ``self.kernel.value`` (or ``self.params["kernel"]``) and writes their gradients into
