@@ -139,6 +139,13 @@ class Trainer:
         """``["loss", *metric names]``: the order of `evaluate`'s list."""
         return ["loss", *(metric.name for metric in self.metrics)] if self.compiled else []
 
+    def reset_metrics(self) -> None:
+        """Keras' ``reset_metrics``: every compiled metric starts again from nothing (as at each epoch's start)."""
+        if self._engine is not None:
+            self._engine.reset_metrics()
+        for metric in (*self.compiled_metrics, *self.compiled_weighted_metrics):
+            metric.reset_state()
+
     def _require_compiled(self, what: str) -> Optimizer:
         """The optimizer; ValueError before `compile`."""
         if self.optimizer is None:
@@ -190,8 +197,10 @@ class Trainer:
         """
         optimizer = self._require_compiled("fit")
         if steps_per_epoch is not None or validation_steps is not None:
-            raise ValueError("steps_per_epoch and validation_steps are for data generators; with arrays every "
-                             "epoch visits every sample once. Leave them None.")
+            raise ValueError(f"fit takes numpy arrays, of which every epoch visits every sample once; "
+                             f"steps_per_epoch and validation_steps (for data generators, which minikeras does not "
+                             f"take yet) must be None. Got steps_per_epoch={steps_per_epoch!r}, "
+                             f"validation_steps={validation_steps!r}.")
         batch_size = check_int("batch_size", DEFAULT_BATCH_SIZE if batch_size is None else batch_size, 1)
         check_int("epochs", epochs, 0)
         check_int("initial_epoch", initial_epoch, 0)
@@ -319,7 +328,8 @@ class Trainer:
         """
         self._require_compiled("evaluate")
         if steps is not None:
-            raise ValueError("steps is for data generators; evaluate visits every sample of the arrays. Leave it None.")
+            raise ValueError(f"evaluate takes numpy arrays and visits every sample; steps (for data generators, which "
+                             f"minikeras does not take yet) must be None. Got steps={steps!r}.")
         if batch_size is not None:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
@@ -345,7 +355,8 @@ class Trainer:
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
         """Outputs ``(N, ...)`` (class probabilities after a softmax), computed `batch_size` rows at a time."""
         if steps is not None:
-            raise ValueError("steps is for data generators; predict covers every sample of the array. Leave it None.")
+            raise ValueError(f"predict takes a numpy array and covers every sample; steps (for data generators, which "
+                             f"minikeras does not take yet) must be None. Got steps={steps!r}.")
         self._require_built(x)
         x = self.engine.inputs(x)
         if batch_size is not None:

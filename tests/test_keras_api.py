@@ -199,3 +199,26 @@ def test_activations_as_functions():
 def test_function_style_regularizer():
     dense = layers.Dense(3, kernel_regularizer=mk.regularizers.l2(0.02))
     assert dense.kernel_regularizer.l2 == 0.02
+
+
+def test_reset_metrics_starts_the_metrics_again_as_keras():
+    x, y = np.ones((6, 3), "float32"), np.array([0, 1, 0, 1, 0, 1])
+    model = mk.Sequential([mk.Input(shape=(3,)), layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.train_on_batch(x, y)
+    (accuracy,) = model.metrics
+    assert accuracy.result() > 0
+    model.reset_metrics()
+    assert accuracy.result() == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, x, y: m.fit(x, y, steps_per_epoch=3, verbose=0), r"steps_per_epoch=3"),
+    (lambda m, x, y: m.evaluate(x, y, steps=2, verbose=0), r"steps=2"),
+    (lambda m, x, y: m.predict(x, steps=2, verbose=0), r"steps=2"),
+])
+def test_steps_say_that_generators_are_not_taken_yet(call, message):
+    model = mk.Sequential([mk.Input(shape=(3,)), layers.Dense(2, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=rf"does not take yet\) must be None. Got .*{message}"):
+        call(model, np.ones((4, 3), "float32"), np.array([0, 1, 0, 1]))
