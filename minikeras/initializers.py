@@ -1,10 +1,12 @@
 """Weight initializers: the courses' (`He`, `Xavier`, `FanIn`, `Normal`, `Uniform`) and Keras 3's
 (`GlorotUniform`, `HeNormal`, `VarianceScaling`, `Orthogonal`, ... by their class and string names).
 
-An initializer is called as ``init(shape, rng, dtype)`` with the shape of the array to make,
-the model's `numpy.random.Generator` and the model's dtype. For a Dense kernel of shape
-``(fan_in, fan_out)`` the fans are its two dimensions. A Keras initializer given ``seed=`` draws
-from its own generator seeded with it instead.
+An initializer is called as Keras calls it, ``init(shape, dtype=None)``: an array of that shape
+in that dtype (`minikeras.config.floatx()` by default), a fresh draw at each call. A layer draws
+its weights with ``init.draw(shape, rng, dtype)``, from the model's `numpy.random.Generator`, so
+that a model's seed fixes them. For a Dense kernel of shape ``(fan_in, fan_out)`` the fans are
+its two dimensions. An initializer given ``seed=`` draws from its own generator seeded with it
+instead, and so gives the same values at every call (as Keras).
 """
 from __future__ import annotations
 
@@ -23,9 +25,22 @@ __all__ = ["Initializer", "He", "Xavier", "FanIn", "Uniform", "Normal", "Zeros",
 
 
 class Initializer:
-    """Base class: ``__call__(shape, rng, dtype) -> ndarray``."""
+    """Base class: subclasses implement ``draw(shape, rng, dtype) -> ndarray``.
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator, dtype) -> np.ndarray:
+    Examples
+    --------
+    >>> GlorotUniform(seed=0)(shape=(3, 3)).shape
+    (3, 3)
+    """
+
+    def __call__(self, shape, dtype=None, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Keras' call: an array of `shape` in `dtype` (floatx by default), drawn from `rng` or,
+        when it is None, from a fresh generator (the initializer's own when it has a seed)."""
+        from .config import floatx
+        shape = tuple(int(d) for d in ((shape,) if isinstance(shape, (int, np.integer)) else shape))
+        return self.draw(shape, np.random.default_rng() if rng is None else rng, np.dtype(dtype or floatx()))
+
+    def draw(self, shape: tuple[int, ...], rng: np.random.Generator, dtype) -> np.ndarray:
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -35,7 +50,7 @@ class Initializer:
         return describe(serialize(self))
 
 
-registry = Registry("initializer", Initializer, required=("__call__",))
+registry = Registry("initializer", Initializer, required=("draw",))
 
 
 def _fans(shape: tuple[int, ...], input_axes=None, output_axes=None) -> tuple[int, int]:
@@ -56,7 +71,7 @@ class _ScaledNormal(Initializer):
     def _stddev(self, fan_in: int, fan_out: int) -> float:
         raise NotImplementedError
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         stddev = self._stddev(*_fans(shape))
         return (rng.standard_normal(shape) * stddev).astype(dtype, copy=False)
 
@@ -94,7 +109,7 @@ class Uniform(Initializer):
             raise ValueError(f"Uniform needs low < high; got {low!r} and {high!r}.")
         self.low, self.high = float(low), float(high)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return rng.uniform(self.low, self.high, shape).astype(dtype, copy=False)
 
     def get_config(self):
@@ -110,7 +125,7 @@ class Normal(Initializer):
             raise ValueError(f"Normal stddev must be > 0; got {stddev!r}.")
         self.stddev = float(stddev)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return (rng.standard_normal(shape) * self.stddev).astype(dtype, copy=False)
 
     def get_config(self):
@@ -120,7 +135,7 @@ class Normal(Initializer):
 class _Constant(Initializer):
     value = 0.0
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return np.full(shape, self.value, dtype=dtype)
 
 
@@ -185,7 +200,7 @@ class VarianceScaling(_Seeded):
             raise ValueError(f"distribution must be one of {self.distributions}; got {distribution!r}.")
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
@@ -269,7 +284,7 @@ class RandomNormal(_Seeded):
         super().__init__(seed)
         self.mean, self.stddev = float(mean), float(stddev)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return (self._generator(rng).standard_normal(shape) * self.stddev + self.mean).astype(dtype, copy=False)
 
     def get_config(self):
@@ -280,7 +295,7 @@ class RandomNormal(_Seeded):
 class TruncatedNormal(RandomNormal):
     """N(mean, stddev) with draws beyond two standard deviations drawn again."""
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return (_truncated_normal(self._generator(rng), shape, self.stddev) + self.mean).astype(dtype, copy=False)
 
 
@@ -294,7 +309,7 @@ class RandomUniform(_Seeded):
             raise ValueError(f"RandomUniform needs minval < maxval; got {minval!r} and {maxval!r}.")
         self.minval, self.maxval = float(minval), float(maxval)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return self._generator(rng).uniform(self.minval, self.maxval, shape).astype(dtype, copy=False)
 
     def get_config(self):
@@ -308,7 +323,7 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0):
         self.value = float(value)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         return np.full(shape, self.value, dtype=dtype)
 
     def get_config(self):
@@ -324,7 +339,7 @@ class Orthogonal(_Seeded):
         super().__init__(seed)
         self.gain = float(gain)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         rows, columns = math.prod(shape[:-1]), shape[-1]
         draw = self._generator(rng).standard_normal((max(rows, columns), min(rows, columns)))
         q, r = np.linalg.qr(draw)
@@ -344,7 +359,7 @@ class Identity(Initializer):
     def __init__(self, gain: float = 1.0):
         self.gain = float(gain)
 
-    def __call__(self, shape, rng, dtype):
+    def draw(self, shape, rng, dtype):
         if len(shape) != 2:
             raise ValueError(f"The identity initializer needs a 2-D shape; got {shape}.")
         return (self.gain * np.eye(*shape)).astype(dtype)

@@ -52,8 +52,8 @@ def _first_value(initializer, rng: np.random.Generator) -> Any:
     """What a new weight starts from: the array given, else a draw of the initializer."""
     if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
         return initializer
-    draw = initializers.get("glorot_uniform" if initializer is None else initializer)
-    return lambda shape, dtype: draw(shape, rng, dtype)
+    chosen = initializers.get("glorot_uniform" if initializer is None else initializer)
+    return lambda shape, dtype: chosen.draw(shape, rng, dtype)
 
 
 class ReadOnlyArrays(dict):

@@ -347,7 +347,7 @@ def _initial_value(initializer, shape: tuple[int, ...], dtype) -> np.ndarray:
     """A slot's first value: an `Initializer` or its name (drawn with a fixed generator: slots
     start deterministic), a number, or an array."""
     if isinstance(initializer, (str, initializers.Initializer)):
-        return initializers.get(initializer)(shape, np.random.default_rng(0), dtype)
+        return initializers.get(initializer).draw(shape, np.random.default_rng(0), dtype)
     return np.broadcast_to(np.asarray(initializer, dtype=dtype), shape).copy()
 
 
