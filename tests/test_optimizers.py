@@ -418,3 +418,11 @@ def test_load_own_variables_checks_everything_before_changing_anything():
         np.testing.assert_array_equal(after[key], value)
     with pytest.raises(ValueError, match="lacks 'iterations'"):
         optimizer.load_own_variables({k: v for k, v in state.items() if k != "iterations"})
+
+
+@pytest.mark.parametrize("name", ["lamb", "muon", "adafactor", "adam", "adagrad"])
+def test_slots_have_their_weights_dtype(name):
+    kernel = mk.Variable(np.ones((3, 2)), dtype="float64", name="kernel")
+    optimizer = optimizers.get(name)
+    optimizer.build([kernel])
+    assert {slot.dtype for slot in optimizer.variables} == {"float64"}

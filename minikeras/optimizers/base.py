@@ -160,16 +160,17 @@ class Optimizer:
                      name: str | None = None) -> Variable:
         """Keras' ``add_variable``: a new optimizer variable of `shape`, saved with the optimizer."""
         name = name or f"variable_{len(self._variables)}"
-        return self._track(Variable(_initial_value(initializer, tuple(shape), dtype), name=name, trainable=False),
-                           name)
+        return self._track(Variable(_initial_value(initializer), shape=tuple(shape), dtype=dtype, name=name,
+                                    trainable=False), name)
 
     def add_variable_from_reference(self, reference_variable, name: str | None = None,
                                     initializer="zeros") -> Variable:
         """Keras' ``add_variable_from_reference``: a slot shaped like `reference_variable`, named
         ``"<name>/<reference path>"`` in saved files."""
         name = name or "slot"
-        value = _initial_value(initializer, reference_variable.shape, reference_variable.value.dtype)
-        variable = Variable(value, name=f"{reference_variable.path.replace('/', '_')}_{name}", trainable=False)
+        variable = Variable(_initial_value(initializer), shape=reference_variable.shape,
+                            dtype=reference_variable.value.dtype,  # a float64 weight keeps float64 slots
+                            name=f"{reference_variable.path.replace('/', '_')}_{name}", trainable=False)
         return self._track(variable, f"{name}/{reference_variable.path}")
 
     def _track(self, variable: Variable, key: str) -> Variable:
@@ -343,12 +344,14 @@ def _check_update_rule(cls: Any) -> None:
 registry = Registry("optimizer", Optimizer, check=_check_update_rule)
 
 
-def _initial_value(initializer, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """A slot's first value: an `Initializer` or its name (drawn with a fixed generator: slots
-    start deterministic), a number, or an array."""
+def _initial_value(initializer):
+    """A slot's first value as `Variable` takes it, ``(shape, dtype) -> array``: from an
+    `Initializer` or its name (drawn with a fixed generator: slots start deterministic), a
+    number, or an array."""
     if isinstance(initializer, (str, initializers.Initializer)):
-        return initializers.get(initializer).draw(shape, np.random.default_rng(0), dtype)
-    return np.broadcast_to(np.asarray(initializer, dtype=dtype), shape).copy()
+        chosen = initializers.get(initializer)
+        return lambda shape, dtype: chosen.draw(shape, np.random.default_rng(0), dtype)
+    return lambda shape, dtype: np.broadcast_to(np.asarray(initializer, dtype=dtype), shape).copy()
 
 
 def _scale_to_norm(grads: list[np.ndarray], max_norm: float) -> None:
