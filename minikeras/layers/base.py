@@ -48,12 +48,13 @@ def building_from_file(byte_budget: int):
         _LOADING.reset(token)
 
 
-def _first_value(initializer, rng: np.random.Generator) -> Any:
-    """What a new weight starts from: the array given, else a draw of the initializer."""
+def _first_value(initializer, rng: np.random.Generator | None) -> Any:
+    """What a new weight starts from: the array given, else a draw of the initializer (from `rng`,
+    or a fresh generator for a layer built outside a model)."""
     if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
         return initializer
     chosen = initializers.get("glorot_uniform" if initializer is None else initializer)
-    return lambda shape, dtype: chosen.draw(shape, rng, dtype)
+    return lambda shape, dtype: chosen.draw(shape, rng if rng is not None else np.random.default_rng(), dtype)
 
 
 class ReadOnlyArrays(dict):
@@ -151,12 +152,11 @@ class Layer:
                              f"constraint={constraint!r}, overwrite_with_gradient={overwrite_with_gradient!r}.")
         name = self._weight_name(name)
         shape = () if shape is None else tuple(int(d) for d in shape)
-        rng = self._rng if self._rng is not None else np.random.default_rng()
         dtype = np.dtype(dtype or self.dtype)
         loading = _LOADING.get()
         if loading is not None:  # the file sets the value: zeros, not in memory until written
             self._spend(loading, name, shape, dtype)
-        first = np.zeros if loading is not None else _first_value(initializer, rng)
+        first = np.zeros if loading is not None else _first_value(initializer, self._rng)
         variable = Variable(first, shape=shape, dtype=dtype,
                             trainable=trainable and self._trainable, name=name,
                             regularizer=regularizers.get(regularizer), owner=self)

@@ -89,12 +89,15 @@ def string_attribute_problem(path) -> str | None:
             return None
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
             base = _base_address(data)
+            collections: dict[int, dict[int, int] | None] = {}
             for name in STRING_ATTRIBUTES:
                 for offset in _descriptor_offsets(data, name):
                     if offset + DESCRIPTOR.size > len(data):
                         return f"the attribute {name!r} is cut off"
                     length, address, index = DESCRIPTOR.unpack_from(data, offset)
-                    objects = _heap_objects(data, base + address)
+                    if address not in collections:  # the attributes share a few collections: walk each once
+                        collections[address] = _heap_objects(data, base + address)
+                    objects = collections[address]
                     if objects is None:
                         return (f"the attribute {name!r} is kept in a malformed heap collection: a heap record the "
                                 f"file does not hold (a damaged or tampered file)")
