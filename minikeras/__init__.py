@@ -27,6 +27,7 @@ from . import (
     search,
     utils,
 )
+from .graph import KerasTensor
 from .layers import Input, register_layer
 from .lr_range import lr_range_test
 from .models import Model, Sequential, load_model
@@ -36,9 +37,9 @@ from .system_info import show_config
 from .variables import Variable
 from .version import __version__
 
-__all__ = ["Model", "Sequential", "Variable", "config", "set_seed", "load_model", "ModelFileError", "lr_range_test",
-           "register_layer", "show_config", "Input", "activations", "layers", "models", "utils", "initializers",
-           "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
+__all__ = ["Model", "Sequential", "KerasTensor", "Variable", "config", "set_seed", "load_model", "ModelFileError",
+           "lr_range_test", "register_layer", "show_config", "Input", "activations", "layers", "models", "utils",
+           "initializers", "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
            "preprocessing", "plot", "search", "__version__"]
 
 

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .checks import check_finite
+from .structures import first_array, rows
 from .targets import class_ids
 
 SPLIT_MODES = ("stratified", "random", "last")
@@ -15,19 +16,20 @@ SPLIT_MODES = ("stratified", "random", "last")
 @dataclass
 class Dataset:
     """Inputs (in the model dtype, or integers the first layer converts), prepared targets and
-    optional per-sample loss weights.
+    optional per-sample loss weights; each a tuple of arrays for a model of several inputs or
+    outputs.
 
     `rows` selects the samples this data set uses (None: all of them), so that a validation
     split never copies the inputs.
     """
 
-    x: np.ndarray
-    targets: np.ndarray
-    weights: np.ndarray | None = None
+    x: np.ndarray | tuple
+    targets: np.ndarray | tuple
+    weights: np.ndarray | tuple | None = None
     rows: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return self.x.shape[0] if self.rows is None else self.rows.shape[0]
+        return rows(self.x) if self.rows is None else self.rows.shape[0]
 
     def subset(self, index: np.ndarray) -> Dataset:
         """The samples at positions `index` of this data set (no copy of x)."""
@@ -35,8 +37,8 @@ class Dataset:
         return Dataset(self.x, self.targets, self.weights, rows)
 
     def sample_ids(self) -> np.ndarray:
-        """Class ids of the samples in use."""
-        ids = class_ids(self.targets)
+        """Class ids of the samples in use (of the first output's targets)."""
+        ids = class_ids(first_array(self.targets))
         return ids if self.rows is None else ids[self.rows]
 
 
@@ -192,20 +194,35 @@ class BatchGatherer:
         for start in range(first * self.batch_size, len(data), self.batch_size):
             stop = min(start + self.batch_size, len(data))
             if rows is None:
-                yield data.x[start:stop], data.targets[start:stop], _part(data.weights, start, stop)
+                yield _part(data.x, start, stop), _part(data.targets, start, stop), _part(data.weights, start, stop)
             else:
                 yield self._gather(rows[start:stop])
 
     def _gather(self, index: np.ndarray):
         data, size = self.data, index.shape[0]
+        fields = (data.x, data.targets, data.weights)
         if not self._buffers:
-            rows = min(self.batch_size, len(data))
-            self._buffers = [None if array is None else np.empty((rows, *array.shape[1:]), dtype=array.dtype)
-                             for array in (data.x, data.targets, data.weights)]
+            n = min(self.batch_size, len(data))
+            self._buffers = [_each(field, lambda array: np.empty((n, *array.shape[1:]), dtype=array.dtype))
+                             for field in fields]
         # mode="clip" skips take's bounds-checking copy; the indices are valid by construction.
-        return tuple(None if array is None else np.take(array, index, axis=0, out=buffer[:size], mode="clip")
-                     for array, buffer in zip((data.x, data.targets, data.weights), self._buffers))
+        return tuple(_take(field, index, buffer, size) for field, buffer in zip(fields, self._buffers))
 
 
-def _part(array: np.ndarray | None, start: int, stop: int):
-    return None if array is None else array[start:stop]
+def _each(field, function):
+    """`function` of an array, of each array of a tuple (None stays None)."""
+    if isinstance(field, tuple):
+        return tuple(None if array is None else function(array) for array in field)
+    return None if field is None else function(field)
+
+
+def _take(field, index: np.ndarray, buffer, size: int):
+    if isinstance(field, tuple):
+        return tuple(_take(array, index, out, size) for array, out in zip(field, buffer))
+    return None if field is None else np.take(field, index, axis=0, out=buffer[:size], mode="clip")
+
+
+def _part(field, start: int, stop: int):
+    if isinstance(field, tuple):
+        return tuple(_part(array, start, stop) for array in field)
+    return None if field is None else field[start:stop]

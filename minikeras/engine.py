@@ -1,4 +1,4 @@
-"""The training engine: what one batch does to a built stack of layers.
+"""The training engine: what one batch does to a built model's program.
 
 `Model` is the facade users call (build, compile, fit, evaluate, predict, save); it makes an
 `Engine` once its layers are built (and a new one after each change of layers or `compile`) and
@@ -14,14 +14,35 @@ import numpy as np
 from . import targets as targets_module
 from .checks import check_finite
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
+from .graph import Program
 from .layers import activations
 from .store import ParameterStore
+from .structures import by_position, rows
 
 PREDICT_BATCH_SIZE = 1024
 
 
+class OutputLoss:
+    """The running mean of one output's (unweighted) loss over the batches seen: Keras logs it as
+    ``<output name>_loss`` for a model of several outputs."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def add(self, loss, n: int) -> None:
+        self.total += float(loss) * n
+        self.count += n
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
 class Engine:
-    """Forward and backward passes, the regularized loss and one training step over built layers.
+    """Forward and backward passes, the regularized loss and one training step over a built program.
 
     It owns the parameter store (`minikeras.store.ParameterStore`): every trainable weight's
     value and gradient kept end to end in two flat arrays, so that an element-wise optimizer
@@ -29,130 +50,299 @@ class Engine:
     and batches pay most for). The weights stay `Variable`s whose values are views into it; no
     other part of minikeras knows the arrays are flat.
 
-    It runs the layers' `steps` (a Dense with ``activation=`` is two steps). When the loss
-    declares ``logits_of`` (categorical cross-entropy: ``"softmax"``, binary: ``"sigmoid"``) and the
-    last step is that activation, training and evaluation skip the step and the loss takes its
-    input (`fused`). Frozen layers (``trainable=False``) keep their weights out of the store.
+    It runs the program's operations (`minikeras.graph.Program`): a chain for a Sequential model,
+    in topological order for a graph, where the gradients of a tensor read by several operations
+    (a skip connection, a shared layer) add up. When an output's loss declares ``logits_of``
+    (categorical cross-entropy: ``"softmax"``, binary: ``"sigmoid"``) and the output is that
+    activation, training and evaluation skip it and the loss takes its input (`fused`). Frozen
+    layers (``trainable=False``) keep their weights out of the store.
 
     Metrics accumulate over batches (`reset_metrics`, `metric_results`); an ``"accuracy"`` is
     resolved for the output width here, as Keras does at compile.
 
     Parameters
     ----------
-    layers : list of Layer
-        Built layers, in order.
+    program : Program or list of Layer
+        What runs (a list of built layers is their chain).
     dtype : numpy dtype
         The model's dtype.
     loss, optimizer, metrics, weighted_metrics
-        From ``Model.compile``; None (and no metrics) for an engine that only predicts. Weighted
-        metrics are given the samples' weights.
+        From ``Model.compile``; None (and no metrics) for an engine that only predicts. With
+        several outputs, `loss` is a list (one per output) and the metrics lists of lists.
+    loss_weights : list of float, optional
+        With several outputs: the weight of each output's loss in the total.
+    output_names : list of str, optional
+        Prefixes of the per-output log keys (``"out_a_loss"``, ``"out_a_accuracy"``).
 
     Attributes
     ----------
     layer_steps : list of Layer
-        What runs, in order: every layer's `steps` (a Dense with ``activation=`` is two).
+        The steps of the operations, in the order they run.
     trainable_variables : list of Variable
         Every trainable weight, in layer order.
     """
 
-    def __init__(self, layers, dtype, loss=None, optimizer=None, metrics=(), weighted_metrics=()):
-        self.layers = list(layers)
+    def __init__(self, program, dtype, loss=None, optimizer=None, metrics=(), weighted_metrics=(),
+                 loss_weights=None, output_names=None):
+        if not isinstance(program, Program):
+            program = Program.chain(program, program[0].input_shape)
+        self.program = program
+        self._producers = program.producers()
+        self.layers = program.layers
         self.dtype = np.dtype(dtype)
-        self.layer_steps = [step for layer in self.layers for step in layer.steps()]
-        last = self.layer_steps[-1]
-        self.input_shape = self.layers[0].input_shape
-        self.output_shape = last.output_shape(last.input_shape)
-        self.loss, self.optimizer = loss, optimizer
-        resolved = [metric.resolve(self.output_shape[0]) if hasattr(metric, "resolve") else metric
-                    for metric in (*metrics, *weighted_metrics)]
-        self.metrics = resolved
-        self._weighted = [False] * len(metrics) + [True] * len(weighted_metrics)
-        # evaluate() accumulates into copies: a callback that evaluates mid-epoch leaves fit's metrics alone.
-        self._evaluation_metrics = copy.deepcopy(resolved)
+        operations = program.operations
+        self.layer_steps = [operation.step for operation in operations]
+        self.chain = program.is_chain
+        self.input_shapes = program.input_shapes
+        self.input_shape = self.input_shapes[0]
+        self.output_shapes = [self._shape_of(tensor) for tensor in program.output_ids]
+        self.output_shape = self.output_shapes[0]
+        n_outputs = len(program.output_ids)
+        self.output_names = list(output_names or [f"output_{k}" for k in range(n_outputs)])
+        self.losses = list(loss) if isinstance(loss, (list, tuple)) else [loss] * n_outputs
+        self.loss, self.optimizer = self.losses[0], optimizer
+        self.loss_weights = [1.0] * n_outputs if loss_weights is None else [float(w) for w in loss_weights]
+        self._set_metrics(metrics, weighted_metrics)
+        self._keeps_integers = [self._readers_convert(tensor) for tensor in program.input_ids]
         self.trainable_flags = tuple(layer.trainable for layer in self.layers)
         self._store = ParameterStore(self.layers, self.dtype)
         self.trainable_variables = self._store.variables
-        self.fused = (loss is not None and loss.logits_of is not None
-                      and isinstance(last, activations.registry.lookup(loss.logits_of))
-                      and getattr(last, "over_last_axis", True))
-        self._train_layers = self.layer_steps[:-1] if self.fused else self.layer_steps
-        first = next((i for i, layer in enumerate(self._train_layers) if layer.trainable_weights),
-                     len(self._train_layers))
-        for i, layer in enumerate(self._train_layers):
-            layer.needs_input_grad = i > first  # nobody uses the input gradient of the first trained layer
-        self._backward_layers = self._train_layers[first:][::-1]
-        # (regularizer, value, gradient, scratch) in layer order: the first (largest) kernel comes
-        # first, while backward has just left its gradient in cache.
+        self._set_fusion()
+        self._set_backward()
         self._penalties = [(variable.regularizer, variable.value, grad, np.empty_like(grad))
                            for variable, grad in zip(self._store.variables, self._store.grad_views)
                            if variable.regularizer is not None]
         if optimizer is not None:
             optimizer.build(self._store.variables)
 
+    def _shape_of(self, tensor: int) -> tuple[int, ...]:
+        producer = self._producers.get(tensor)
+        if producer is None:
+            return self.input_shapes[self.program.input_ids.index(tensor)]
+        return tuple(producer.step.built_output_shape())
+
+    def _set_metrics(self, metrics, weighted_metrics) -> None:
+        """`metrics`: the metrics in `metric_results` order, each resolved for its output's width;
+        `_metric_outputs`: the output each reads; the per-output losses first with several outputs."""
+        several = len(self.output_shapes) > 1
+        per_output = [(metrics or [[]] * len(self.output_shapes)) if several else [metrics],
+                      (weighted_metrics or [[]] * len(self.output_shapes)) if several else [weighted_metrics]]
+        entries: list = []
+        for weighted, lists in enumerate(per_output):
+            for k, listed in enumerate(lists):
+                for metric in listed:
+                    metric = metric.resolve(self.output_shapes[k][0]) if hasattr(metric, "resolve") else metric
+                    if several:
+                        metric = copy.deepcopy(metric)
+                        metric.name = f"{self.output_names[k]}_{metric.name}"
+                    entries.append((k, metric, bool(weighted)))
+        self._output_losses = [OutputLoss(f"{name}_loss") for name in self.output_names] if several else []
+        self.metrics = [metric for _, metric, _ in entries]
+        self._metric_outputs = [k for k, _, _ in entries]
+        self._weighted = [weighted for _, _, weighted in entries]
+        # evaluate() accumulates into copies: a callback that evaluates mid-epoch leaves fit's metrics alone.
+        self._evaluation_metrics = copy.deepcopy(self._output_losses + self.metrics)
+
+    def _set_fusion(self) -> None:
+        """`fused_outputs[k]`: output k is its loss's activation, skipped in training and evaluation, which
+        then read `_train_outputs[k]` (its input)."""
+        producers = self._producers
+        read = {tensor for operation in self.program.operations for tensor in operation.inputs}
+        outputs = self.program.output_ids
+        self.fused_outputs: list[bool] = []
+        self._train_outputs, skipped = [], set()
+        for k, tensor in enumerate(outputs):
+            loss, last = self.losses[k], producers.get(tensor)
+            fused = (loss is not None and loss.logits_of is not None and last is not None
+                     and isinstance(last.step, activations.registry.lookup(loss.logits_of))
+                     and getattr(last.step, "over_last_axis", True) and tensor not in read
+                     and outputs.count(tensor) == 1)
+            self.fused_outputs.append(fused)
+            self._train_outputs.append(last.inputs[0] if fused else tensor)
+            if fused:
+                skipped.add(id(last))
+        self.fused = any(self.fused_outputs)
+        self._train_operations = [op for op in self.program.operations if id(op) not in skipped]
+        self._train_layers = [operation.step for operation in self._train_operations]
+
+    def _set_backward(self) -> None:
+        """The operations backward runs (those with a trainable weight upstream, last first) and the
+        `needs_input_grad` flag of each step (set again before each pass: a layer may be shared
+        with another model's engine)."""
+        needs_grad: set[int] = set()
+        backward, flags = [], []
+        for operation in self._train_operations:
+            step = operation.step
+            flowing = any(tensor in needs_grad for tensor in operation.inputs)
+            flags.append((step, flowing))
+            if flowing or step.trainable_weights:
+                needs_grad.add(operation.output)
+                backward.append(operation)
+        self._backward_operations = backward[::-1]
+        self._backward_layers = [operation.step for operation in self._backward_operations]
+        self._input_grad_flags = flags
+
     # -- data ------------------------------------------------------------------------------------
     def dataset(self, x, y, sample_weight=None, class_weight=None, what: str = "x") -> Dataset:
-        """Checked inputs (in the model dtype; no copy when already so), the loss's prepared targets
-        and the per-sample weights. Needs a loss."""
+        """Checked inputs (in the model dtype; no copy when already so), the losses' prepared
+        targets and the per-sample weights. Needs a loss."""
         x = self.inputs(x, what)
-        check_finite(x, what)
+        for array in x if isinstance(x, tuple) else (x,):
+            check_finite(array, what)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
-        if not isinstance(y, (np.ndarray, list, tuple)):
-            raise TypeError(f"The labels of {what} must be a numpy array; got {type(y).__name__}.")
-        check_same_length(x, y, "y")
-        n_outputs = self.output_shape[0]
-        targets = self.loss.prepare_targets(y, n_outputs, self.dtype)
-        weights = sample_weights(targets, targets_module.n_classes(n_outputs), sample_weight, class_weight, self.dtype)
-        return Dataset(x, targets, weights)
+        several = len(self.output_shapes) > 1
+        labels = by_position(y, self.output_names, "y") if several else [y]
+        first = x[0] if isinstance(x, tuple) else x
+        targets = []
+        for k, labels_k in enumerate(labels):
+            if not isinstance(labels_k, (np.ndarray, list, tuple)):
+                raise TypeError(f"The labels of {what} must be a numpy array; got {type(labels_k).__name__}.")
+            check_same_length(first, labels_k, "y" if not several else f"y[{self.output_names[k]!r}]")
+            targets.append(self.losses[k].prepare_targets(labels_k, self.output_shapes[k][0], self.dtype))
+        if several and class_weight is not None:
+            raise ValueError("class_weight is only supported for models with a single output (as in Keras); "
+                             "pass sample_weight for each output instead.")
+        if several:
+            weights = self._output_weights(targets, sample_weight)
+            return Dataset(x, tuple(targets), weights)
+        n_classes = targets_module.n_classes(self.output_shapes[0][0])
+        return Dataset(x, targets[0], sample_weights(targets[0], n_classes, sample_weight, class_weight, self.dtype))
 
-    def inputs(self, x, what: str = "x") -> np.ndarray:
+    def _output_weights(self, targets: list, sample_weight):
+        """Per-output sample weights: one array for every output, or a list or dict of them (None: unweighted)."""
+        if sample_weight is None:
+            return None
+        if isinstance(sample_weight, (list, tuple, dict)):
+            given = by_position(sample_weight, self.output_names, "sample_weight")
+        else:
+            given = [sample_weight] * len(targets)
+        return tuple(None if w is None else sample_weights(t, 1, w, None, self.dtype) for t, w in zip(targets, given))
+
+    def inputs(self, x, what: str = "x"):
         """`x` checked and in the model dtype (no copy when already so); an integer array (uint8
-        images) stays as it is when the first layer converts it (Rescaling, Normalization)."""
-        keep_integers = getattr(self.layer_steps[0], "accepts_integer_inputs", False)
-        return check_inputs(x, self.input_shape, self.dtype, what, keep_integers)
+        images) stays as it is when the layer reading it converts it (Rescaling, Normalization).
+        With several inputs, a tuple of arrays from a list or a dict keyed by input name."""
+        if len(self.input_shapes) == 1:
+            return self._one_input(x, 0, what)
+        names = self.program.input_names
+        arrays = tuple(self._one_input(array, k, f"{what}[{names[k]!r}]")
+                       for k, array in enumerate(by_position(x, names, what)))
+        for name, array in zip(names[1:], arrays[1:]):
+            if array.shape[0] != arrays[0].shape[0]:
+                raise ValueError(f"The inputs of {what} must have as many samples each: {names[0]!r} has "
+                                 f"{arrays[0].shape[0]}, {name!r} has {array.shape[0]}.")
+        return arrays
+
+    def _readers_convert(self, tensor: int) -> bool:
+        """True when every step reading the input `tensor` converts integers itself (Rescaling)."""
+        readers = [op.step for op in self.program.operations if tensor in op.inputs]
+        return bool(readers) and all(getattr(step, "accepts_integer_inputs", False) for step in readers)
+
+    def _one_input(self, x, k: int, what: str) -> np.ndarray:
+        return check_inputs(x, self.input_shapes[k], self.dtype, what, self._keeps_integers[k])
 
     # -- passes ----------------------------------------------------------------------------------
-    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """The output of every step applied in turn (the last one included, fused or not)."""
-        for step in self.layer_steps:
-            x = step.forward(x, training)
-        return x
+    def _run(self, operations, x, training: bool, wanted: list[int]) -> list:
+        """The tensors numbered `wanted` after running `operations` on the inputs `x`."""
+        if self.chain:
+            for operation in operations:
+                x = operation.step.forward(x, training)
+            return [x]
+        values: list = [None] * self.program.n_tensors
+        for tensor, array in zip(self.program.input_ids, x if isinstance(x, tuple) else (x,)):
+            values[tensor] = array
+        for operation in operations:
+            inputs = operation.inputs
+            given = [values[i] for i in inputs] if operation.merged else values[inputs[0]]
+            values[operation.output] = operation.step.forward(given, training)
+        return [values[tensor] for tensor in wanted]
+
+    def forward(self, x, training: bool = False):
+        """Every operation applied in turn (fused activations included): the output array, or the
+        list of them for several outputs."""
+        outputs = self._run(self.program.operations, x, training, self.program.output_ids)
+        return outputs if len(outputs) > 1 else outputs[0]
 
     def loss_and_metrics(self, x, targets, weights, training: bool, metrics=None):
         """Forward pass and loss, and the batch added to every metric (`metrics`, or the training
-        ones): ``(data loss, d loss / d output)``.
+        ones): ``(data loss, d loss / d output)`` (a list of gradients for several outputs).
 
         The loss and its gradient are taken at the logits when `fused`; the loss is a numpy
-        scalar in the model dtype (the penalty is not included: see `penalty`)."""
-        output = x
-        for step in self._train_layers:
-            output = step.forward(output, training)
-        if self.fused:
-            loss, grad = self.loss(output, targets, weights, from_logits=True)
-        else:
-            loss, grad = self.loss(output, targets, weights)
-        probabilities = None  # the fused activation's output, computed once if a metric needs it
-        for metric, weighted in zip(self.metrics if metrics is None else metrics, self._weighted):
-            metric_input = output
-            if self.fused and not metric.accepts_logits:
-                probabilities = self.layer_steps[-1].forward(output) if probabilities is None else probabilities
-                metric_input = probabilities
-            metric.update_state(targets, metric_input, weights if weighted else None)
-        return loss, grad
+        scalar in the model dtype, the weighted sum of the outputs' losses (the penalty is not
+        included: see `penalty`)."""
+        outputs = self._run(self._train_operations, x, training, self._train_outputs)
+        several = len(outputs) > 1
+        if not several:
+            targets, weights = (targets,), (weights,)
+        elif not isinstance(weights, tuple):
+            weights = (weights,) * len(outputs)
+        trackers = (self._output_losses if metrics is None else metrics[:len(self._output_losses)]) if several else []
+        total, grads = 0.0, []  # type: ignore[var-annotated]
+        for k, output in enumerate(outputs):
+            if self.fused_outputs[k]:
+                loss, grad = self.losses[k](output, targets[k], weights[k], from_logits=True)
+            else:
+                loss, grad = self.losses[k](output, targets[k], weights[k])
+            if several:
+                trackers[k].add(loss, output.shape[0])
+                if self.loss_weights[k] != 1.0:
+                    loss, grad = loss * self.loss_weights[k], grad * self.loss_weights[k]
+            total, grads = total + loss, grads + [grad]
+        self._update_metrics(outputs, targets, weights, metrics)
+        return total, grads if several else grads[0]
+
+    def _update_metrics(self, outputs, targets, weights, metrics) -> None:
+        probabilities: dict[int, np.ndarray] = {}  # a fused activation's output, computed once if a metric needs it
+        chosen = self.metrics if metrics is None else metrics[len(self._output_losses):]
+        for metric, k, weighted in zip(chosen, self._metric_outputs, self._weighted):
+            metric_input = outputs[k]
+            if self.fused_outputs[k] and not metric.accepts_logits:
+                if k not in probabilities:
+                    last = self._producers[self.program.output_ids[k]].step
+                    probabilities[k] = last.forward(outputs[k])
+                metric_input = probabilities[k]
+            metric.update_state(targets[k], metric_input, weights[k] if weighted else None)
 
     def reset_metrics(self, metrics=None) -> None:
-        for metric in self.metrics if metrics is None else metrics:
+        for metric in (self._output_losses + self.metrics) if metrics is None else metrics:
             metric.reset_state()
 
     def metric_results(self, metrics=None) -> dict:
-        """``{metric name: result}`` as Python floats (lists of floats for per-class results)."""
-        return {metric.name: log_value(metric.result()) for metric in (self.metrics if metrics is None else metrics)}
+        """``{log name: result}`` as Python floats (lists of floats for per-class results): with
+        several outputs, each output's loss first."""
+        chosen = (self._output_losses + self.metrics) if metrics is None else metrics
+        return {metric.name: log_value(metric.result()) for metric in chosen}
 
-    def backward(self, grad: np.ndarray) -> None:
-        """Fill every layer's `grads` with the data loss's gradient, from `grad` = d loss / d output."""
-        for layer in self._backward_layers:
-            grad = layer.backward(grad)
+    def backward(self, grad) -> None:
+        """Fill every layer's `grads` with the data loss's gradient, from `grad` = d loss / d output
+        (a list of them for several outputs)."""
+        for step, flag in self._input_grad_flags:
+            step.needs_input_grad = flag
+        if self.chain:
+            for layer in self._backward_layers:
+                grad = layer.backward(grad)
+        else:
+            self._graph_backward(grad if isinstance(grad, list) else [grad])
         self._store.collect_gradients()
+        for call, step in self.program.copies:
+            for name, gradient in call.grads.items():
+                step.grads[name] += gradient
+
+    def _graph_backward(self, output_grads: list) -> None:
+        grads: list[np.ndarray | None] = [None] * self.program.n_tensors
+        for tensor, grad in zip(self._train_outputs, output_grads):
+            _accumulate(grads, tensor, grad)
+        for operation in self._backward_operations:
+            grad = grads[operation.output]
+            if grad is None:
+                continue
+            grads[operation.output] = None  # lets the buffer go once read
+            input_grads = operation.step.backward(grad)
+            if input_grads is None:
+                continue
+            for tensor, input_grad in zip(operation.inputs, input_grads if operation.merged else (input_grads,)):
+                _accumulate(grads, tensor, input_grad)
 
     def penalty(self):
         """Sum of the layers' regularization penalties (a numpy scalar, or 0 without regularizers)."""
@@ -173,6 +363,11 @@ class Engine:
         self.backward(grad)
         self.add_penalty_gradients()
         return float(loss + penalty)
+
+    def claim_variables(self) -> None:
+        """Make the weights' values views into this engine's store again, if another model's engine
+        (sharing a layer with this one) took them since."""
+        self._store.claim()
 
     def apply_gradients(self) -> float:
         """One optimizer update of every trainable weight from its gradient; returns the rate used.
@@ -203,7 +398,7 @@ class Engine:
         total = 0.0
         for index, (xb, tb, wb) in enumerate(BatchGatherer(data, self.evaluation_batch_size(batch_size)).batches(None)):
             loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=metrics)
-            total += float(loss) * xb.shape[0]
+            total += float(loss) * rows(xb)
             if on_batch is not None:
                 on_batch(index)
         return {"loss": total / len(data) + float(self.penalty()), **self.metric_results(metrics)}
@@ -213,16 +408,27 @@ class Engine:
         """The rows per pass of `evaluate` and `predict`: `batch_size`, or 1024 (results do not depend on it)."""
         return batch_size or PREDICT_BATCH_SIZE
 
-    def predict(self, x: np.ndarray, batch_size: int | None = None, on_batch=None) -> np.ndarray:
-        """Outputs ``(N, ...)`` of checked inputs `x`, computed `batch_size` rows at a time."""
+    def predict(self, x, batch_size: int | None = None, on_batch=None):
+        """Outputs ``(N, ...)`` of checked inputs `x` (a list of them for several outputs), computed
+        `batch_size` rows at a time."""
         batch_size = self.evaluation_batch_size(batch_size)
-        output = np.empty((x.shape[0], *self.output_shape), dtype=self.dtype)
+        n = rows(x)
+        outputs = [np.empty((n, *shape), dtype=self.dtype) for shape in self.output_shapes]
         with np.errstate(all="ignore"):  # NaN or inf in x give NaN or inf out, without numpy's warnings
-            for index, start in enumerate(range(0, x.shape[0], batch_size)):
-                output[start:start + batch_size] = self.forward(x[start:start + batch_size], training=False)
+            for index, start in enumerate(range(0, n, batch_size)):
+                part = tuple(a[start:start + batch_size] for a in x) if isinstance(x, tuple) else \
+                    x[start:start + batch_size]
+                for output, value in zip(outputs, self._run(self.program.operations, part, False,
+                                                            self.program.output_ids)):
+                    output[start:start + batch_size] = value
                 if on_batch is not None:
                     on_batch(index)
-        return output
+        return outputs if len(outputs) > 1 else outputs[0]
+
+
+def _accumulate(grads: list, tensor: int, grad: np.ndarray) -> None:
+    """Add `grad` to the gradient of `tensor` (a new array: the first may be a layer's buffer)."""
+    grads[tensor] = grad if grads[tensor] is None else grads[tensor] + grad
 
 
 def log_value(value):

@@ -34,6 +34,7 @@ from .model import Model
 from .preprocessing import Standardize, flatten_images
 from .saving.atomic import write_json
 from .search import space as search_space
+from .sequential import Sequential
 
 SCHEMA = {
     "name": "experiment",
@@ -244,7 +245,7 @@ def standardized(parts: dict, how: str) -> dict:
 # -- model and training ----------------------------------------------------------------------------
 def build_model(config: dict, input_dim: int, n_classes: int) -> Model:
     spec = config["model"]
-    model = Model(input_dim=input_dim, seed=config["seed"])
+    model = Sequential(input_dim=input_dim, seed=config["seed"])
     for units in spec["hidden"]:
         model.add_layer(units, spec["activation"], batch_norm=spec["batch_norm"], dropout=spec["dropout"],
                         l2=spec["l2"], kernel_initializer=spec["kernel_initializer"])

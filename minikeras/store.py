@@ -38,9 +38,20 @@ class ParameterStore:
     def __init__(self, layers, dtype):
         self.variables: list[Variable] = [variable for layer in layers for variable in layer.trainable_weights]
         self.values = pack(self.variables, dtype)
+        self.value_views = [variable.value for variable in self.variables]
         self.grads = np.zeros_like(self.values)
         self.grad_views = views(self.grads, [variable.shape for variable in self.variables])
         self._gradient_entries = [(layer, variable.name) for layer in layers for variable in layer.trainable_weights]
+        for (layer, name), view in zip(self._gradient_entries, self.grad_views):
+            layer.grads[name] = view
+
+    def claim(self) -> None:
+        """Point the variables (and their layers' gradients) back here if another store took them
+        (a layer shared by two models), keeping their current values."""
+        for variable, view in zip(self.variables, self.value_views):
+            if variable.value is not view:
+                np.copyto(view, variable.value)
+                variable._rebind(view)
         for (layer, name), view in zip(self._gradient_entries, self.grad_views):
             layer.grads[name] = view
 

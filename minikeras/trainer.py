@@ -7,6 +7,8 @@ a dict), and History values are Python floats.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import losses, optimizers
@@ -18,9 +20,9 @@ from .checks import check_int, check_verbose, shown
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .engine import Engine
 from .interrupts import deferred_interrupts
-from .losses import Loss
 from .optimizers import Optimizer
 from .registry import serialize
+from .structures import by_position, rows
 
 DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
 
@@ -43,6 +45,10 @@ class Trainer:
 
     # -- what the host provides --------------------------------------------------------------
     layers: list
+
+    @property
+    def output_names(self) -> list[str]:
+        raise NotImplementedError
     _engine: Engine | None  # the engine, or None until one is needed
     _rng: np.random.Generator
     _split_seed: int
@@ -59,9 +65,10 @@ class Trainer:
 
     def __init__(self) -> None:
         self.optimizer: Optimizer | None = None
-        self.loss: Loss | None = None
+        self.loss: Any = None  # a Loss, or a list of them (one per output)
         self.compiled_metrics: list = []
         self.compiled_weighted_metrics: list = []
+        self.loss_weights: list[float] | None = None
         self.stop_training = False
         self.history: History | None = None
         self.epoch = 0  # epochs completed by fit so far (saved with the model)
@@ -94,34 +101,46 @@ class Trainer:
         `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras scripts
         and change nothing here (numpy runs eagerly, one batch at a time).
         """
-        if loss_weights not in (None, 1, 1.0, [1], [1.0]):
-            raise ValueError(f"loss_weights weigh the losses of several outputs; a Sequential model has one "
-                             f"output. Got {loss_weights!r}.")
         optimizer = optimizers.get(optimizer)
         if getattr(optimizer, "_model", None) not in (None, self):
             optimizer = optimizers.registry.from_config(serialize(optimizer))
         optimizer._model = self
+        names = self.output_names
+        if len(names) > 1:
+            self.loss = [losses.get(item) for item in _per_output(loss, names, "loss", spread=True)]
+            self.loss_weights = None if loss_weights is None else \
+                [_weight(item) for item in _per_output(loss_weights, names, "loss_weights")]
+            self.compiled_metrics = [_metric_list(item) for item in _per_output(metrics, names, "metrics")]
+            self.compiled_weighted_metrics = [_metric_list(item)
+                                              for item in _per_output(weighted_metrics, names, "weighted_metrics")]
+        else:
+            if loss_weights not in (None, 1, 1.0, [1], [1.0]) and not (isinstance(loss_weights, dict)
+                                                                     and len(loss_weights) == 1):
+                raise ValueError(f"loss_weights weigh the losses of several outputs; this model has one. "
+                                 f"Got {loss_weights!r}.")
+            self.loss = losses.get(_single(loss, names))
+            self.loss_weights = None
+            self.compiled_metrics = _metric_list(_single(metrics, names))
+            self.compiled_weighted_metrics = _metric_list(_single(weighted_metrics, names))
         self.optimizer = optimizer
-        self.loss = losses.get(loss)
-        self.compiled_metrics = [metrics_module.get(m) for m in (metrics or [])]
-        self.compiled_weighted_metrics = [metrics_module.get(m) for m in (weighted_metrics or [])]
         self._rebuild_engine()
 
     def get_compile_config(self) -> dict | None:
-        """Optimizer (with its schedule), loss and metrics as JSON-able data; None before compile."""
+        """Optimizer (with its schedule), loss, loss weights and metrics as JSON-able data (lists per
+        output for several outputs); None before compile."""
         if not self.compiled:
             return None
-        return {"optimizer": serialize(self.optimizer), "loss": serialize(self.loss),
-                "metrics": [serialize(metric) for metric in self.compiled_metrics],
-                "weighted_metrics": [serialize(metric) for metric in self.compiled_weighted_metrics]}
+        return {"optimizer": serialize(self.optimizer), "loss": _serialized(self.loss),
+                "loss_weights": self.loss_weights, "metrics": _serialized(self.compiled_metrics),
+                "weighted_metrics": _serialized(self.compiled_weighted_metrics)}
 
     def compile_from_config(self, config: dict) -> None:
         """`compile` with the settings of `get_compile_config()`."""
         self.compile(optimizer=optimizers.registry.from_config(config["optimizer"]),
-                     loss=losses.registry.from_config(config["loss"]),
-                     metrics=[metrics_module.registry.from_config(item) for item in config["metrics"]],
-                     weighted_metrics=[metrics_module.registry.from_config(item)
-                                       for item in config.get("weighted_metrics", [])])
+                     loss=_deserialized(config["loss"], losses.registry),
+                     loss_weights=config.get("loss_weights"),
+                     metrics=_deserialized(config["metrics"], metrics_module.registry),
+                     weighted_metrics=_deserialized(config.get("weighted_metrics", []), metrics_module.registry))
 
     @property
     def compiled(self) -> bool:
@@ -132,18 +151,23 @@ class Trainer:
         """The compiled metrics (resolved for the output, e.g. ``"accuracy"``, once the model is built)."""
         if self._engine is not None:
             return self._engine.metrics
-        return [*self.compiled_metrics, *self.compiled_weighted_metrics]
+        return _flat([self.compiled_metrics, self.compiled_weighted_metrics])
 
     @property
     def metrics_names(self) -> list[str]:
-        """``["loss", *metric names]``: the order of `evaluate`'s list."""
-        return ["loss", *(metric.name for metric in self.metrics)] if self.compiled else []
+        """``["loss", *output losses, *metric names]``: the order of `evaluate`'s list (the per-output
+        losses, ``"out_a_loss"``, with several outputs)."""
+        if not self.compiled:
+            return []
+        several = len(self.output_names) > 1
+        return ["loss", *(f"{name}_loss" for name in self.output_names if several),
+                *(metric.name for metric in self.metrics)]
 
     def reset_metrics(self) -> None:
         """Keras' ``reset_metrics``: every compiled metric starts again from nothing (as at each epoch's start)."""
         if self._engine is not None:
             self._engine.reset_metrics()
-        for metric in (*self.compiled_metrics, *self.compiled_weighted_metrics):
+        for metric in _flat([self.compiled_metrics, self.compiled_weighted_metrics]):
             metric.reset_state()
 
     def _require_compiled(self, what: str) -> Optimizer:
@@ -281,10 +305,11 @@ class Trainer:
         for batch, (xb, tb, wb) in enumerate(gatherer.batches(order, first), start=first):
             if augment is not None:
                 xb = augment(xb, self._rng)
-            callback_list.on_train_batch_begin(batch, {"size": xb.shape[0]})
+            size = rows(xb)
+            callback_list.on_train_batch_begin(batch, {"size": size})
             loss = train_step(xb, tb, wb)
-            seen += xb.shape[0]
-            total += loss * xb.shape[0]
+            seen += size
+            total += loss * size
             logs = {"loss": total / seen, **engine.metric_results()}
             callback_list.on_train_batch_end(batch, logs)
             if self.stop_training or interrupted():
@@ -314,7 +339,7 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss (and metrics) of one batch in inference mode, as `evaluate` returns them."""
-        return self.evaluate(x, y, batch_size=max(len(x), 1), verbose=0, sample_weight=sample_weight,
+        return self.evaluate(x, y, batch_size=self._batch_rows(x), verbose=0, sample_weight=sample_weight,
                              return_dict=return_dict)
 
     # -- inference ---------------------------------------------------------------------------
@@ -363,22 +388,82 @@ class Trainer:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
         engine = self.engine
-        steps = -(-x.shape[0] // engine.evaluation_batch_size(batch_size))
+        steps = -(-rows(x) // engine.evaluation_batch_size(batch_size))
         progress = BatchProgress(steps, verbose)
-        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": x.shape[0], "verbose": verbose})
+        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": rows(x), "verbose": verbose})
         callback_list.on_predict_begin()
         output = engine.predict(x, batch_size, on_batch=_each_batch(progress, callback_list.on_predict_batch_end))
         progress.finish({})
         callback_list.on_predict_end()
-        return output
+        return self.structured(output)
 
     def predict_on_batch(self, x) -> np.ndarray:
         """Outputs of one batch, in inference mode."""
-        return self.predict(x, batch_size=max(len(x), 1), verbose=0)
+        return self.predict(x, batch_size=self._batch_rows(x), verbose=0)
 
-    def __call__(self, x, training: bool = False) -> np.ndarray:
-        """Keras' ``model(x)``: the output for the batch `x` in one pass (``training=True``: dropout
-        active and BatchNorm on batch statistics, whose moving averages then move too)."""
+    def _batch_rows(self, x) -> int:
+        """The samples of the batch `x` (checked as inputs)."""
         self._require_built(x)
-        engine = self.engine
-        return engine.forward(engine.inputs(x), training).copy()
+        return max(rows(self.engine.inputs(x)), 1)
+
+    def structured(self, outputs):
+        """Outputs as the model returns them (a functional model with dict outputs: a dict)."""
+        return outputs
+
+
+def _per_output(value, names: list[str], what: str, spread: bool = False) -> list:
+    """A compile argument for a model of several outputs, one entry per output: from a list in output
+    order or a dict keyed by output name (missing outputs get None); with `spread`, a single value
+    goes to every output (Keras: one loss for all)."""
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict):
+        unknown = sorted(set(map(str, value)) - set(names))
+        if unknown:
+            raise ValueError(f"compile {what} names outputs {unknown}; the model's outputs are {names}.")
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)):
+        return by_position(value, names, f"compile {what}")
+    if spread:
+        return [value] * len(names)
+    raise ValueError(f"compile {what} of a model with several outputs must be a list (one entry per output, in "
+                     f"order: {names}) or a dict keyed by output name; got {value!r}.")
+
+
+def _single(value, names: list[str]):
+    """A compile argument of a one-output model given as Keras also allows it: ``{name: value}``."""
+    if isinstance(value, dict):
+        if list(map(str, value)) != names:
+            raise ValueError(f"A dict in compile must be keyed by the output's name {names}; got keys {list(value)}.")
+        return value[names[0]]
+    return value
+
+
+def _metric_list(value) -> list:
+    """Metrics of one output: None, a metric, or a list of them."""
+    if value is None:
+        return []
+    return [metrics_module.get(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
+
+
+def _weight(value) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"loss_weights must be finite numbers; got {value!r}.")
+    return float(value)
+
+
+def _flat(items) -> list:
+    """The metrics of nested lists (per output, per kind) in order."""
+    return [metric for item in items for metric in (_flat(item) if isinstance(item, list) else [item])]
+
+
+def _serialized(value):
+    """`serialize` of an object, or of each in (nested) lists."""
+    return [_serialized(item) for item in value] if isinstance(value, list) else serialize(value)
+
+
+def _deserialized(value, registry):
+    return [_deserialized(item, registry) for item in value] if isinstance(value, list) else registry.from_config(value)

@@ -41,6 +41,24 @@ from .dense import Dense
 from .dropout import Dropout
 from .input import Input, InputLayer
 from .layer_normalization import LayerNormalization
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise
 from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Identity, Reshape
@@ -53,4 +71,5 @@ __all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "LayerNormalizat
            "Mish", "ReLU6", "Exponential", "Linear", "CELU", "GLU", "HardShrink", "HardTanh", "LogSigmoid",
            "SoftShrink",
            "Sparsemax", "SparsePlus", "SparseSigmoid", "Squareplus", "TanhShrink", "Threshold", "register_layer",
-           "registry"]
+           "registry", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add",
+           "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"]

@@ -28,6 +28,7 @@ import numpy as np
 from .. import initializers
 from ..checks import check_name, shown
 from ..config import floatx
+from ..graph import call_symbolically, is_symbolic
 from ..registry import Registry, describe
 from ..variables import Variable
 
@@ -55,6 +56,13 @@ def _first_value(initializer, rng: np.random.Generator | None) -> Any:
         return initializer
     chosen = initializers.get("glorot_uniform" if initializer is None else initializer)
     return lambda shape, dtype: chosen.draw(shape, rng if rng is not None else np.random.default_rng(), dtype)
+
+
+def _per_sample(shape: Any, several: bool) -> Any:
+    """A per-sample shape as a tuple of ints, or (`several`: a merge layer's) a list of them."""
+    if several:
+        return [tuple(int(d) for d in one) for one in shape]
+    return tuple(int(d) for d in shape)
 
 
 class ReadOnlyArrays(dict):
@@ -112,12 +120,13 @@ class Layer:
         self._trainable_variables: dict[str, Variable] = {}
         self._non_trainable_variables: dict[str, Variable] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self.input_shape: tuple[int, ...] | None = None
+        self.input_shape: Any = None  # per-sample shape (a list of them for a merge layer) once built
         self.dtype = np.dtype(floatx())
         self.needs_input_grad = True
         self.built = False
         self._rng: np.random.Generator | None = None
         self._buffers: dict[str, np.ndarray] = {}
+        self.inbound_nodes: list = []  # its calls on symbolic tensors (minikeras.graph.Node)
 
     @property
     def name(self) -> str | None:
@@ -132,7 +141,7 @@ class Layer:
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype=None) -> None:
         """Create the weights (`add_weight`) for per-sample inputs of `input_shape`; initializers
         draw from `rng`."""
-        self.input_shape = tuple(int(d) for d in input_shape)
+        self.input_shape = _per_sample(input_shape, self.merges)
         self.output_shape(self.input_shape)  # validates the shape
         self.dtype = np.dtype(dtype or floatx())
         self._rng = rng
@@ -193,6 +202,25 @@ class Layer:
             raise ValueError(f"Layer {self.name!r} is not built yet: its input shape is unknown.")
         return self.output_shape(self.input_shape)
 
+    def built_input_shape(self):
+        """The per-sample input shape the layer was built for (a list of them for a merge layer)."""
+        if self.input_shape is None:
+            raise ValueError(f"Layer {self.name!r} is not built yet: its input shape is unknown.")
+        return self.input_shape
+
+    def call_output_shape(self, input_shape) -> tuple[int, ...]:
+        """The per-sample shape after every step (a Dense with ``activation=`` is two) for inputs of
+        `input_shape`; ValueError when the layer cannot take them."""
+        shape = self.output_shape(input_shape)
+        for step in self.steps()[1:]:
+            shape = step.output_shape(shape)
+        return tuple(shape)
+
+    def emit(self, program, inputs: tuple[int, ...], merged: bool = False) -> int:
+        """Append the operations of this layer's steps to `program` (`minikeras.graph.Program`),
+        reading the tensors `inputs`; returns the output tensor's id."""
+        return program.add_layer(self, inputs, merged)
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
@@ -209,9 +237,13 @@ class Layer:
         ``activation``) itself then its activation layer."""
         return [self]
 
-    def __call__(self, x, training: bool = False) -> np.ndarray:
+    def __call__(self, x, training: bool = False):
         """Keras' ``layer(x)``: the output of every step for a batch `x` (a copy); an unbuilt layer
-        is built for ``x.shape[1:]`` (float32 unless `x` is float64) with a fresh generator."""
+        is built for ``x.shape[1:]`` (float32 unless `x` is float64) with a fresh generator. On
+        symbolic tensors (``keras.Input``), records the call in the graph of a functional model
+        and returns the symbolic output."""
+        if is_symbolic(x):
+            return call_symbolically(self, x)
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:], np.random.default_rng(), x.dtype if x.dtype == np.float64 else np.float32)
@@ -304,6 +336,13 @@ class Layer:
         shown = {key: value for key, value in config.items()
                  if key != "name" and (key in required or key not in defaults or defaults[key] != value)}
         return describe({"class_name": type(self).__name__, "config": shown})
+
+    merges = False
+    """True for a layer called on a list of tensors (`minikeras.layers.merging`): `forward` takes
+    the list of batches and `backward` returns the list of their gradients."""
+
+    def takes_several_inputs(self) -> bool:
+        return self.merges
 
     # -- what the layer is in Keras files and in ONNX ------------------------------------------
     keras_class: str | None = None

@@ -21,8 +21,9 @@ from typing import Any
 
 import h5py
 
-from ..layers.base import building_from_file
+from ..layers.base import Layer, building_from_file
 from ..layers.base import registry as layer_registry
+from ..layers.input import InputLayer
 from ..layers.keras_objects import keras_object
 from ..version import __version__
 from .atomic import atomic_path
@@ -40,11 +41,16 @@ from .heap_check import string_attribute_problem
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
 # -- layers ----------------------------------------------------------------------------------------
+def _batch_shape(shape):
+    """Keras' ``[None, ...]`` of a per-sample shape, or the list of them for a merge layer."""
+    return [_batch_shape(one) for one in shape] if isinstance(shape, list) else [None, *shape]
+
+
 def _layer(class_name: str, name: str, config: dict, input_shape=None, trainable: bool = True,
            dtype: str = "float32") -> dict:
     entry = keras_object("keras.layers", class_name, {"name": name, "trainable": trainable, "dtype": dtype, **config})
     if input_shape is not None:
-        entry["build_config"] = {"input_shape": [None, *input_shape]}
+        entry["build_config"] = {"input_shape": _batch_shape(input_shape)}
     return entry
 
 
@@ -72,18 +78,73 @@ def weight_paths(class_names: list[str]) -> list[str]:
     return paths
 
 
-def save_keras(model, path, follow_links: bool = True) -> None:
-    """Write `model` (a built Sequential model) as a Keras 3 ``.keras`` file, atomically."""
-    dtype = str(model.dtype)
+def _input_layer(name: str, shape, dtype: str) -> dict:
+    return keras_object("keras.layers", "InputLayer", {"batch_shape": [None, *shape], "dtype": dtype, "sparse": False,
+                                                       "name": name})
+
+
+def _sequential_config(model, dtype: str) -> tuple[dict, list]:
     pieces = [piece for layer in model.layers for piece in _keras_layers(layer, dtype)]
-    names = [config["config"]["name"] for config, _ in pieces]
+    config = keras_object("keras", "Sequential", {
+        "name": model.name, "trainable": True, "dtype": dtype,
+        "layers": [_input_layer("input_layer", model.sample_shape, dtype), *(c for c, _ in pieces)]})
+    config["build_config"] = {"input_shape": [None, *model.sample_shape]}
+    return config, pieces
+
+
+def _tensor(shape, dtype: str, history: tuple[str, int]) -> dict:
+    return {"class_name": "__keras_tensor__", "config": {"shape": [None, *shape], "dtype": dtype,
+                                                         "keras_history": [*history, 0]}}
+
+
+def _functional_config(model, dtype: str) -> tuple[dict, list]:
+    """Keras' functional config (layers with their ``inbound_nodes``) and the ``(entry, weights)`` of
+    each Keras layer in order: a minikeras layer written as several Keras layers (a Dense with an
+    activation) is a chain of them, the first reading what it reads."""
+    node_names = model.node_names()
+    last_piece: dict[str, str] = {}
+    entries: list = []
+    for layer in model.layers:
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Cannot write model {layer.name!r}, a layer of model {model.name!r}, to a Keras file: "
+                             f"minikeras' own format (.h5) holds models used as layers.")
+        if isinstance(layer, InputLayer):
+            entry = _input_layer(str(layer.name), layer.shape, dtype)
+            entries.append(({**entry, "name": layer.name, "inbound_nodes": []}, []))
+            last_piece[str(layer.name)] = str(layer.name)
+            continue
+        pieces = _keras_layers(layer, dtype)
+        calls = [node for node in model.graph_calls() if node.layer is layer]
+        previous: str | None = None
+        for entry, weights in pieces:
+            name = entry["config"]["name"]
+            nodes: list[dict] = []
+            for index, node in enumerate(calls):
+                if previous is None:
+                    reads = [_tensor(t.sample_shape, dtype, (last_piece[node_names[id(t)][0]], node_names[id(t)][1]))
+                             for t in node.inputs]
+                    args = [reads] if node.merged else reads
+                else:
+                    args = [_tensor(node.output.sample_shape, dtype, (previous, index))]
+                nodes.append({"args": args, "kwargs": {}})
+            entries.append(({**entry, "name": name, "inbound_nodes": nodes}, weights))
+            previous = name
+        last_piece[str(layer.name)] = str(previous)
+    ends = {part: [[last_piece[node_names[id(t)][0]], node_names[id(t)][1], 0] for t in tensors]
+            for part, tensors in (("input_layers", model.inputs), ("output_layers", model.outputs))}
+    config = keras_object("keras.src.models.functional", "Functional", {"name": model.name, "trainable": True,
+                                                    "layers": [entry for entry, _ in entries], **ends})
+    config["registered_name"] = "Functional"
+    return config, entries
+
+
+def save_keras(model, path, follow_links: bool = True) -> None:
+    """Write `model` (a built Sequential or functional model) as a Keras 3 ``.keras`` file, atomically."""
+    dtype = str(model.dtype)
+    config, pieces = (_functional_config if hasattr(model, "node_names") else _sequential_config)(model, dtype)
+    names = [entry["config"]["name"] for entry, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
-    input_layer = keras_object("keras.layers", "InputLayer", {
-        "batch_shape": [None, *model.sample_shape], "dtype": dtype, "sparse": False, "name": "input_layer"})
-    config = keras_object("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": dtype,
-                                                    "layers": [input_layer, *(c for c, _ in pieces)]})
-    config["build_config"] = {"input_shape": [None, *model.sample_shape]}
     metadata = {"keras_version": KERAS_FORMAT_VERSION, "minikeras_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = io.BytesIO()
@@ -152,14 +213,14 @@ def _dtype(config) -> str:
     return name
 
 
-def model_from_keras_config(config: dict, model_class, path):
-    """A built `model_class` from Keras' Sequential config, its weights zeros (no initializer runs:
-    the file's arrays are read next), refused unless a file of `path`'s size can hold them
-    (`building_from_file`)."""
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential" \
-            or not isinstance(config.get("config"), dict):
-        raise ValueError(f"it holds a Keras {config.get('class_name') if isinstance(config, dict) else config!r} "
-                         f"model; minikeras reads Sequential models only")
+def _keras_layer(entry: dict):
+    if not isinstance(entry, dict):
+        raise ValueError(f"a layer entry is {type(entry).__name__}, not a JSON object")
+    cls, arguments = _keras_layer_arguments(entry)
+    return cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True), **arguments)
+
+
+def _sequential_from_config(config: dict, model_class):
     body = config["config"]
     entries = body.get("layers")
     if not isinstance(entries, list) or not entries:
@@ -173,17 +234,35 @@ def model_from_keras_config(config: dict, model_class, path):
         shape, entries = tuple(batch_shape[1:]), entries[1:]
     elif isinstance(config.get("build_config"), dict):
         shape = tuple(config["build_config"].get("input_shape", [None])[1:]) or None
-    layers = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ValueError(f"a layer entry is {type(entry).__name__}, not a JSON object")
-        cls, arguments = _keras_layer_arguments(entry)
-        layers.append(cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True),
-                          **arguments))
-    with building_from_file(weight_budget(path)):
-        model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
-        model.build()
+    layers = [_keras_layer(entry) for entry in entries]
+    model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
+    model.build()
     return model
+
+
+def model_from_keras_config(config: dict, model_class, path):
+    """A built `model_class` from Keras' Sequential or functional config, its weights zeros (no
+    initializer runs: the file's arrays are read next), refused unless a file of `path`'s size can
+    hold them (`building_from_file`)."""
+    kind = config.get("class_name") if isinstance(config, dict) else None
+    if kind not in ("Sequential", "Functional", "Model") or not isinstance(config.get("config"), dict):
+        raise ValueError(f"it holds a Keras {kind if kind else config!r} model; minikeras reads Sequential and "
+                         f"functional models")
+    with building_from_file(weight_budget(path)):
+        if kind == "Sequential":
+            return _sequential_from_config(config, model_class)
+        body = config["config"]
+        return model_class.kind("functional").from_graph(body, _keras_layer, dtype=_dtype(body))
+
+
+def weight_groups(config: dict, model) -> list[tuple[object, str]]:
+    """``(layer, group of its variables)`` for every layer of `model` holding weights, by name."""
+    entries = config["config"]["layers"]
+    if config["class_name"] == "Sequential":
+        entries = [entry for entry in entries if entry["class_name"] != "InputLayer"]
+    paths = dict(zip((entry["config"].get("name") for entry in entries),
+                     weight_paths([entry["class_name"] for entry in entries])))
+    return [(layer, paths[layer.name]) for layer in model.leaf_layers() if layer.weights]
 
 
 def _regular_file(path) -> bool:
@@ -227,13 +306,12 @@ def _keras_model(path, model_class):
         # The weights file holds the model's arrays (at most 8 bytes a number) and HDF5's bookkeeping.
         limit = 8 * model.count_params() + (1 << 20)
         weights = _read_member(archive, "model.weights.h5", limit)
-    layer_classes = [entry["class_name"] for entry in config["config"]["layers"] if entry["class_name"] != "InputLayer"]
     arrays = []
     without_filter_plugins()
     with h5py.File(io.BytesIO(weights), "r") as f:
-        for layer, group in zip(model.layers, weight_paths(layer_classes)):
-            arrays += [checked_array(f, f"{group}/{index}", array.shape)
-                       for index, array in enumerate(layer.get_weights())]
+        for layer, group in weight_groups(config, model):
+            arrays += [checked_array(f, f"{group}/{index}", variable.shape)
+                       for index, variable in enumerate(layer.weights)]
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     return model
@@ -298,7 +376,7 @@ def _legacy_model(path, model_class):
         model = model_from_keras_config(config, model_class, path)
         weights = member(f, "model_weights")
         arrays = []
-        for layer in model.layers:
+        for layer in model.leaf_layers():
             if layer.weights:
                 arrays += _layer_arrays(member(weights, layer.name), layer)
     warn_if_non_finite(path, model, arrays)

@@ -2,8 +2,10 @@
 (``pip install "minikeras[onnx]"``).
 
 Each layer declares its converter, `Layer.to_onnx`, which appends the ONNX nodes computing its
-inference forward pass; the graph has one input ``"input"`` of shape ``("batch", *sample shape)`` and one
-output ``"output"``. Dropout and the noise layers are the identity at inference and add nothing.
+inference forward pass (a merge layer reads a list of tensors); a model of one input and one
+output has an input ``"input"`` of shape ``("batch", *sample shape)`` and an output ``"output"``,
+and one of several has the model's input and output names. Dropout and the noise layers are the
+identity at inference and add nothing.
 """
 from __future__ import annotations
 
@@ -38,7 +40,13 @@ class Graph:
 
 
 # -- the model --------------------------------------------------------------------------------------
-def export(engine, sample_shape, path) -> None:
+def _names(engine) -> tuple[list[str], list[str]]:
+    """The graph's input and output names: ``"input"`` and ``"output"`` for one, else the model's."""
+    inputs, outputs = engine.program.input_names, engine.output_names
+    return (["input"] if len(inputs) == 1 else list(inputs)), (["output"] if len(outputs) == 1 else list(outputs))
+
+
+def export(engine, path) -> None:
     """Write the ONNX graph of `engine`'s inference pass to `path` (checked with `onnx.checker`)."""
     try:
         import onnx
@@ -46,18 +54,21 @@ def export(engine, sample_shape, path) -> None:
         raise ImportError('ONNX export writes its files with the onnx package: pip install "minikeras[onnx]".') \
             from None
     graph = Graph(onnx, engine.dtype)
-    x = "input"
-    for step in engine.layer_steps:  # a layer with no converter raises before anything is written
-        x = step.to_onnx(graph, x)
-    x = graph.op("Identity", x)
+    program = engine.program
+    input_names, output_names = _names(engine)
+    tensors = dict(zip(program.input_ids, input_names))
+    for operation in program.operations:  # a layer with no converter raises before anything is written
+        reads = [tensors[tensor] for tensor in operation.inputs]
+        tensors[operation.output] = operation.step.to_onnx(graph, reads if operation.merged else reads[0])
+    for tensor, name in zip(program.output_ids, output_names):
+        graph.nodes.append(onnx.helper.make_node("Identity", [tensors[tensor]], [name]))
     element = onnx.helper.np_dtype_to_tensor_dtype(graph.dtype)
-    output_shape = ["batch", *engine.output_shape]
-    model = onnx.helper.make_model(
-        onnx.helper.make_graph(graph.nodes, "minikeras", [onnx.helper.make_tensor_value_info(
-            "input", element, ["batch", *sample_shape])], [onnx.helper.make_tensor_value_info(
-                "output", element, output_shape)], graph.constants, ),
-        opset_imports=[onnx.helper.make_opsetid("", OPSET)], producer_name="minikeras")
-    model.graph.node[-1].output[0] = "output"
+    inputs = [onnx.helper.make_tensor_value_info(name, element, ["batch", *shape])
+              for name, shape in zip(input_names, engine.input_shapes)]
+    outputs = [onnx.helper.make_tensor_value_info(name, element, ["batch", *shape])
+               for name, shape in zip(output_names, engine.output_shapes)]
+    model = onnx.helper.make_model(onnx.helper.make_graph(graph.nodes, "minikeras", inputs, outputs, graph.constants),
+                                   opset_imports=[onnx.helper.make_opsetid("", OPSET)], producer_name="minikeras")
     onnx.checker.check_model(model)
     with atomic_path(path) as temporary, open(temporary, "wb") as file:
         file.write(model.SerializeToString())

@@ -77,6 +77,20 @@ CASES = {
     "Activation": (lambda: layers.Activation("sigmoid"), (4,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),
     "Reshape": (lambda: layers.Reshape((3, -1)), (6,)),
+    # Merge layers: a list of per-sample input shapes.
+    "Add": (lambda: layers.Add(), [(4,), (4,)]),
+    "Add(3 inputs)": (lambda: layers.Add(), [(2, 3), (2, 3), (2, 3)]),
+    "Subtract": (lambda: layers.Subtract(), [(4,), (4,)]),
+    "Multiply": (lambda: layers.Multiply(), [(4,), (4,), (4,)]),
+    "Average": (lambda: layers.Average(), [(4,), (4,), (4,)]),
+    "Maximum": (lambda: layers.Maximum(), [(4,), (4,)]),
+    "Minimum": (lambda: layers.Minimum(), [(4,), (4,), (4,)]),
+    "Concatenate": (lambda: layers.Concatenate(), [(3,), (2,)]),
+    "Concatenate(axis=1)": (lambda: layers.Concatenate(axis=1), [(2, 3), (1, 3)]),
+    "Dot": (lambda: layers.Dot(axes=1), [(4,), (4,)]),
+    "Dot(normalize=True)": (lambda: layers.Dot(axes=-1, normalize=True), [(4,), (4,)]),
+    "Dot(axes=(2, 1))": (lambda: layers.Dot(axes=(2, 1)), [(2, 3), (3, 4)]),
+    "Dot(axes=(1, 1), normalize=True)": (lambda: layers.Dot(axes=(1, 1), normalize=True), [(3, 2), (3, 4)]),
 }
 BATCH = 6
 
@@ -91,16 +105,27 @@ def test_every_registered_layer_is_covered():
     assert ours <= {type(factory()).__name__ for factory, _ in CASES.values()}
 
 
+def _classifier(layer, shape):
+    """`layer`, then Flatten, Dense(3) and Softmax: a Sequential model, or a functional one for a
+    merge layer (its inputs first)."""
+    head = [layers.Flatten(), layers.Dense(3), layers.Softmax()]
+    if not isinstance(shape, list):
+        return mk.Sequential(input_dim=shape, seed=0, layers=[layer, *head])
+    inputs = [mk.Input(shape=one) for one in shape]
+    x = layer(inputs)
+    for step in head:
+        x = step(x)
+    return mk.Model(inputs, x, seed=0)
+
+
 def trained_model(name):
     """A model of case `name` followed by Flatten, Dense(3) and Softmax, after one epoch of two SGD
     updates on random data (what the export tests compare against)."""
     factory, shape = CASES[name]
-    model = mk.Sequential(input_dim=shape, seed=0,
-                          layers=[factory(), layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model = _classifier(factory(), shape)
     model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
     rng = np.random.default_rng(4)
-    model.fit(rng.standard_normal((12, *shape)).astype("float32"), rng.integers(0, 3, 12), batch_size=6, epochs=1,
-              verbose=0)
+    model.fit(_inputs(rng, shape, "float32", 12), rng.integers(0, 3, 12), batch_size=6, epochs=1, verbose=0)
     return model
 
 
@@ -110,6 +135,19 @@ def _built(name, dtype, seed=0):
     layer.name = type(layer).__name__.lower()
     layer.build(shape, np.random.default_rng(seed), dtype)
     return layer, shape
+
+
+def sample_inputs(shape, n: int, seed: int, scale: float = 1.0):
+    """float32 inputs of `n` samples for a case's `shape` (a list of arrays for a merge layer)."""
+    x = _inputs(np.random.default_rng(seed), shape, "float32", n)
+    return [a * np.float32(scale) for a in x] if isinstance(x, list) else x * np.float32(scale)
+
+
+def _inputs(rng, shape, dtype="float64", n=BATCH):
+    """A batch of `n` for per-sample `shape`, or a list of batches for a merge layer's list of shapes."""
+    if isinstance(shape, list):
+        return [_inputs(rng, one, dtype, n) for one in shape]
+    return rng.standard_normal((n, *shape)).astype(dtype)
 
 
 def _forward(layer, x, training):
@@ -135,13 +173,10 @@ def _reseed_noise(layer):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_forward_shape_and_dtype(name, dtype):
     layer, shape = _built(name, dtype)
-    x = np.random.default_rng(1).standard_normal((BATCH, *shape)).astype(dtype)
+    x = _inputs(np.random.default_rng(1), shape, dtype)
     for training in (True, False):
         y = _forward(layer, x, training)
-        expected = shape
-        for step in layer.steps():
-            expected = step.output_shape(expected)
-        assert y.shape == (BATCH, *expected)
+        assert y.shape == (BATCH, *layer.call_output_shape(shape))
         assert y.dtype == np.dtype(dtype)
         assert np.all(np.isfinite(y))
 
@@ -153,7 +188,7 @@ def test_gradients_match_centered_differences(name):
     dtype = np.float64 if isinstance(CASES[name][0](), RandomLayer) else np.longdouble  # numpy draws no longdouble
     layer, shape = _built(name, dtype)
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((BATCH, *shape)).astype(dtype)
+    x = _inputs(rng, shape, dtype)
     upstream = rng.standard_normal(_forward(layer, x, True).shape).astype(dtype)
 
     def objective():
@@ -161,9 +196,11 @@ def test_gradients_match_centered_differences(name):
         return (_forward(layer, x, True) * upstream).sum()
 
     objective()
-    dx = _backward(layer, upstream).copy()
+    dx = _backward(layer, upstream)
+    dx = [d.copy() for d in dx] if isinstance(x, list) else [dx.copy()]
     analytic = {key: grad.copy() for key, grad in layer.grads.items()}
-    assert max_relative_error(dx, numeric_gradient(objective, x)) < 1e-7
+    for d, one in zip(dx, x if isinstance(x, list) else [x]):
+        assert max_relative_error(d, numeric_gradient(objective, one)) < 1e-7
     for key, param in layer.params.items() if layer.trainable else ():
         assert max_relative_error(analytic[key], numeric_gradient(objective, param)) < 1e-7, key
 
@@ -176,7 +213,7 @@ def test_config_round_trip(name):
     assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
     clone.build(shape, np.random.default_rng(5), "float64")
     clone.set_weights(layer.get_weights())
-    x = np.random.default_rng(3).standard_normal((BATCH, *shape))
+    x = _inputs(np.random.default_rng(3), shape)
     np.testing.assert_array_equal(_forward(clone, x, False), _forward(layer, x, False))
 
 
@@ -197,10 +234,10 @@ def test_repr_names_the_class(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_one_fit_step_in_a_model_and_a_saved_file_round_trip(name, tmp_path):
     layer, shape = CASES[name][0](), CASES[name][1]
-    model = mk.Sequential(input_dim=shape, seed=0, layers=[layer, layers.Flatten(), layers.Dense(3), layers.Softmax()])
+    model = _classifier(layer, shape)
     model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), metrics=["accuracy"])
     rng = np.random.default_rng(4)
-    x, y = rng.standard_normal((BATCH, *shape)).astype("float32"), rng.integers(0, 3, BATCH)
+    x, y = _inputs(rng, shape, "float32"), rng.integers(0, 3, BATCH)
     before = {key: param.copy() for key, param in layer.params.items()}
     history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
@@ -209,7 +246,7 @@ def test_one_fit_step_in_a_model_and_a_saved_file_round_trip(name, tmp_path):
         assert np.array_equal(param, before[key]) != layer.trainable, f"{name}.{key}: trained {layer.trainable}?"
     model.save(tmp_path / "m.h5")
     loaded = mk.load_model(tmp_path / "m.h5")
-    assert type(loaded.layers[0]) is type(layer)
+    assert type(loaded.get_layer(layer.name)) is type(layer)
     for saved, restored in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(saved, restored)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -10,7 +10,7 @@ import pytest
 
 import minikeras as mk
 from minikeras.saving import ModelFileError
-from tests.layers.test_layer_harness import CASES, trained_model
+from tests.layers.test_layer_harness import CASES, sample_inputs, trained_model
 
 FIXTURES = pathlib.Path(__file__).with_name("fixtures") / "keras"
 # Layers Keras cannot express: the export refuses them, naming the layer.
@@ -28,7 +28,7 @@ def test_keras_loads_what_minikeras_saves_and_predicts_the_same(name, tmp_path):
     model = trained_model(name)
     model.save(tmp_path / "m.keras")
     theirs = keras.saving.load_model(tmp_path / "m.keras")
-    x = np.random.default_rng(1).standard_normal((7, *shape)).astype("float32") * 2
+    x = sample_inputs(shape, 7, seed=1, scale=2)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)), model.predict(x, verbose=0),
                                atol=1e-5, rtol=1e-5)
 
@@ -114,7 +114,8 @@ def _config_change(edit):
 @pytest.mark.parametrize("change, message", [
     (lambda m: m.update({"../evil.py": b"print(1)"}), "members are"),
     (lambda m: m.pop("model.weights.h5"), "members are"),
-    (_config_change(lambda c: c.update(class_name="Functional")), "Sequential models only"),
+    (_config_change(lambda c: c.update(class_name="MyModel")), "reads Sequential and functional models"),
+    (_config_change(lambda c: c.update(class_name="Functional")), "functional config must be a dict with a 'name'"),
     (_config_change(lambda c: c["config"]["layers"][2].update(registered_name="mypackage>Custom")),
      "registered as 'mypackage>Custom'"),
     (_config_change(lambda c: c["config"]["layers"][2]["config"].update(kernel_constraint={"class_name": "NonNeg"})),
