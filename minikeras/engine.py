@@ -213,7 +213,10 @@ class Engine:
         """Per-output sample weights: one array for every output, or a list or dict of them (None: unweighted)."""
         if sample_weight is None:
             return None
-        if isinstance(sample_weight, (list, tuple, dict)):
+        if isinstance(sample_weight, dict):  # an output left out is not weighted
+            given = by_position({name: sample_weight.get(name) for name in self.output_names} | sample_weight,
+                                self.output_names, "sample_weight")
+        elif isinstance(sample_weight, (list, tuple)):
             given = by_position(sample_weight, self.output_names, "sample_weight")
         else:
             given = [sample_weight] * len(targets)

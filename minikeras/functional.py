@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from .graph import KerasTensor, Node, Program, call_symbolically
+from .graph import KerasTensor, Node, Program, call_symbolically, keras_order
+from .graph_config import call_merged, call_reads, input_shape_of, tensor_key
 from .layers.base import registry as layer_registry
 from .layers.input import Input, InputLayer
 from .model import Model
@@ -34,38 +35,26 @@ def _structure(value, what: str) -> tuple[list[str] | None, list[KerasTensor]]:
     return keys, tensors
 
 
-def graph_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Node]:
-    """The layer calls between `inputs` and `outputs`, each after the calls it reads (depth first,
-    outputs in order). ValueError for an output that needs an input the model does not list, and
-    for an input no output reads."""
-    input_nodes = {id(tensor.node) for tensor in inputs}
-    order: list[Node] = []
-    done: set[int] = set()
-    used: set[int] = set()
-    for output in outputs:
-        stack: list[tuple[Node, bool]] = [(output.node, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in input_nodes:
-                used.add(id(node))
-                continue
-            if id(node) in done:
-                continue
-            if not node.inputs:
-                raise ValueError(f"Output {output.name!r} is not connected to the model's inputs: it needs the input "
-                                 f"{node.layer.name or 'input'!r} of shape {node.output.shape}, which is not among "
-                                 f"them. Pass it in inputs.")
-            if expanded:
-                done.add(id(node))
-                order.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((tensor.node, False) for tensor in reversed(node.inputs))
-    unused = [tensor.name for tensor in inputs if id(tensor.node) not in used]
+def graph_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], list]:
+    """``(calls, layers)``: the layer calls between `inputs` and `outputs` (input layers left out),
+    each after the calls it reads, and the layers in Keras' order (`keras_order`). ValueError for
+    an output that needs an input the model does not list, and for an input no output reads."""
+    input_nodes = {tensor.node for tensor in inputs}
+
+    def parents(node: Node) -> list[Node]:
+        return [] if node in input_nodes else [tensor.node for tensor in node.inputs]
+
+    nodes, layers = keras_order([tensor.node for tensor in outputs], parents, lambda node: node.layer)
+    for node in nodes:
+        if not node.inputs and node not in input_nodes:
+            raise ValueError(f"An output is not connected to the model's inputs: it needs the input "
+                             f"{node.layer.name or 'input'!r} of shape {node.output.shape}, which is not among "
+                             f"them. Pass it in inputs.")
+    unused = [tensor.name for tensor in inputs if tensor.node not in nodes]
     if unused:
         raise ValueError(f"The model's input(s) {unused} reach no output: every input must be read on the way to an "
                          f"output.")
-    return order
+    return [node for node in nodes if node not in input_nodes], layers
 
 
 class Functional(Model, kind="functional"):
@@ -88,7 +77,7 @@ class Functional(Model, kind="functional"):
     Attributes
     ----------
     layers : list
-        The input layers, then every layer in the order the graph first calls it (each once).
+        Every layer once, the input layers first, in Keras' order (by depth from the outputs).
     inputs, outputs : list of KerasTensor
     input_names, output_names : list of str
         Keys of data given as dicts, and of the per-output logs (``"out_a_loss"``).
@@ -103,11 +92,10 @@ class Functional(Model, kind="functional"):
             if not isinstance(tensor.node.layer, InputLayer):
                 raise ValueError(f"The inputs of a functional model must be keras.Input(...) tensors; {tensor.name!r} "
                                  f"is the output of layer {tensor.node.layer.name!r}.")
-        self._nodes = graph_nodes(self.inputs, self.outputs)
+        self._nodes, ordered = graph_nodes(self.inputs, self.outputs)
         self.layers: list = []
-        for layer in [tensor.node.layer for tensor in self.inputs] + [node.layer for node in self._nodes]:
-            if layer not in self.layers:
-                self._add_layer(layer)
+        for layer in ordered:
+            self._add_layer(layer)
         for node in self._nodes:
             if not node.layer.built:
                 node.layer.build(node.input_shapes, self._rng, self.dtype)
@@ -134,6 +122,22 @@ class Functional(Model, kind="functional"):
     @property
     def output_names(self) -> list[str]:
         return self._output_keys or [str(tensor.node.layer.name) for tensor in self.outputs]
+
+    @property
+    def input(self):
+        """Keras' ``model.input``: the input tensor, or the list (or dict) of them."""
+        return self._given(self._input_keys, self.inputs)
+
+    @property
+    def output(self):
+        """Keras' ``model.output``: the output tensor, or the list (or dict) of them."""
+        return self._given(self._output_keys, self.outputs)
+
+    @staticmethod
+    def _given(keys, tensors):
+        if keys is not None:
+            return dict(zip(keys, tensors))
+        return tensors if len(tensors) > 1 else tensors[0]
 
     @property
     def input_shape(self):
@@ -273,7 +277,7 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
             raise ValueError(f"Each layer of a functional config must be a dict with a 'name'; got {str(entry):.120}.")
         if entry.get("class_name") == "InputLayer":
             layer_config = entry.get("config") or {}
-            tensor = Input(shape=_input_shape(layer_config), dtype=layer_config.get("dtype"), name=entry["name"])
+            tensor = Input(shape=input_shape_of(layer_config), dtype=layer_config.get("dtype"), name=entry["name"])
             tensors[(entry["name"], 0)] = tensor
             continue
         layer = make_layer(entry)
@@ -283,16 +287,17 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
             raise ValueError(f"The 'inbound_nodes' of layer {entry['name']!r} must be a list; got {calls!r:.80}.")
         pending.extend((layer, [index, call]) for index, call in enumerate(calls))
     while pending:
-        ready = [(layer, item) for layer, item in pending if all(key in tensors for key in _reads(item[1]))]
+        ready = [(layer, item) for layer, item in pending if all(key in tensors for key in call_reads(item[1]))]
         if not ready:
-            missing = sorted({key for _, (_, call) in pending for key in _reads(call) if key not in tensors})
+            missing = sorted({key for _, (_, call) in pending for key in call_reads(call) if key not in tensors})
             raise ValueError(f"The functional config's layer calls read tensors no layer makes: {missing[:5]}.")
         for layer, (index, call) in ready:
-            reads = [tensors[key] for key in _reads(call)]
-            merged = _merged(call, len(reads))
+            reads = [tensors[key] for key in call_reads(call)]
+            merged = call_merged(call, len(reads))
             tensors[(str(layer.name), index)] = call_symbolically(layer, reads if merged else reads[0])
         pending = [(layer, item) for layer, item in pending if all(item is not other for _, other in ready)]
-    ends = [[tensors.get(_key(item)) for item in config.get(part) or []] for part in ("input_layers", "output_layers")]
+    ends = [[tensors.get(tensor_key(item)) for item in config.get(part) or []]
+            for part in ("input_layers", "output_layers")]
     if any(tensor is None for tensors_ in ends for tensor in tensors_) or not all(ends):
         raise ValueError("The functional config's input_layers and output_layers must name layers it defines.")
     inputs, outputs = ends
@@ -301,46 +306,4 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
                  **model_arguments}
     return model_class(dict(zip(in_keys, inputs)) if in_keys else inputs,
                        dict(zip(out_keys, outputs)) if out_keys else outputs, **arguments)
-
-
-def _input_shape(config: dict):
-    shape = config.get("shape") or (config.get("batch_shape") or config.get("batch_input_shape") or [None])[1:]
-    if not isinstance(shape, (list, tuple)) or not shape:
-        raise ValueError(f"An InputLayer config needs its shape; got {str(config):.120}.")
-    return tuple(shape)
-
-
-def _key(item) -> tuple[str, int]:
-    if not isinstance(item, (list, tuple)) or len(item) < 2 or not isinstance(item[0], str) \
-            or not isinstance(item[1], int):
-        raise ValueError(f"A tensor reference of a functional config is [layer name, call number, 0]; "
-                         f"got {item!r:.80}.")
-    return (item[0], item[1])
-
-
-def _reads(call) -> list[tuple[str, int]]:
-    """The tensors a call in a config reads: ours (``{"reads": [...]}``) or Keras' (its ``args``)."""
-    if isinstance(call, dict) and "reads" in call:
-        return [_key(item) for item in call["reads"]]
-    if isinstance(call, dict) and "args" in call:
-        return [_key(item["config"]["keras_history"]) for item in _keras_tensors(call["args"])]
-    return [_key(item) for item in call] if isinstance(call, list) else [_key(call)]
-
-
-def _merged(call, n_reads: int) -> bool:
-    """Whether a call in a config passes its tensors as a list (as merge layers take them)."""
-    if isinstance(call, dict) and "merged" in call:
-        return bool(call["merged"])
-    if isinstance(call, dict) and isinstance(call.get("args"), (list, tuple)) and call["args"]:
-        return isinstance(call["args"][0], (list, tuple))
-    return n_reads > 1
-
-
-def _keras_tensors(value) -> list:
-    """The ``__keras_tensor__`` entries of a Keras call's arguments, in order."""
-    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [found for item in value for found in _keras_tensors(item)]
-    return []
 

@@ -110,6 +110,36 @@ def call_symbolically(layer, value) -> KerasTensor:
     return output
 
 
+def keras_order(outputs: list, parents, owner) -> tuple[list, list]:
+    """``(nodes, owners)`` of a graph of calls, ordered as Keras orders them (its ``map_graph``):
+    the nodes depth first from `outputs`, each after its `parents(node)`; the owners (layers) by
+    decreasing depth from the outputs, ties in the order a depth-first walk from the outputs first
+    meets them. Keras numbers a file's weight groups in this order."""
+    post_order: list = []
+    first_met: dict = {}
+    finished: set = set()
+    for output in outputs:
+        stack = [(output, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                finished.add(node)
+                post_order.append(node)
+            elif node not in finished:
+                first_met.setdefault(owner(node), len(first_met))
+                stack.append((node, True))
+                stack.extend((parent, False) for parent in reversed(parents(node)) if parent not in finished)
+    node_depth: dict = {}
+    owner_depth: dict = {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(node, 0), owner_depth.get(owner(node), 0))
+        owner_depth[owner(node)] = node_depth[node] = depth
+        for parent in parents(node):
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    owners = sorted(first_met, key=lambda item: (-owner_depth[item], first_met[item]))
+    return post_order, owners
+
+
 def _as_shapes(shape):
     return [tuple(s) for s in shape] if shape and isinstance(shape[0], (list, tuple)) else tuple(shape)
 

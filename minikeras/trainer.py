@@ -189,9 +189,13 @@ class Trainer:
 
     def _fresh_engine_if_frozen_changed(self) -> None:
         """Keras asks for compile() after changing `trainable`; here the next fit, train_on_batch or
-        evaluate does it (with a fresh optimizer state, as compile gives)."""
-        if self._engine is not None and self._engine.trainable_flags != tuple(layer.trainable for layer in self.layers):
+        evaluate does it (with a fresh optimizer state, as compile gives). The engine also takes
+        back the weights of layers it shares with another model that trained since."""
+        engine = self._engine
+        if engine is not None and engine.trainable_flags != tuple(layer.trainable for layer in engine.layers):
             self._rebuild_engine()
+        elif engine is not None:
+            engine.claim_variables()
 
     # -- training ----------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto", callbacks=None,

@@ -202,6 +202,23 @@ class Layer:
             raise ValueError(f"Layer {self.name!r} is not built yet: its input shape is unknown.")
         return self.output_shape(self.input_shape)
 
+    @property
+    def input(self):
+        """Keras' ``layer.input``: the symbolic tensor (a list for a merge layer) its first call read."""
+        node = self._first_call()
+        return node.output if not node.inputs else node.inputs if node.merged else node.inputs[0]
+
+    @property
+    def output(self):
+        """Keras' ``layer.output``: the symbolic tensor its first call made."""
+        return self._first_call().output
+
+    def _first_call(self):
+        if not self.inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has not been called on symbolic tensors (keras.Input and "
+                                 f"what layers return), so it has no input or output tensor yet.")
+        return self.inbound_nodes[0]
+
     def built_input_shape(self):
         """The per-sample input shape the layer was built for (a list of them for a merge layer)."""
         if self.input_shape is None:

@@ -166,12 +166,17 @@ class Optimizer:
     def add_variable_from_reference(self, reference_variable, name: str | None = None,
                                     initializer="zeros") -> Variable:
         """Keras' ``add_variable_from_reference``: a slot shaped like `reference_variable`, named
-        ``"<name>/<reference path>"`` in saved files."""
+        ``"<name>/<reference path>"`` in saved files (``"..._1"``, ... after the first of one path: two
+        layers of one name, in a model and a model nested in it)."""
         name = name or "slot"
         variable = Variable(_initial_value(initializer), shape=reference_variable.shape,
                             dtype=reference_variable.value.dtype,  # a float64 weight keeps float64 slots
                             name=f"{reference_variable.path.replace('/', '_')}_{name}", trainable=False)
-        return self._track(variable, f"{name}/{reference_variable.path}")
+        key, count = f"{name}/{reference_variable.path}", 0
+        while key in self._variable_keys:
+            count += 1
+            key = f"{name}/{reference_variable.path}_{count}"
+        return self._track(variable, key)
 
     def _track(self, variable: Variable, key: str) -> Variable:
         if key in self._variable_keys:

@@ -21,6 +21,7 @@ from typing import Any
 
 import h5py
 
+from ..graph_config import keras_config_order
 from ..layers.base import Layer, building_from_file
 from ..layers.base import registry as layer_registry
 from ..layers.input import InputLayer
@@ -97,43 +98,53 @@ def _tensor(shape, dtype: str, history: tuple[str, int]) -> dict:
                                                          "keras_history": [*history, 0]}}
 
 
-def _functional_config(model, dtype: str) -> tuple[dict, list]:
-    """Keras' functional config (layers with their ``inbound_nodes``) and the ``(entry, weights)`` of
-    each Keras layer in order: a minikeras layer written as several Keras layers (a Dense with an
-    activation) is a chain of them, the first reading what it reads."""
-    node_names = model.node_names()
-    last_piece: dict[str, str] = {}
-    entries: list = []
+def _graph_pieces(model, dtype: str) -> list[tuple[Any, list]]:
+    """``(layer, [(Keras layer entry, weights), ...])`` of every layer of a functional `model`."""
+    found: list[tuple[Any, list]] = []
     for layer in model.layers:
         if not isinstance(layer, Layer):
             raise ValueError(f"Cannot write model {layer.name!r}, a layer of model {model.name!r}, to a Keras file: "
                              f"minikeras' own format (.h5) holds models used as layers.")
         if isinstance(layer, InputLayer):
-            entry = _input_layer(str(layer.name), layer.shape, dtype)
-            entries.append(({**entry, "name": layer.name, "inbound_nodes": []}, []))
-            last_piece[str(layer.name)] = str(layer.name)
-            continue
-        pieces = _keras_layers(layer, dtype)
+            found.append((layer, [(_input_layer(str(layer.name), layer.shape, dtype), [])]))
+        else:
+            found.append((layer, _keras_layers(layer, dtype)))
+    return found
+
+
+def _functional_config(model, dtype: str) -> tuple[dict, list]:
+    """Keras' functional config (layers with their ``inbound_nodes``) and the ``(entry, weights)`` of
+    each Keras layer in order: a minikeras layer written as several Keras layers (a Dense with an
+    activation) is a chain of them, the first reading what it reads."""
+    node_names = model.node_names()
+    graph = _graph_pieces(model, dtype)
+    last_piece = {str(layer.name): pieces[-1][0]["config"]["name"] for layer, pieces in graph}
+
+    def reference(tensor) -> tuple[str, int]:
+        layer_name, call = node_names[id(tensor)]
+        return last_piece[layer_name], call
+
+    entries: list = []
+    for layer, pieces in graph:
         calls = [node for node in model.graph_calls() if node.layer is layer]
         previous: str | None = None
         for entry, weights in pieces:
-            name = entry["config"]["name"]
             nodes: list[dict] = []
             for index, node in enumerate(calls):
                 if previous is None:
-                    reads = [_tensor(t.sample_shape, dtype, (last_piece[node_names[id(t)][0]], node_names[id(t)][1]))
-                             for t in node.inputs]
-                    args = [reads] if node.merged else reads
+                    reads = [_tensor(t.sample_shape, dtype, reference(t)) for t in node.inputs]
+                    nodes.append({"args": [reads] if node.merged else reads, "kwargs": {}})
                 else:
-                    args = [_tensor(node.output.sample_shape, dtype, (previous, index))]
-                nodes.append({"args": args, "kwargs": {}})
-            entries.append(({**entry, "name": name, "inbound_nodes": nodes}, weights))
-            previous = name
-        last_piece[str(layer.name)] = str(previous)
-    ends = {part: [[last_piece[node_names[id(t)][0]], node_names[id(t)][1], 0] for t in tensors]
+                    nodes.append({"args": [_tensor(node.output.sample_shape, dtype, (previous, index))], "kwargs": {}})
+            previous = entry["config"]["name"]
+            entries.append(({**entry, "name": previous, "inbound_nodes": nodes}, weights))
+    ends = {part: [[*reference(t), 0] for t in tensors]
             for part, tensors in (("input_layers", model.inputs), ("output_layers", model.outputs))}
-    config = keras_object("keras.src.models.functional", "Functional", {"name": model.name, "trainable": True,
-                                                    "layers": [entry for entry, _ in entries], **ends})
+    body = {"name": model.name, "trainable": True, "layers": [entry for entry, _ in entries], **ends}
+    order = {name: index for index, name in enumerate(keras_config_order(body))}
+    entries.sort(key=lambda item: order[item[0]["name"]])  # Keras numbers the weight groups in its order
+    body["layers"] = [entry for entry, _ in entries]
+    config = keras_object("keras.src.models.functional", "Functional", body)
     config["registered_name"] = "Functional"
     return config, entries
 
@@ -260,6 +271,9 @@ def weight_groups(config: dict, model) -> list[tuple[object, str]]:
     entries = config["config"]["layers"]
     if config["class_name"] == "Sequential":
         entries = [entry for entry in entries if entry["class_name"] != "InputLayer"]
+    else:
+        by_name = {entry["name"]: entry for entry in entries}
+        entries = [by_name[name] for name in keras_config_order(config["config"])]
     paths = dict(zip((entry["config"].get("name") for entry in entries),
                      weight_paths([entry["class_name"] for entry in entries])))
     return [(layer, paths[layer.name]) for layer in model.leaf_layers() if layer.weights]

@@ -55,6 +55,16 @@ def test_a_killed_fit_run_again_ends_bit_identical(tmp_path, uninterrupted, save
     assert not backup.exists()  # deleted once the run has finished
 
 
+def test_a_killed_fit_of_a_graph_run_again_ends_bit_identical(tmp_path):
+    _run("graph", tmp_path / "straight", tmp_path / "straight.npz", 3)
+    backup = tmp_path / "backup"
+    _run("graph", backup, tmp_path / "weights.npz", 3, pause=(2, 4))
+    assert (backup / "latest.h5").exists()
+    _run("graph", backup, tmp_path / "weights.npz", 3)
+    for expected, resumed in zip(_weights(tmp_path / "straight.npz"), _weights(tmp_path / "weights.npz"), strict=True):
+        np.testing.assert_array_equal(resumed, expected)
+
+
 def crash_at(epoch, batch):
     """A callback that raises after batch `batch` of epoch `epoch`, as a crash would."""
 

@@ -231,3 +231,48 @@ def test_a_damaged_compressed_member_is_a_model_file_error(tmp_path, compression
     path.write_bytes(bytes(raw))
     with pytest.raises(ModelFileError, match="as a Keras file"):
         mk.load_model(path)
+
+
+def _keras_graph(keras):
+    """A Keras functional model of two inputs and two outputs, a shared layer and a skip connection."""
+    left, right = keras.Input(shape=(5,), name="left"), keras.Input(shape=(3,), name="right")
+    shared = keras.layers.Dense(5, activation="tanh", name="shared")
+    h = keras.layers.Add(name="skip")([shared(left), shared(keras.layers.Dense(5, name="widen")(right))])
+    h = keras.layers.concatenate([h, right], name="join")
+    h = keras.layers.BatchNormalization(name="norm")(h)
+    first = keras.layers.Dense(3, activation="softmax", name="first")(h)
+    second = keras.layers.Dense(1, name="second")(keras.layers.Dot(axes=1, normalize=True)([h, h]))
+    model = keras.Model([left, right], [first, second])
+    model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"])
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(32, 5)).astype("float32"), rng.normal(size=(32, 3)).astype("float32")]
+    model.fit(x, [np.arange(32) % 3, x[0][:, :1]], epochs=2, verbose=0)
+    return model, x
+
+
+@pytest.mark.parametrize("file", ["graph.keras", "graph.h5"])
+def test_a_functional_model_saved_by_keras_loads_and_predicts_the_same(tmp_path, file):
+    keras = pytest.importorskip("keras")
+    theirs, x = _keras_graph(keras)
+    theirs.save(tmp_path / file)
+    ours = mk.load_model(tmp_path / file)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]  # Keras' order
+    assert ours.output_names == ["first", "second"] and ours.input_names == ["left", "right"]
+    expected = [keras.ops.convert_to_numpy(out) for out in theirs.predict(x, verbose=0)]
+    for mine, reference in zip(ours.predict(x, verbose=0), expected, strict=True):
+        np.testing.assert_allclose(mine, reference, atol=1e-5, rtol=1e-5)
+    ours.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"])
+    ours.fit(x, [np.arange(32) % 3, x[0][:, :1]], epochs=1, verbose=0)
+
+
+def test_keras_loads_a_functional_model_minikeras_saved_and_predicts_the_same(tmp_path):
+    keras = pytest.importorskip("keras")
+    theirs, x = _keras_graph(keras)
+    theirs.save(tmp_path / "graph.keras")
+    ours = mk.load_model(tmp_path / "graph.keras")
+    ours.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"])
+    ours.fit(x, [np.arange(32) % 3, x[0][:, :1]], epochs=1, verbose=0)
+    ours.save(tmp_path / "ours.keras")
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    for mine, reference in zip(ours.predict(x, verbose=0), again.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(reference), mine, atol=1e-5, rtol=1e-5)

@@ -72,3 +72,23 @@ def test_the_convert_command_exports_a_saved_model(tmp_path, capsys):
     np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
     assert main(["convert", str(tmp_path / "m.h5"), str(tmp_path / "m.txt")]) == 2
     assert ".onnx" in capsys.readouterr().err
+
+
+def test_a_residual_two_input_two_output_graph_exports_and_onnxruntime_agrees(tmp_path):
+    wide, deep = mk.Input(shape=(4,), name="wide"), mk.Input(shape=(6,), name="deep")
+    h = layers.Dense(6, activation="relu")(deep)
+    h = layers.Add()([h, layers.Dense(6, activation="tanh")(h)])
+    joined = layers.Concatenate()([wide, layers.BatchNormalization()(h)])
+    scores = layers.Dense(3, activation="softmax", name="scores")(joined)
+    value = layers.Dense(1, name="value")(layers.Maximum()([joined, layers.Dense(10)(joined)]))
+    model = mk.Model({"wide": wide, "deep": deep}, [scores, value], seed=0)
+    model.compile(loss=["sparse_categorical_crossentropy", "mse"])
+    rng = np.random.default_rng(0)
+    x = {"wide": rng.normal(size=(40, 4)).astype("float32"), "deep": rng.normal(size=(40, 6)).astype("float32")}
+    model.fit(x, [np.arange(40) % 3, x["wide"][:, :1]], epochs=2, verbose=0)
+    model.export(tmp_path / "graph.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "graph.onnx"))
+    assert [i.name for i in session.get_inputs()] == ["wide", "deep"]
+    assert [o.name for o in session.get_outputs()] == ["scores", "value"]
+    for mine, reference in zip(session.run(None, x), model.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(mine, reference, atol=1e-5, rtol=1e-5)
