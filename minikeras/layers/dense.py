@@ -112,15 +112,21 @@ class Dense(Layer):
                 "kernel_regularizer": _serialized(self.kernel_regularizer),
                 "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
 
+    def _keras_activation(self) -> str | None:
+        """Keras' activation function name computing the activation (written inline), or None."""
+        name = None if self.activation is None else activations.name_of(self.activation)
+        return name if isinstance(name, str) and name in activations.KERAS_FUNCTIONS else None
+
     def keras_layers(self, name=None):
-        config = {"units": self.units, "activation": "linear", "use_bias": self.use_bias,
+        inline = self._keras_activation()
+        config = {"units": self.units, "activation": inline or "linear", "use_bias": self.use_bias,
                   "kernel_initializer": keras_objects.initializer(self.kernel_initializer),
                   "bias_initializer": keras_objects.initializer(self.bias_initializer),
                   "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer),
                   "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
                   "kernel_constraint": None, "bias_constraint": None}
         dense = [("Dense", name or self.name, config, self.get_weights())]
-        return dense if self.activation is None else dense + self.activation.keras_layers()
+        return dense if self.activation is None or inline else dense + self.activation.keras_layers()
 
     def to_onnx(self, g, x):
         y = g.op("MatMul", x, g.constant(self.kernel.value))

@@ -39,6 +39,7 @@ from .hdf5 import (
     without_filter_plugins,
 )
 from .heap_check import string_attribute_problem
+from .keras_compile import compile_config, compile_from_config
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
 # -- layers ----------------------------------------------------------------------------------------
@@ -156,6 +157,9 @@ def save_keras(model, path, follow_links: bool = True) -> None:
     names = [entry["config"]["name"] for entry, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
+    compiled = compile_config(model)
+    if compiled is not None:
+        config["compile_config"] = compiled
     metadata = {"keras_version": KERAS_FORMAT_VERSION, "minikeras_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = io.BytesIO()
@@ -328,6 +332,8 @@ def _keras_model(path, model_class):
                        for index, variable in enumerate(layer.weights)]
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
+    if config.get("compile_config") is not None:
+        compile_from_config(model, config["compile_config"], path)
     return model
 
 

@@ -91,9 +91,9 @@ def test_a_lambda_layer_is_refused_without_running_it(tmp_path):
         assert not pathlib.Path(marker).exists()
 
 
-def _rewritten(tmp_path, change):
-    """The fixture with `change(members)` applied to its {name: bytes}."""
-    with zipfile.ZipFile(FIXTURES / "mlp.keras") as archive:
+def _rewritten(tmp_path, change, source=FIXTURES / "mlp.keras"):
+    """The `source` file with `change(members)` applied to its {name: bytes}."""
+    with zipfile.ZipFile(source) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     change(members)
     path = tmp_path / "changed.keras"
@@ -276,3 +276,36 @@ def test_keras_loads_a_functional_model_minikeras_saved_and_predicts_the_same(tm
     again = keras.saving.load_model(tmp_path / "ours.keras")
     for mine, reference in zip(ours.predict(x, verbose=0), again.predict(x, verbose=0), strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(reference), mine, atol=1e-5, rtol=1e-5)
+
+
+def test_the_compile_config_goes_both_ways(tmp_path):
+    keras = pytest.importorskip("keras")
+    theirs, x = _keras_graph(keras)
+    theirs.compile(optimizer=keras.optimizers.Adam(0.002), loss={"first": "sparse_categorical_crossentropy",
+                                                                 "second": "mse"},
+                   loss_weights=[1.0, 0.25], metrics={"first": ["accuracy"], "second": ["mae"]})
+    theirs.save(tmp_path / "compiled.keras")
+    ours = mk.load_model(tmp_path / "compiled.keras")
+    assert ours.compiled and type(ours.optimizer).__name__ == "Adam"
+    assert ours.optimizer.learning_rate == pytest.approx(0.002) and ours.loss_weights == [1.0, 0.25]
+    y = [np.arange(32) % 3, x[0][:, :1]]
+    mine = ours.evaluate(x, y, return_dict=True, verbose=0)
+    reference = theirs.evaluate(x, y, return_dict=True, verbose=0)
+    assert mine == pytest.approx({key: float(value) for key, value in reference.items()}, rel=1e-5)
+    ours.save(tmp_path / "ours.keras")
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    assert again.compiled and type(again.optimizer).__name__ == "Adam"
+    assert again.evaluate(x, y, return_dict=True, verbose=0) == pytest.approx(mine, rel=1e-5)
+
+
+def test_a_compile_config_minikeras_cannot_apply_loads_the_model_uncompiled_with_a_warning(tmp_path):
+    model = mk.Sequential([mk.Input(shape=(3,)), mk.layers.Dense(2)], seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "m.keras")
+    evil = {"module": "mypackage", "class_name": "Evil", "config": {}}
+    bad = _rewritten(tmp_path, _config_change(lambda c: c["compile_config"].update(optimizer=evil)),
+                     source=tmp_path / "m.keras")
+    with pytest.warns(UserWarning, match="uncompiled.*Evil"):
+        loaded = mk.load_model(bad)
+    assert not loaded.compiled
+    assert mk.load_model(tmp_path / "m.keras").compiled

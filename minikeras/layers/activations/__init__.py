@@ -4,6 +4,7 @@ One module per family; this package re-exports them all, and `registry` finds th
 """
 from .base import (
                    FUNCTION_DEFAULTS,
+                   KERAS_FUNCTIONS,
                    Activation,
                    ActivationLayer,
                    InputActivation,
@@ -37,7 +38,8 @@ from .smooth import (
 )
 from .softmax import GLU, AxisActivation, LogSoftmax, Softmax, Sparsemax
 
-__all__ = ["FUNCTION_DEFAULTS", "Activation", "ActivationLayer", "InputActivation", "Linear", "get", "name_of",
+__all__ = ["FUNCTION_DEFAULTS", "KERAS_FUNCTIONS", "Activation", "ActivationLayer", "InputActivation", "Linear", "get",
+           "name_of",
            "register_activation", "registry", "stable_sigmoid", "CELU", "ELU", "SELU", "SELU_ALPHA", "SELU_SCALE",
            "HardTanh", "LeakyReLU", "PReLU", "ReLU", "ReLU6", "HardShrink", "SoftShrink", "Threshold",
            "ThresholdedActivation", "GELU", "GELU_TANH_COEFFICIENT", "Exponential", "HardSigmoid", "HardSwish",

@@ -66,6 +66,11 @@ class ActivationLayer(Layer):
 registry = Registry("activation", ActivationLayer, class_names=False)
 # Keras' activation *functions* and its layers differ in a default: leaky_relu's slope is 0.2, LeakyReLU's 0.3.
 FUNCTION_DEFAULTS = {"leaky_relu": {"negative_slope": 0.2}}
+# Keras 3's activation functions that compute, by these names and with their defaults, what
+# minikeras' activations of the same names compute: a Dense layer writes them inline in Keras files.
+KERAS_FUNCTIONS = frozenset({"relu", "sigmoid", "softmax", "tanh", "elu", "selu", "softplus", "softsign", "swish",
+                             "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu", "relu6", "mish",
+                             "log_softmax"})
 
 
 def register_activation(*names: str):
