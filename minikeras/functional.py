@@ -256,6 +256,31 @@ def _input_config(layer: InputLayer) -> dict:
     return {"class_name": "InputLayer", "config": {"shape": list(layer.shape), "dtype": layer.input_dtype}}
 
 
+def _replay(target: tuple[str, int], calls: dict, tensors: dict) -> None:
+    """Make the tensor `target` names (and first what it reads) by calling its layer, depth first."""
+    stack, in_progress = [(target, False)], set()
+    while stack:
+        key, expanded = stack.pop()
+        if key in tensors:
+            continue
+        if key not in calls:
+            raise ValueError(f"The functional config's layer calls read a tensor no layer makes: {list(key)}.")
+        layer, call = calls[key]
+        reads = call_reads(call)
+        if not expanded:
+            if key in in_progress:
+                raise ValueError(f"The functional config's layer calls go round in a circle through {list(key)}.")
+            in_progress.add(key)
+            stack.append((key, True))
+            stack.extend((read, False) for read in reversed(reads) if read not in tensors)
+            continue
+        in_progress.discard(key)
+        inputs = [tensors[read] for read in reads]
+        if not inputs:
+            raise ValueError(f"The functional config's call {list(key)} reads no tensor.")
+        tensors[key] = call_symbolically(layer, inputs if call_merged(call, len(inputs)) else inputs[0])
+
+
 def _layer_from_config(entry: dict):
     """A layer, or a model used as a layer, from its ``{"class_name", "config"}``."""
     kind = {"Sequential": "sequential", "Functional": "functional"}.get(str(entry.get("class_name")))
@@ -271,10 +296,13 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError(f"A functional model config must be a dict with a 'layers' list; got {str(config):.120}.")
     tensors: dict[tuple[str, int], KerasTensor] = {}
-    pending: list[tuple[object, list]] = []
+    calls: dict[tuple[str, int], tuple[object, object]] = {}
+    names: set[str] = set()
     for entry in config["layers"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise ValueError(f"Each layer of a functional config must be a dict with a 'name'; got {str(entry):.120}.")
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or entry["name"] in names:
+            raise ValueError(f"Each layer of a functional config must be a dict with a unique 'name'; got "
+                             f"{str(entry):.120}.")
+        names.add(entry["name"])
         if entry.get("class_name") == "InputLayer":
             layer_config = entry.get("config") or {}
             tensor = Input(shape=input_shape_of(layer_config), dtype=layer_config.get("dtype"), name=entry["name"])
@@ -282,20 +310,12 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
             continue
         layer = make_layer(entry)
         layer.name = entry["name"]
-        calls = entry.get("inbound_nodes", [])
-        if not isinstance(calls, list):
-            raise ValueError(f"The 'inbound_nodes' of layer {entry['name']!r} must be a list; got {calls!r:.80}.")
-        pending.extend((layer, [index, call]) for index, call in enumerate(calls))
-    while pending:
-        ready = [(layer, item) for layer, item in pending if all(key in tensors for key in call_reads(item[1]))]
-        if not ready:
-            missing = sorted({key for _, (_, call) in pending for key in call_reads(call) if key not in tensors})
-            raise ValueError(f"The functional config's layer calls read tensors no layer makes: {missing[:5]}.")
-        for layer, (index, call) in ready:
-            reads = [tensors[key] for key in call_reads(call)]
-            merged = call_merged(call, len(reads))
-            tensors[(str(layer.name), index)] = call_symbolically(layer, reads if merged else reads[0])
-        pending = [(layer, item) for layer, item in pending if all(item is not other for _, other in ready)]
+        layer_calls = entry.get("inbound_nodes", [])
+        if not isinstance(layer_calls, list):
+            raise ValueError(f"The 'inbound_nodes' of layer {entry['name']!r} must be a list; got {layer_calls!r:.80}.")
+        calls.update(((entry["name"], index), (layer, call)) for index, call in enumerate(layer_calls))
+    for key in calls:
+        _replay(key, calls, tensors)
     ends = [[tensors.get(tensor_key(item)) for item in config.get(part) or []]
             for part in ("input_layers", "output_layers")]
     if any(tensor is None for tensors_ in ends for tensor in tensors_) or not all(ends):

@@ -61,8 +61,12 @@ def keras_config_order(config: dict) -> list[str]:
     entries = {entry["name"]: entry for entry in config["layers"]}
 
     def parents(key: tuple[str, int]) -> list[tuple[str, int]]:
-        calls = entries[key[0]].get("inbound_nodes") or []
-        return call_reads(calls[key[1]]) if calls else []
+        calls = entries[key[0]].get("inbound_nodes") if key[0] in entries else None
+        if calls == [] and key[1] == 0:  # an input layer
+            return []
+        if not isinstance(calls, list) or not 0 <= key[1] < len(calls):
+            raise ValueError(f"the functional config reads a tensor no layer makes: {list(key)}")
+        return call_reads(calls[key[1]])
 
     _, names = keras_order([tensor_key(item) for item in config["output_layers"]], parents, lambda key: key[0])
     return names

@@ -289,3 +289,36 @@ def test_a_shared_layer_graph_round_trips_through_every_file(tmp_path):
         loaded = mk.load_model(tmp_path / name)
         np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
         assert loaded.count_params() == model.count_params()
+
+
+def _small_config():
+    x = mk.Input(shape=(3,), name="x")
+    h = layers.Dense(4, name="a")(x)
+    out = layers.Dense(2, name="b")(layers.Add(name="sum")([h, layers.Dense(4, name="c")(h)]))
+    return mk.Model(x, out).get_config()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c["layers"][1]["inbound_nodes"][0].update(reads=[["b", 0, 0]]), "circle"),
+    (lambda c: c["layers"][1]["inbound_nodes"][0].update(reads=[["nowhere", 0, 0]]), "no layer makes"),
+    (lambda c: c["layers"][1]["inbound_nodes"][0].update(reads=[["c", 7, 0]]), "no layer makes"),
+    (lambda c: c["layers"][2].update(name="a"), "unique 'name'"),
+    (lambda c: c.update(output_layers=[["b", 3, 0]]), "must name layers it defines"),
+    (lambda c: c["layers"][1]["inbound_nodes"][0].update(reads=["a"]), r"\[layer name, call number, 0\]"),
+    (lambda c: c["layers"][1].update(class_name="os.system"), "Unknown layer"),
+])
+def test_a_broken_or_hostile_graph_config_is_refused_with_the_reason(change, message):
+    config = _small_config()
+    change(config)
+    with pytest.raises(ValueError, match=message):
+        mk.Model.from_config(config)
+
+
+def test_a_long_chain_listed_backwards_rebuilds_quickly_without_recursion():
+    x = mk.Input(shape=(2,), name="x")
+    h = x
+    for _ in range(3000):
+        h = layers.Identity()(h)
+    config = mk.Model(x, h).get_config()
+    config["layers"] = config["layers"][:1] + config["layers"][1:][::-1]
+    assert len(mk.Model.from_config(config).layers) == 3001

@@ -115,7 +115,7 @@ def _config_change(edit):
     (lambda m: m.update({"../evil.py": b"print(1)"}), "members are"),
     (lambda m: m.pop("model.weights.h5"), "members are"),
     (_config_change(lambda c: c.update(class_name="MyModel")), "reads Sequential and functional models"),
-    (_config_change(lambda c: c.update(class_name="Functional")), "functional config must be a dict with a 'name'"),
+    (_config_change(lambda c: c.update(class_name="Functional")), "must be a dict with a unique 'name'"),
     (_config_change(lambda c: c["config"]["layers"][2].update(registered_name="mypackage>Custom")),
      "registered as 'mypackage>Custom'"),
     (_config_change(lambda c: c["config"]["layers"][2]["config"].update(kernel_constraint={"class_name": "NonNeg"})),
