@@ -122,4 +122,6 @@ def describe(value: Any) -> str:
     if isinstance(value, dict) and "class_name" in value:
         args = ", ".join(f"{key}={describe(item)}" for key, item in value.get("config", {}).items())
         return f"{value['class_name']}({args})"
+    if isinstance(value, list):
+        return "[" + ", ".join(describe(item) for item in value) + "]"
     return repr(value)

@@ -41,3 +41,18 @@ def test_a_huge_message_is_cut(capsys, monkeypatch):
     monkeypatch.setattr(cli, "inspect_model", lambda path: (_ for _ in ()).throw(ValueError("x" * 3_000_000)))
     err = _one_line_error(capsys, cli.main(["inspect", "x.h5"]))
     assert len(err) < 600
+
+
+def test_inspect_and_convert_take_a_functional_model(tmp_path, capsys):
+    left, right = mk.Input(shape=(3,), name="left"), mk.Input(shape=(2,), name="right")
+    joined = mk.layers.concatenate([left, right])
+    model = mk.Model([left, right], [mk.layers.Dense(2, name="a")(joined), mk.layers.Dense(1, name="b")(joined)])
+    model.compile(optimizer="adam", loss=["mse", "mae"])
+    model.save(tmp_path / "graph.h5")
+    assert cli.main(["inspect", str(tmp_path / "graph.h5")]) == 0
+    shown = capsys.readouterr().out
+    assert "Connected to" in shown and "left[0][0], right[0][0]" in shown
+    assert "Loss: [MeanSquaredError(" in shown and "MeanAbsoluteError(" in shown
+    for target in ("graph.keras", "graph.onnx", "copy.h5"):
+        assert cli.main(["convert", str(tmp_path / "graph.h5"), str(tmp_path / target)]) == 0
+    assert mk.load_model(tmp_path / "graph.keras").output_names == ["a", "b"]

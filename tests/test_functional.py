@@ -322,3 +322,18 @@ def test_a_long_chain_listed_backwards_rebuilds_quickly_without_recursion():
     config = mk.Model(x, h).get_config()
     config["layers"] = config["layers"][:1] + config["layers"][1:][::-1]
     assert len(mk.Model.from_config(config).layers) == 3001
+
+
+def test_callbacks_watch_per_output_logs_of_a_graph(tmp_path):
+    model = _two_in_two_out(seed=1)
+    model.compile(optimizer="adam", loss=["mse", "sparse_categorical_crossentropy"], metrics=[[], ["accuracy"]])
+    xa, xb, y_reg, y_cls = _two_data(64)
+    checkpoint = mk.callbacks.ModelCheckpoint(tmp_path / "best.h5", monitor="val_out_b_loss", save_best_only=True)
+    stop = mk.callbacks.EarlyStopping(monitor="val_out_a_loss", patience=1, restore_best_weights=True)
+    history = model.fit([xa, xb], [y_reg, y_cls], validation_data=([xa, xb], [y_reg, y_cls]), epochs=30,
+                        callbacks=[checkpoint, stop], verbose=0)
+    best = int(np.argmin(history.history["val_out_b_loss"]))
+    saved = mk.load_model(tmp_path / "best.h5")
+    assert saved.epoch == best + 1
+    result = saved.evaluate([xa, xb], [y_reg, y_cls], return_dict=True, verbose=0)
+    assert result["out_b_loss"] == pytest.approx(history.history["val_out_b_loss"][best], rel=1e-5)
