@@ -115,6 +115,9 @@ class Functional(Model, kind="functional"):
     def _require_built(self, x=None) -> None:
         return None
 
+    def build(self, input_shape=None, rng=None, dtype=None) -> None:
+        """Nothing to do: a functional model is built when it is made (as in Keras)."""
+
     @property
     def input_names(self) -> list[str]:
         return self._input_keys or [str(tensor.node.layer.name) for tensor in self.inputs]
@@ -304,7 +307,10 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
                              f"{str(entry):.120}.")
         names.add(entry["name"])
         if entry.get("class_name") == "InputLayer":
-            layer_config = entry.get("config") or {}
+            layer_config = entry.get("config")
+            if not isinstance(layer_config, dict):
+                raise ValueError(f"The InputLayer {entry['name']!r} of a functional config needs a config object; "
+                                 f"got {layer_config!r:.80}.")
             tensor = Input(shape=input_shape_of(layer_config), dtype=layer_config.get("dtype"), name=entry["name"])
             tensors[(entry["name"], 0)] = tensor
             continue

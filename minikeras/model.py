@@ -72,6 +72,10 @@ class Model(Trainer):
     def built(self) -> bool:
         raise NotImplementedError
 
+    def build(self, input_shape=None, rng=None, dtype=None) -> None:
+        """Build every layer for inputs of per-sample `input_shape`."""
+        raise NotImplementedError
+
     def built_input_shape(self):
         """The per-sample input shape (a list of them for several inputs)."""
         raise NotImplementedError
@@ -152,7 +156,8 @@ class Model(Trainer):
         active and BatchNorm on batch statistics, whose moving averages then move too). On symbolic
         tensors, the model is used as a layer of the functional model being built."""
         if is_symbolic(x):
-            self._require_built()
+            if not self.built and isinstance(x, KerasTensor):
+                self.build(x.sample_shape)  # a Sequential model without an input shape takes the tensor's
             return call_symbolically(self, x)
         self._require_built(x)
         engine = self.engine

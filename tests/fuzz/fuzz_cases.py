@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from tests.fuzz import targets
 
-VALID = {"model": targets.valid_model_bytes(), "idx": targets.valid_idx_bytes(),
+VALID = {"model": targets.valid_model_bytes(), "graph": targets.valid_graph_bytes(),
+         "keras_graph": targets.KERAS_GRAPH_CONFIG, "idx": targets.valid_idx_bytes(),
          "cifar": targets.valid_cifar_bytes(), "toml": targets.VALID_TOML.encode()}
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
                     deadline=int(os.environ.get("FUZZ_DEADLINE_MS", "10000")), derandomize=True,

@@ -6,9 +6,11 @@ else (a traceback of another type, a hang, memory beyond the limit) is a bug.
 from __future__ import annotations
 
 import gzip
+import io
 import pathlib
 import pickle
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -16,8 +18,8 @@ import minikeras as mk
 from minikeras import experiments
 from minikeras.datasets import DatasetFormatError, cifar10, mnist
 
-ALLOWED = {"model": (mk.ModelFileError,), "idx": (DatasetFormatError,), "cifar": (DatasetFormatError,),
-           "toml": (experiments.ExperimentError,)}
+ALLOWED = {"model": (mk.ModelFileError,), "graph": (mk.ModelFileError,), "keras_graph": (mk.ModelFileError,),
+           "idx": (DatasetFormatError,), "cifar": (DatasetFormatError,), "toml": (experiments.ExperimentError,)}
 
 
 def valid_model_bytes() -> bytes:
@@ -30,6 +32,39 @@ def valid_model_bytes() -> bytes:
         path = pathlib.Path(folder) / "m.h5"
         model.save(path)
         return path.read_bytes()
+
+
+def _graph_model():
+    """Two inputs, a shared layer, merge layers and two outputs."""
+    left, right = mk.Input(shape=(4,), name="left"), mk.Input(shape=(3,), name="right")
+    shared = mk.layers.Dense(4, activation="tanh", name="shared")
+    h = mk.layers.Add()([shared(left), shared(mk.layers.Dense(4)(right))])
+    h = mk.layers.Concatenate()([h, mk.layers.BatchNormalization()(right)])
+    model = mk.Model([left, right], [mk.layers.Dense(2, activation="softmax", name="a")(h),
+                                     mk.layers.Dense(1, name="b")(mk.layers.Dot(axes=1)([h, h]))], seed=0)
+    model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], []])
+    model.fit([np.ones((8, 4), "float32"), np.ones((8, 3), "float32")], [np.arange(8) % 2, np.ones((8, 1))],
+              verbose=0)
+    return model
+
+
+def _saved(model, name: str) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / name
+        model.save(path)
+        return path.read_bytes()
+
+
+def valid_graph_bytes() -> bytes:
+    """minikeras' HDF5 file of a functional model."""
+    return _saved(_graph_model(), "graph.h5")
+
+
+def valid_keras_graph_parts() -> tuple[bytes, dict[str, bytes]]:
+    """The config.json of a functional model's .keras file (what the fuzzer mutates) and its members."""
+    with zipfile.ZipFile(io.BytesIO(_saved(_graph_model(), "graph.keras"))) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    return members["config.json"], members
 
 
 def valid_idx_bytes() -> bytes:
@@ -69,12 +104,20 @@ epochs = 2
 """
 
 
+KERAS_GRAPH_CONFIG, KERAS_GRAPH_MEMBERS = valid_keras_graph_parts()
+
+
 def load(kind: str, data: bytes) -> None:
     """Put `data` where the loader of `kind` reads it, and load it."""
     with tempfile.TemporaryDirectory() as folder:
         path = pathlib.Path(folder) / "input"
         path.write_bytes(data)
-        if kind == "model":
+        if kind in ("model", "graph"):
+            mk.load_model(path)
+        elif kind == "keras_graph":
+            with zipfile.ZipFile(path, "w") as archive:
+                for name, member in KERAS_GRAPH_MEMBERS.items():
+                    archive.writestr(name, data if name == "config.json" else member)
             mk.load_model(path)
         elif kind == "idx":
             mnist.read_idx(path, mnist.IMAGE_MAGIC)
