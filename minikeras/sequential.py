@@ -8,14 +8,14 @@ import numpy as np
 
 from . import regularizers
 from .checks import is_int
-from .graph import KerasTensor, Program
+from .graph import KerasTensor, Program, call_symbolically
 from .layers import activations
 from .layers.base import Layer
 from .layers.base import registry as layer_registry
 from .layers.batchnorm import BatchNorm
 from .layers.dense import Dense
 from .layers.dropout import Dropout
-from .layers.input import InputLayer
+from .layers.input import Input, InputLayer
 from .model import Model
 from .registry import serialize
 from .version import __version__
@@ -65,6 +65,10 @@ class Sequential(Model, kind="sequential"):
             raise TypeError(f"layers must be a list of layers; got {type(layers).__name__}.")
         self._init_model(name, "sequential", seed, dtype, trainable)
         self.layers: list[Any] = []  # layers, and models used as layers
+        # Keras' Sequential is a graph too: each built layer's call on the symbolic input, so that
+        # model.inputs, model.outputs and layer.output exist (a feature extractor is a Model of them).
+        self._input_tensor: KerasTensor | None = None
+        self._layer_outputs: list[KerasTensor] = []
         self.sample_shape = None if input_dim is None else _sample_shape(input_dim, "input_dim")
         for layer in layers or []:
             self.add(layer)
@@ -138,11 +142,16 @@ class Sequential(Model, kind="sequential"):
             if tuple(built_for) != tuple(shape):
                 raise ValueError(f"Layer {index} ({layer.name}) is already built, for inputs of per-sample shape "
                                  f"{built_for}; here it would read {tuple(shape)}.")
-            return
-        try:
-            layer.build(shape, self._rng, self.dtype)
-        except ValueError as error:
-            raise ValueError(f"Layer {index} ({layer.name}): {error}") from None
+        else:
+            try:
+                layer.build(shape, self._rng, self.dtype)
+            except ValueError as error:
+                raise ValueError(f"Layer {index} ({layer.name}): {error}") from None
+        if self._input_tensor is None:
+            dtype = self.dtype.name if self.dtype.name in ("float32", "float64") else None
+            self._input_tensor = Input(shape=tuple(shape), dtype=dtype)
+        previous = self._layer_outputs[-1] if self._layer_outputs else self._input_tensor
+        self._layer_outputs.append(call_symbolically(layer, previous))
 
     def build(self, input_shape=None, rng=None, dtype=None) -> None:
         """Build every layer for inputs of `input_shape` (per sample, or Keras' ``(None, ...)``).
@@ -156,14 +165,14 @@ class Sequential(Model, kind="sequential"):
         if self.sample_shape is None:
             raise ValueError("The model's input shape is unknown: start with Input(shape=...), pass input_dim, "
                              "or call fit/predict with data.")
-        for index, layer in enumerate(self.layers):
-            if not layer.built:
-                self._build_layer(layer, index)
+        for index, layer in enumerate(self.layers[len(self._layer_outputs):], start=len(self._layer_outputs)):
+            self._build_layer(layer, index)
         self._invalidate()
 
     @property
     def built(self) -> bool:
-        return bool(self.layers) and all(layer.built for layer in self.layers)
+        """Every layer built (and called on the symbolic input) for the model's input shape."""
+        return bool(self.layers) and len(self._layer_outputs) == len(self.layers)
 
     @property
     def input_shape(self) -> tuple | None:
@@ -175,6 +184,27 @@ class Sequential(Model, kind="sequential"):
         """Keras' ``(None, *per-sample output shape)``."""
         self._require_built()
         return (None, *self.layers[-1].steps()[-1].built_output_shape())
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """Keras' ``model.inputs``: the symbolic input of the built model, in a list."""
+        self._require_built()
+        return [self._input_tensor] if self._input_tensor is not None else []
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """Keras' ``model.outputs``: the last layer's symbolic output, in a list
+        (``Model(inputs=seq.inputs, outputs=seq.layers[-2].output)`` cuts a model out of it)."""
+        self._require_built()
+        return self._layer_outputs[-1:]
+
+    @property
+    def input(self) -> KerasTensor:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> KerasTensor:
+        return self.outputs[0]
 
     def built_input_shape(self) -> tuple[int, ...]:
         self._require_built()
@@ -215,6 +245,7 @@ class Sequential(Model, kind="sequential"):
         if not self.layers:
             raise ValueError("There is no layer to pop: the model is empty.")
         layer = self.layers.pop()
+        self._layer_outputs = self._layer_outputs[:len(self.layers)]
         self._layer_names.discard(str(layer.name))
         self._invalidate()
         return layer

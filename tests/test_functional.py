@@ -337,3 +337,20 @@ def test_callbacks_watch_per_output_logs_of_a_graph(tmp_path):
     assert saved.epoch == best + 1
     result = saved.evaluate([xa, xb], [y_reg, y_cls], return_dict=True, verbose=0)
     assert result["out_b_loss"] == pytest.approx(history.history["val_out_b_loss"][best], rel=1e-5)
+
+
+def test_a_feature_extractor_cut_from_a_sequential_model_as_keras_io_shows():
+    stack = mk.Sequential([mk.Input(shape=(5,)), layers.Dense(8, activation="relu", name="hidden"),
+                           layers.Dense(3, activation="softmax", name="classes")], seed=0)
+    x, y = blobs(40, dim=5)
+    stack.compile(optimizer="adam")
+    stack.fit(x, y, epochs=2, verbose=0)
+    assert stack.inputs[0].shape == (None, 5) and stack.output is stack.get_layer("classes").output
+    extractor = mk.Model(inputs=stack.inputs, outputs=[layer.output for layer in stack.layers])
+    hidden, classes = extractor.predict(x, verbose=0)
+    kernel, bias = stack.get_layer("hidden").get_weights()
+    np.testing.assert_allclose(hidden, np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(classes, stack.predict(x, verbose=0), rtol=1e-6)
+    later = mk.Sequential([layers.Dense(4)])
+    later.build((None, 5))
+    assert later.output.shape == (None, 4)
