@@ -15,7 +15,7 @@ from .metrics import confusion_matrix as count_confusion  # noqa: E402
 from .saving.atomic import atomic_path  # noqa: E402
 
 __all__ = ["learning_curves", "confusion_matrix", "count_confusion", "first_layer_weights", "learning_rate",
-           "class_distribution", "search_results", "lr_range"]
+           "class_distribution", "search_results", "lr_range", "model_graph"]
 
 
 def _finish(figure, path):
@@ -154,3 +154,74 @@ def lr_range(result: dict, path=None, title: str | None = None):
     axis.legend()
     axis.set_title(title or "learning-rate range test")
     return _finish(figure, path)
+
+
+def _graph_edges(model) -> list[tuple[str, str]]:
+    """``(source layer, target layer)`` names: a functional model's calls, a Sequential model's chain."""
+    if hasattr(model, "graph_calls"):
+        names = model.node_names()
+        return [(names[id(tensor)][0], str(node.layer.name)) for node in model.graph_calls() for tensor in node.inputs]
+    chain = [str(layer.name) for layer in model.layers]
+    return list(zip(chain[:-1], chain[1:]))
+
+
+def _layer_label(layer, show_shapes: bool, show_dtype: bool, show_layer_names: bool, show_activations: bool,
+                 show_trainable: bool) -> str:
+    lines = [f"{layer.name} ({type(layer).__name__})" if show_layer_names else type(layer).__name__]
+    activation = getattr(layer, "activation", None)
+    if show_activations and activation is not None:
+        lines.append(f"activation: {type(activation).__name__}")
+    if show_shapes and layer.built:
+        shape = layer.steps()[-1].built_output_shape()
+        lines.append(f"output: {(None, *shape)}")
+    if show_dtype:
+        lines.append(f"dtype: {np.dtype(getattr(layer, 'dtype', 'float32')).name}")
+    if show_trainable:
+        lines.append(f"trainable: {layer.trainable}")
+    return "\n".join(lines)
+
+
+def model_graph(model, path=None, show_shapes: bool = False, show_dtype: bool = False, show_layer_names: bool = True,
+                rankdir: str = "TB", show_layer_activations: bool = False, show_trainable: bool = False,
+                dpi: int = 110):
+    """A drawing of the model's layers and what each reads (Keras' ``plot_model``, drawn with
+    matplotlib instead of Graphviz): each layer a box, one row per step of depth from the inputs
+    (one column with ``rankdir="LR"``), an arrow per call."""
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"rankdir must be 'TB' (top to bottom) or 'LR' (left to right); got {rankdir!r}.")
+    names = [str(layer.name) for layer in model.layers]
+    edges = _graph_edges(model)
+    reads: dict[str, list[str]] = {name: [] for name in names}
+    for source, target in edges:
+        reads[target].append(source)
+    depth: dict[str, int] = {}
+    for name in names:  # the layers come after what they read
+        depth[name] = max((depth[source] + 1 for source in reads[name]), default=0)
+    rows: dict[int, list[str]] = {}
+    for name in names:
+        rows.setdefault(depth[name], []).append(name)
+    width = max(len(row) for row in rows.values())
+    place = {name: (column - (len(row) - 1) / 2, float(-level)) for level, row in rows.items()
+             for column, name in enumerate(row)}
+    if rankdir == "LR":
+        place = {name: (-y, -x) for name, (x, y) in place.items()}  # inputs on the left, rows as columns
+    spread = (width, len(rows)) if rankdir == "TB" else (len(rows), width)
+    figure, axes = plt.subplots(figsize=(2.0 + 3.2 * spread[0], 1.0 + 1.3 * spread[1]))
+    labels = {str(layer.name): _layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations,
+                                            show_trainable) for layer in model.layers}
+    for source, target in edges:
+        axes.annotate("", xy=place[target], xytext=place[source],
+                      arrowprops={"arrowstyle": "->", "color": "0.35", "shrinkA": 18, "shrinkB": 18})
+    for name, (x, y) in place.items():
+        axes.text(x, y, labels[name], ha="center", va="center", fontsize=9,
+                  bbox={"boxstyle": "round,pad=0.5", "facecolor": "#e8eef7", "edgecolor": "#4a6fa5"})
+    xs, ys = [x for x, _ in place.values()], [y for _, y in place.values()]
+    axes.set_xlim(min(xs) - 1, max(xs) + 1)
+    axes.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    axes.set_axis_off()
+    axes.set_title(f'Model "{model.name}"')
+    figure.tight_layout()
+    if path is not None:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=dpi, format=os.path.splitext(os.fspath(path))[1][1:] or "png")
+    return figure

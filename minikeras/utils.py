@@ -1,4 +1,4 @@
-"""Keras' ``keras.utils`` helpers for MLP scripts: one-hot labels, the global seed, row normalization."""
+"""Keras' ``keras.utils`` helpers: one-hot labels, the global seed, row normalization, a model's drawing."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,22 @@ import numpy as np
 from .preprocessing import to_categorical
 from .seeding import set_seed as set_random_seed
 
-__all__ = ["to_categorical", "set_random_seed", "normalize"]
+__all__ = ["to_categorical", "set_random_seed", "normalize", "plot_model"]
+
+
+def plot_model(model, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,
+               show_layer_names: bool = False, rankdir: str = "TB", expand_nested: bool = False, dpi: int = 200,
+               show_layer_activations: bool = False, show_trainable: bool = False, splines: str = "ortho", **kwargs):
+    """Keras' ``keras.utils.plot_model`` (its signature and defaults): draw the model's layers and
+    their connections to `to_file` (with matplotlib, so neither pydot nor Graphviz is needed);
+    returns the Figure. A box shows the layer's class, and its name with ``show_layer_names=True``;
+    `expand_nested`, `splines` and Graphviz' other options are accepted and change nothing (a
+    nested model is one box, arrows are straight)."""
+    from .plot import model_graph
+
+    return model_graph(model, to_file, show_shapes=show_shapes, show_dtype=show_dtype,
+                       show_layer_names=show_layer_names, rankdir=rankdir,
+                       show_layer_activations=show_layer_activations, show_trainable=show_trainable, dpi=dpi)
 
 
 def normalize(x, axis: int = -1, order: int = 2) -> np.ndarray:

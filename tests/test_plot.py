@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+import minikeras as mk
 from minikeras import plot
 
 
@@ -39,3 +41,20 @@ def test_other_figures_write_pngs(tmp_path):
         assert data.startswith(b"\x89PNG") and len(data) > 500, name
     assert plot.search_results([{"status": "ok", "params": {"l2": v}, "metrics": {"acc": 0.5}}
                                 for v in (1e-4, 1e-1)], "l2", "acc").axes[0].get_xscale() == "log"
+
+
+def test_plot_model_draws_every_layer_and_call(tmp_path):
+    left, right = mk.Input(shape=(4,), name="left"), mk.Input(shape=(3,), name="right")
+    h = mk.layers.Dense(5, activation="relu", name="hidden")(mk.layers.concatenate([left, right], name="join"))
+    model = mk.Model([left, right], [mk.layers.Dense(2, name="a")(h), mk.layers.Add(name="skip")([h, h])])
+    figure = mk.utils.plot_model(model, tmp_path / "graph.png", show_shapes=True, show_layer_names=True, rankdir="LR")
+    texts = [text.get_text() for text in figure.axes[0].texts if text.get_text()]
+    assert (tmp_path / "graph.png").stat().st_size > 0
+    assert len(texts) == len(model.layers) and any("join (Concatenate)\noutput: (None, 7)" == t for t in texts)
+    arrows = [text for text in figure.axes[0].texts if not text.get_text()]
+    assert len(arrows) == 2 + 1 + 1 + 2  # join reads two, hidden one, a one, skip h twice
+    stack = mk.Sequential([mk.Input(shape=(3,)), mk.layers.Dense(2), mk.layers.ReLU()])
+    figure = mk.utils.plot_model(stack, tmp_path / "stack.png")
+    assert [t.get_text() for t in figure.axes[0].texts if t.get_text()] == ["Dense", "ReLU"]
+    with pytest.raises(ValueError, match="rankdir"):
+        mk.utils.plot_model(stack, tmp_path / "x.png", rankdir="BT")
