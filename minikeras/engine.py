@@ -109,6 +109,8 @@ class Engine:
         self.trainable_variables = self._store.variables
         self._set_fusion()
         self._set_backward()
+        # (regularizer, value, gradient, scratch) in layer order: the first (largest) kernel comes
+        # first, while backward has just left its gradient in cache.
         self._penalties = [(variable.regularizer, variable.value, grad, np.empty_like(grad))
                            for variable, grad in zip(self._store.variables, self._store.grad_views)
                            if variable.regularizer is not None]

@@ -45,13 +45,13 @@ class Trainer:
 
     # -- what the host provides --------------------------------------------------------------
     layers: list
+    _engine: Engine | None  # the engine, or None until one is needed
+    _rng: np.random.Generator
+    _split_seed: int
 
     @property
     def output_names(self) -> list[str]:
         raise NotImplementedError
-    _engine: Engine | None  # the engine, or None until one is needed
-    _rng: np.random.Generator
-    _split_seed: int
 
     @property
     def engine(self) -> Engine:

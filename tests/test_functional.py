@@ -354,3 +354,11 @@ def test_a_feature_extractor_cut_from_a_sequential_model_as_keras_io_shows():
     later = mk.Sequential([layers.Dense(4)])
     later.build((None, 5))
     assert later.output.shape == (None, 4)
+
+
+def test_merge_layers_also_compute_on_arrays_as_keras_layers_do():
+    a, b = np.ones((2, 3), "float32"), np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_array_equal(layers.add([mk.Input(shape=(3,)), mk.Input(shape=(3,))]).shape, (None, 3))
+    np.testing.assert_array_equal(layers.Add()([a, b]), a + b)
+    np.testing.assert_array_equal(layers.Concatenate()([a, b]), np.concatenate([a, b], axis=1))
+    np.testing.assert_allclose(layers.Dot(axes=1)([a, b]), (a * b).sum(axis=1, keepdims=True))

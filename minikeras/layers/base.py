@@ -138,7 +138,7 @@ class Layer:
         self._name = None if value is None else check_name(value, "A layer")
 
     # -- lifecycle -------------------------------------------------------------------------
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype=None) -> None:
+    def build(self, input_shape: Any, rng: np.random.Generator, dtype=None) -> None:
         """Create the weights (`add_weight`) for per-sample inputs of `input_shape`; initializers
         draw from `rng`."""
         self.input_shape = _per_sample(input_shape, self.merges)
@@ -261,10 +261,13 @@ class Layer:
         and returns the symbolic output."""
         if is_symbolic(x):
             return call_symbolically(self, x)
-        x = np.asarray(x)
+        batches = [np.asarray(item) for item in x] if self.merges else [np.asarray(x)]
         if not self.built:
-            self.build(x.shape[1:], np.random.default_rng(), x.dtype if x.dtype == np.float64 else np.float32)
-        x = np.asarray(x, dtype=self.dtype)
+            shapes: Any = [batch.shape[1:] for batch in batches]
+            dtype = np.float64 if any(batch.dtype == np.float64 for batch in batches) else np.float32
+            self.build(shapes if self.merges else shapes[0], np.random.default_rng(), dtype)
+        batches = [np.asarray(batch, dtype=self.dtype) for batch in batches]
+        x = batches if self.merges else batches[0]
         for step in self.steps():
             x = step.forward(x, training)
         return x.copy()
