@@ -30,6 +30,17 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+_DEFAULT_NAMES_GIVEN: dict[str, int] = {}
+
+
+def _default_name(stem: str) -> str:
+    """Keras' automatic model names, unique in the process: ``functional``, ``functional_1``, ...
+    (so that two unnamed models can be layers of one model)."""
+    count = _DEFAULT_NAMES_GIVEN.get(stem, 0)
+    _DEFAULT_NAMES_GIVEN[stem] = count + 1
+    return stem if count == 0 else f"{stem}_{count}"
+
+
 def _makes_graph(args, kwargs) -> bool:
     return "inputs" in kwargs or "outputs" in kwargs or bool(args) and (
         is_symbolic(args[0]) or isinstance(args[0], dict) and any(isinstance(v, KerasTensor) for v in args[0].values()))
@@ -98,7 +109,7 @@ class Model(Trainer):
         Trainer.__init__(self)
         self.dtype = np.dtype(dtype)
         self.seed = seed
-        self.name = default_name if name is None else check_name(name, "A model")
+        self.name = _default_name(default_name) if name is None else check_name(name, "A model")
         self._rng = seeding.model_generator(seed)
         # Validation splits draw from their own seed, so a resumed fit holds out the same samples.
         self._split_seed = int(self._rng.integers(2**63))

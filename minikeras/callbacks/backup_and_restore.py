@@ -77,7 +77,7 @@ class BackupAndRestore(Callback):
     def _restore(self, path):
         model = self.model
         saved = hdf5.load_model(path, type(model))
-        if saved.get_config() != model.get_config():
+        if _architecture(saved) != _architecture(model):
             raise hdf5.ModelFileError(f"Cannot restore from {path!r}: it was saved from another model (the "
                                       f"architectures differ). Remove it, or point backup_dir elsewhere.")
         epoch, batch, order = hdf5.read_fit_position(path, self.params["samples"])
@@ -136,3 +136,9 @@ class BackupAndRestore(Callback):
                 os.remove(path)
         with contextlib.suppress(OSError):  # not empty: something else is kept there
             os.rmdir(self.backup_dir)
+
+
+def _architecture(model) -> dict:
+    """The model's config without its own name (an unnamed model's name counts the models made in
+    the process: a run restarted in the same process makes another)."""
+    return {key: value for key, value in model.get_config().items() if key != "name"}

@@ -86,3 +86,28 @@ def test_freeze_and_inspect(monkeypatch, tmp_path, capsys):
     assert ns["counts"] == (8, 2, 6, 32 * 11 + 4 * 32 + 3 * 33)
     out = capsys.readouterr().out
     assert "Trainable params: 99" in out and "Non-trainable params: 480" in out
+
+
+def test_the_functional_api_guide(monkeypatch, tmp_path, capsys):
+    data = tmp_path / "data"
+    write_mnist(data / "mnist", n_train=300, n_test=100)
+    monkeypatch.setenv("MINIKERAS_DATA", str(data))
+    ns = run("functional_api", monkeypatch, tmp_path)
+    out = capsys.readouterr().out
+    assert "(None, 784) float32" in out and 'Model "mnist_model"' in out and "Connected to" in out
+    assert (tmp_path / "my_first_model.png").stat().st_size > 0 and (tmp_path / "my_model.keras").exists()
+    model, (loss, accuracy) = ns["model"], ns["test_scores"]
+    logits = model.predict(ns["x_test"], verbose=0).astype(np.float64)
+    log_p = logits - logits.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    assert loss == pytest.approx(-log_p[np.arange(100), ns["y_test"]].mean(), rel=1e-5)
+    assert accuracy == pytest.approx(np.mean(logits.argmax(axis=1) == ns["y_test"]))
+    assert ns["reloaded_scores"] == pytest.approx(ns["test_scores"], rel=1e-6)
+    x = ns["ensemble_inputs"]
+    members = [m.predict(x, verbose=0) for m in (ns["model1"], ns["model2"], ns["model3"])]
+    np.testing.assert_allclose(ns["ensemble_outputs"], np.mean(members, axis=0), rtol=1e-6)
+    assert set(ns["ticket_history"].history) == {"loss", "priority_loss", "department_loss", "lr"}
+    assert ns["ticket_model"].output_names == ["priority", "department"]
+    assert ns["toy_resnet"].count_params() == 32 * 32 + 32 + 32 * 16 + 16 + 4 * (16 * 16 + 16) + 16 * 32 + 32 + 330
+    assert [f.shape[1] for f in ns["features"]] == [32, 32, 16, 16, 16, 16, 16, 16, 16, 32, 32, 10]
+    assert ns["encoded_input_a"].node.layer is ns["encoded_input_b"].node.layer
