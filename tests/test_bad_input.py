@@ -117,8 +117,8 @@ def test_bad_model_arguments():
 
 def test_shape_errors_name_the_layer_and_add_nothing():
     model = mk.Model(input_dim=(2, 3))
-    with pytest.raises(ValueError, match=r"Layer 0 \(dense\).*Flatten"):
-        model.add_layer(4)
+    with pytest.raises(ValueError, match=r"Layer 0 \(reshape\).*Cannot reshape samples of shape \(2, 3\)"):
+        model.add(mk.layers.Reshape((5,)))
     assert model.layers == []
     model.add(mk.layers.Flatten())
     model.add_layer(4, "softmax")

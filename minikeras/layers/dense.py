@@ -35,7 +35,8 @@ class Dense(Layer):
 
     Shapes
     ------
-    x `(N, in)`, kernel `(in, units)`, bias `(units,)`, y `(N, units)`.
+    x `(N, in)`, kernel `(in, units)`, bias `(units,)`, y `(N, units)`. As in Keras, inputs with
+    more axes per sample are mapped along the last one: x `(N, ..., in)` gives y `(N, ..., units)`.
 
     Backward
     --------
@@ -68,14 +69,13 @@ class Dense(Layer):
         self._x = None
 
     def output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"Dense expects flat inputs of shape (N, features); got per-sample shape "
-                             f"{tuple(input_shape)}. Add layers.Flatten() first.")
-        return (self.units,)
+        if len(input_shape) < 1:
+            raise ValueError(f"Dense maps the last axis of its inputs; got per-sample shape {tuple(input_shape)}.")
+        return (*input_shape[:-1], self.units)
 
     def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
-        self.kernel = self.add_weight((self.input_shape[0], self.units), self.kernel_initializer,
+        self.kernel = self.add_weight((self.input_shape[-1], self.units), self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, name="kernel")
         self.bias = self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
                                     name="bias") if self.use_bias else None
@@ -88,6 +88,8 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         """The affine map only; the activation is the next step."""
+        if x.ndim > 2:  # (N, ..., in): one product over all leading axes, as Keras maps the last one
+            return self.forward(x.reshape(-1, x.shape[-1]), training).reshape(*x.shape[:-1], self.units)
         self._x = x
         out = np.matmul(x, self.kernel.value, out=self._buffer("y", (x.shape[0], self.units)))
         if self.bias is not None:
@@ -95,6 +97,9 @@ class Dense(Layer):
         return out
 
     def backward(self, grad_out):
+        if grad_out.ndim > 2:
+            flat = self.backward(grad_out.reshape(-1, self.units))
+            return None if flat is None else flat.reshape(*grad_out.shape[:-1], self.kernel.shape[0])
         kernel = self.kernel.value
         np.matmul(self._x.T, grad_out, out=self.grads["kernel"])
         if self.bias is not None:

@@ -51,9 +51,15 @@ def test_bad_units(units):
         layers.Dense(units)
 
 
-def test_needs_flat_inputs():
-    with pytest.raises(ValueError, match="Flatten"):
-        layers.Dense(2).build((2, 3), np.random.default_rng(0), "float32")
+def test_maps_the_last_axis_of_wider_inputs_as_keras_does():
+    dense = layers.Dense(2, activation="relu")
+    x = np.random.default_rng(0).standard_normal((4, 5, 3)).astype("float32")
+    y = dense(x)
+    kernel, bias = dense.get_weights()
+    np.testing.assert_allclose(y, np.maximum(x @ kernel + bias, 0), rtol=1e-6)
+    assert dense.call_output_shape((5, 3)) == (5, 2)
+    with pytest.raises(ValueError, match="last axis"):
+        layers.Dense(2).build((), np.random.default_rng(0), "float32")
 
 
 def test_float64_gradients_into_a_float32_layer_are_converted_as_numpy_would():

@@ -17,6 +17,7 @@ from tests.conftest import max_relative_error, numeric_gradient
 CASES = {
     "Dense": (lambda: layers.Dense(4, kernel_regularizer=regularizers.L2(0.1)), (3,)),
     "Dense(activation=tanh, no bias)": (lambda: layers.Dense(4, activation="tanh", use_bias=False), (3,)),
+    "Dense(on the last of 2 axes)": (lambda: layers.Dense(4, activation="sigmoid"), (2, 3)),
     "BatchNorm": (lambda: layers.BatchNorm(), (3,)),
     "BatchNorm(trainable=False)": (lambda: layers.BatchNorm(trainable=False), (3,)),
     "BatchNormalization": (lambda: layers.BatchNormalization(), (3,)),
