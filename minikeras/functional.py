@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from .graph import KerasTensor, Node, Program, call_symbolically, keras_order
-from .graph_config import call_merged, call_reads, input_shape_of, tensor_key
+from .graph_config import call_merged, call_reads, end_references, input_shape_of, tensor_key
 from .layers.base import registry as layer_registry
 from .layers.input import Input, InputLayer
 from .model import Model
@@ -322,12 +322,12 @@ def rebuild_graph(config, make_layer, model_class, **model_arguments):
         calls.update(((entry["name"], index), (layer, call)) for index, call in enumerate(layer_calls))
     for key in calls:
         _replay(key, calls, tensors)
-    ends = [[tensors.get(tensor_key(item)) for item in config.get(part) or []]
-            for part in ("input_layers", "output_layers")]
-    if any(tensor is None for tensors_ in ends for tensor in tensors_) or not all(ends):
+    (keys_in, refs_in), (keys_out, refs_out) = (end_references(config.get(part) or [])
+                                                for part in ("input_layers", "output_layers"))
+    inputs, outputs = ([tensors.get(tensor_key(item)) for item in refs] for refs in (refs_in, refs_out))
+    if any(tensor is None for tensor in inputs + outputs) or not inputs or not outputs:
         raise ValueError("The functional config's input_layers and output_layers must name layers it defines.")
-    inputs, outputs = ends
-    in_keys, out_keys = config.get("input_keys"), config.get("output_keys")
+    in_keys, out_keys = config.get("input_keys") or keys_in, config.get("output_keys") or keys_out
     arguments = {"name": config.get("name"), "seed": config.get("seed"), "dtype": config.get("dtype"),
                  **model_arguments}
     return model_class(dict(zip(in_keys, inputs)) if in_keys else inputs,

@@ -19,6 +19,19 @@ def tensor_key(item) -> tuple[str, int]:
     return (item[0], item[1])
 
 
+def end_references(value) -> tuple[list[str] | None, list]:
+    """``(keys or None, references)`` of a config's ``input_layers`` or ``output_layers``: a list of
+    ``[name, call, 0]``, one such reference alone (Keras' form for one tensor), or a dict of them."""
+    if isinstance(value, dict):
+        return [str(key) for key in value], list(value.values())
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return None, [value]
+    if not isinstance(value, list):
+        raise ValueError(f"A functional config's input_layers and output_layers are lists of [layer name, call "
+                         f"number, 0]; got {value!r:.80}.")
+    return None, value
+
+
 def call_reads(call) -> list[tuple[str, int]]:
     """The tensors a call in a config reads: ours (``{"reads": [...]}``) or Keras' (its ``args``)."""
     if isinstance(call, dict) and "reads" in call:
@@ -68,5 +81,6 @@ def keras_config_order(config: dict) -> list[str]:
             raise ValueError(f"the functional config reads a tensor no layer makes: {list(key)}")
         return call_reads(calls[key[1]])
 
-    _, names = keras_order([tensor_key(item) for item in config["output_layers"]], parents, lambda key: key[0])
+    outputs = [tensor_key(item) for item in end_references(config["output_layers"])[1]]
+    _, names = keras_order(outputs, parents, lambda key: key[0])
     return names

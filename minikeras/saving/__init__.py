@@ -6,7 +6,8 @@ only; and ONNX export.
 import os
 
 from .hdf5 import FORMAT_VERSION, ModelFileError, file_kind, load_weights, save_model, save_weights, weight_shapes
-from .keras_format import is_keras_file, is_legacy_keras_h5, load_keras, load_legacy_keras, save_keras
+from .keras_format import is_keras_file, load_keras, save_keras
+from .keras_legacy import is_legacy_keras_h5, load_legacy_keras
 from .onnx_export import export as export_onnx
 
 

@@ -32,13 +32,10 @@ from .hdf5 import (
     MAX_JSON_CHARS,
     checked_array,
     file_error,
-    json_attr,
-    member,
     warn_if_non_finite,
     weight_budget,
     without_filter_plugins,
 )
-from .heap_check import string_attribute_problem
 from .keras_compile import compile_config, compile_from_config
 
 KERAS_FORMAT_VERSION = "3.0.0"  # the oldest Keras 3 that reads these files
@@ -86,7 +83,13 @@ def _input_layer(name: str, shape, dtype: str) -> dict:
 
 
 def _sequential_config(model, dtype: str) -> tuple[dict, list]:
-    pieces = [piece for layer in model.layers for piece in _keras_layers(layer, dtype)]
+    pieces: list[tuple[dict, Any]] = []
+    for layer in model.layers:
+        if isinstance(layer, Layer):
+            pieces += _keras_layers(layer, dtype)
+        else:
+            config, inner = model_config(layer, dtype)
+            pieces.append(({**config, "name": layer.name}, {"layers": inner}))
     config = keras_object("keras", "Sequential", {
         "name": model.name, "trainable": True, "dtype": dtype,
         "layers": [_input_layer("input_layer", model.sample_shape, dtype), *(c for c, _ in pieces)]})
@@ -99,14 +102,20 @@ def _tensor(shape, dtype: str, history: tuple[str, int]) -> dict:
                                                          "keras_history": [*history, 0]}}
 
 
+def model_config(model, dtype: str) -> tuple[dict, list]:
+    """Keras' config of a Sequential or functional `model` and its ``(entry, weights)`` pieces."""
+    return (_functional_config if hasattr(model, "node_names") else _sequential_config)(model, dtype)
+
+
 def _graph_pieces(model, dtype: str) -> list[tuple[Any, list]]:
-    """``(layer, [(Keras layer entry, weights), ...])`` of every layer of a functional `model`."""
+    """``(layer, [(Keras layer entry, weights), ...])`` of every layer of a functional `model`; a
+    model used as a layer is one entry (its own config) whose weights are its pieces, ``{"layers": ...}``."""
     found: list[tuple[Any, list]] = []
     for layer in model.layers:
         if not isinstance(layer, Layer):
-            raise ValueError(f"Cannot write model {layer.name!r}, a layer of model {model.name!r}, to a Keras file: "
-                             f"minikeras' own format (.h5) holds models used as layers.")
-        if isinstance(layer, InputLayer):
+            config, pieces = model_config(layer, dtype)
+            found.append((layer, [(config, {"layers": pieces})]))
+        elif isinstance(layer, InputLayer):
             found.append((layer, [(_input_layer(str(layer.name), layer.shape, dtype), [])]))
         else:
             found.append((layer, _keras_layers(layer, dtype)))
@@ -150,10 +159,24 @@ def _functional_config(model, dtype: str) -> tuple[dict, list]:
     return config, entries
 
 
+def _write_weights(f: h5py.File, prefix: str, pieces: list) -> None:
+    """Each piece's arrays under ``<prefix>layers/<class>[_k]/vars/<i>``; a nested model's pieces
+    under its own ``layers/`` group, numbered anew (Keras' layout)."""
+    paths = weight_paths([entry["class_name"] for entry, _ in pieces])
+    for (entry, arrays), group_path in zip(pieces, paths):
+        group = f.create_group(prefix + group_path)
+        group.attrs["name"] = entry["config"]["name"]
+        if isinstance(arrays, dict):
+            _write_weights(f, prefix + group_path[:-len("vars")], arrays["layers"])
+            continue
+        for index, array in enumerate(arrays):
+            group.create_dataset(str(index), data=array)
+
+
 def save_keras(model, path, follow_links: bool = True) -> None:
     """Write `model` (a built Sequential or functional model) as a Keras 3 ``.keras`` file, atomically."""
     dtype = str(model.dtype)
-    config, pieces = (_functional_config if hasattr(model, "node_names") else _sequential_config)(model, dtype)
+    config, pieces = model_config(model, dtype)
     names = [entry["config"]["name"] for entry, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
@@ -165,12 +188,7 @@ def save_keras(model, path, follow_links: bool = True) -> None:
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         f.create_group("vars").attrs["name"] = model.name
-        paths = weight_paths([layer_config["class_name"] for layer_config, _ in pieces])
-        for (layer_config, arrays), group_path in zip(pieces, paths):
-            group = f.create_group(group_path)
-            group.attrs["name"] = layer_config["config"]["name"]
-            for index, array in enumerate(arrays):
-                group.create_dataset(str(index), data=array)
+        _write_weights(f, "", pieces)
     with atomic_path(path, follow_links) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", json.dumps(config))
@@ -228,9 +246,16 @@ def _dtype(config) -> str:
     return name
 
 
-def _keras_layer(entry: dict):
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _keras_layer(entry: dict, model_class):
+    """A layer of a Keras config, or (a model used as a layer) a model of `model_class`."""
     if not isinstance(entry, dict):
         raise ValueError(f"a layer entry is {type(entry).__name__}, not a JSON object")
+    if entry.get("class_name") in MODEL_CLASSES and str(entry.get("module", "keras")).startswith("keras") \
+            and entry.get("registered_name") in (None, entry.get("class_name")):
+        return _model_from(entry, model_class)
     cls, arguments = _keras_layer_arguments(entry)
     return cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True), **arguments)
 
@@ -249,7 +274,7 @@ def _sequential_from_config(config: dict, model_class):
         shape, entries = tuple(batch_shape[1:]), entries[1:]
     elif isinstance(config.get("build_config"), dict):
         shape = tuple(config["build_config"].get("input_shape", [None])[1:]) or None
-    layers = [_keras_layer(entry) for entry in entries]
+    layers = [_keras_layer(entry, model_class) for entry in entries]
     model = model_class(layers=layers, name=body.get("name"), input_dim=shape, dtype=_dtype(body))
     model.build()
     return model
@@ -259,31 +284,42 @@ def model_from_keras_config(config: dict, model_class, path):
     """A built `model_class` from Keras' Sequential or functional config, its weights zeros (no
     initializer runs: the file's arrays are read next), refused unless a file of `path`'s size can
     hold them (`building_from_file`)."""
+    with building_from_file(weight_budget(path)):
+        return _model_from(config, model_class)
+
+
+def _model_from(config, model_class):
     kind = config.get("class_name") if isinstance(config, dict) else None
-    if kind not in ("Sequential", "Functional", "Model") or not isinstance(config.get("config"), dict):
+    if kind not in MODEL_CLASSES or not isinstance(config.get("config"), dict):
         raise ValueError(f"it holds a Keras {kind if kind else config!r} model; minikeras reads Sequential and "
                          f"functional models")
-    with building_from_file(weight_budget(path)):
-        if kind == "Sequential":
-            return _sequential_from_config(config, model_class)
-        body = config["config"]
-        return model_class.kind("functional").from_graph(body, _keras_layer, dtype=_dtype(body))
+    if kind == "Sequential":
+        return _sequential_from_config(config, model_class)
+    body = config["config"]
+    return model_class.kind("functional").from_graph(body, lambda entry: _keras_layer(entry, model_class),
+                                                     dtype=_dtype(body))
 
 
-def weight_groups(config: dict, model) -> list[tuple[object, str]]:
-    """``(layer, group of its variables)`` for every layer of `model` holding weights, by name."""
+def weight_groups(config: dict, model, prefix: str = "") -> list[tuple[object, str]]:
+    """``(layer, group of its variables)`` for every layer of `model` holding weights, found by name
+    in Keras' layout (a nested model's layers under its own ``layers/`` group)."""
     entries = config["config"]["layers"]
     if config["class_name"] == "Sequential":
         entries = [entry for entry in entries if entry["class_name"] != "InputLayer"]
     else:
         by_name = {entry["name"]: entry for entry in entries}
         entries = [by_name[name] for name in keras_config_order(config["config"])]
-    paths = dict(zip((entry["config"].get("name") for entry in entries),
-                     weight_paths([entry["class_name"] for entry in entries])))
-    return [(layer, paths[layer.name]) for layer in model.leaf_layers() if layer.weights]
+    groups: list[tuple[object, str]] = []
+    for entry, path in zip(entries, weight_paths([entry["class_name"] for entry in entries])):
+        layer = model.get_layer(entry.get("name") or entry["config"].get("name"))
+        if entry["class_name"] in MODEL_CLASSES:
+            groups += weight_groups(entry, layer, prefix + path[:-len("vars")])
+        elif layer.weights:
+            groups.append((layer, prefix + path))
+    return groups
 
 
-def _regular_file(path) -> bool:
+def regular_file(path) -> bool:
     """Whether `path` is a regular file (a FIFO or device would block or never end when read)."""
     return os.path.exists(path) and stat.S_ISREG(os.stat(path).st_mode)
 
@@ -291,7 +327,7 @@ def _regular_file(path) -> bool:
 def is_keras_file(path) -> bool:
     """Whether `path` is a regular file that starts as a zip archive does (a ``.keras`` file)."""
     path = os.fspath(path)
-    if not _regular_file(path):
+    if not regular_file(path):
         return False
     with open(path, "rb") as file:
         return file.read(4) == b"PK\x03\x04"
@@ -324,12 +360,13 @@ def _keras_model(path, model_class):
         # The weights file holds the model's arrays (at most 8 bytes a number) and HDF5's bookkeeping.
         limit = 8 * model.count_params() + (1 << 20)
         weights = _read_member(archive, "model.weights.h5", limit)
-    arrays = []
+    found: dict[int, list] = {}
     without_filter_plugins()
     with h5py.File(io.BytesIO(weights), "r") as f:
         for layer, group in weight_groups(config, model):
-            arrays += [checked_array(f, f"{group}/{index}", variable.shape)
-                       for index, variable in enumerate(layer.weights)]
+            found[id(layer)] = [checked_array(f, f"{group}/{index}", variable.shape)
+                                for index, variable in enumerate(layer.weights)]
+    arrays = [array for layer in model.leaf_layers() for array in found.get(id(layer), [])]
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     if config.get("compile_config") is not None:
@@ -350,64 +387,3 @@ def load_keras(path, model_class):
     except MemoryError:
         raise file_error(path, MemoryError("it declares more than this machine's memory holds"), "a Keras file") \
             from None
-
-
-# -- legacy Keras HDF5 files (model_config + model_weights) ------------------------------------------
-def is_legacy_keras_h5(path) -> bool:
-    """Whether `path` is an HDF5 file as Keras' legacy ``model.save("m.h5")`` writes it (only
-    attribute names are looked at: no value is read before `load_legacy_keras` checks the file)."""
-    if not _regular_file(os.fspath(path)):  # a FIFO would block; minikeras' loader reports it
-        return False
-    try:
-        with h5py.File(os.fspath(path), "r") as f:
-            return "format" not in f.attrs and "model_config" in f.attrs and \
-                f.get("model_weights", getlink=True) is not None
-    except (OSError, RuntimeError, KeyError, ValueError):  # h5py's words for a damaged file: not a Keras one
-        return False
-
-
-def _layer_arrays(group: h5py.Group, layer) -> list:
-    """The arrays of `layer` below its group, found by Keras' variable names (``kernel`` or ``kernel:0``,
-    at any depth), in Keras' order; shapes checked before reading."""
-    names = layer.keras_variable_names()
-    found: dict[str, str] = {}
-
-    def collect(path, item):
-        stem = path.rsplit("/", 1)[-1].split(":")[0]
-        if isinstance(item, h5py.Dataset) and stem in names:
-            if stem in found:
-                raise ValueError(f"layer {layer.name!r} holds two arrays called {stem!r}")
-            found[stem] = path
-
-    group.visititems(collect)
-    wanted = names
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        raise ValueError(f"layer {layer.name!r} has no {', '.join(missing)} in model_weights")
-    return [checked_array(group, found[name], variable.shape) for name, variable in zip(wanted, layer.weights)]
-
-
-def _legacy_model(path, model_class):
-    problem = string_attribute_problem(path)  # before HDF5 reads the config's value
-    if problem is not None:
-        raise ValueError(problem)
-    with h5py.File(os.fspath(path), "r") as f:
-        config = json_attr(f, "model_config")
-        model = model_from_keras_config(config, model_class, path)
-        weights = member(f, "model_weights")
-        arrays = []
-        for layer in model.leaf_layers():
-            if layer.weights:
-                arrays += _layer_arrays(member(weights, layer.name), layer)
-    warn_if_non_finite(path, model, arrays)
-    model.set_weights(arrays)
-    return model
-
-
-def load_legacy_keras(path, model_class):
-    """A `model_class` from a legacy Keras ``.h5`` file (``model_config`` and ``model_weights``) of a
-    Sequential model of the layers in `readable_layers`, as `load_keras` reads ``.keras`` files."""
-    try:
-        return _legacy_model(path, model_class)
-    except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError) as error:
-        raise file_error(path, error, "a legacy Keras file") from None

@@ -309,3 +309,34 @@ def test_a_compile_config_minikeras_cannot_apply_loads_the_model_uncompiled_with
         loaded = mk.load_model(bad)
     assert not loaded.compiled
     assert mk.load_model(tmp_path / "m.keras").compiled
+
+
+def _nested(lib):
+    """A functional model calling a functional tower twice and ending in a Sequential head."""
+    tower_in = lib.Input(shape=(6,), name="tower_in")
+    tower = lib.Model(tower_in, lib.layers.Dense(4, activation="relu", name="tower_dense")(tower_in), name="tower")
+    head = lib.Sequential([lib.Input(shape=(4,)), lib.layers.Dense(3, activation="softmax", name="head_dense")],
+                          name="head")
+    left, right = lib.Input(shape=(6,), name="left"), lib.Input(shape=(6,), name="right")
+    joined = lib.layers.Concatenate(name="join")([tower(left), tower(right)])
+    return lib.Model([left, right], head(lib.layers.Dense(4, name="mid")(joined)))
+
+
+def test_nested_models_go_both_ways_through_keras_files(tmp_path):
+    keras = pytest.importorskip("keras")
+    x = [np.random.default_rng(k).normal(size=(5, 6)).astype("float32") for k in (1, 2)]
+    theirs = _nested(keras)
+    expected = keras.ops.convert_to_numpy(theirs.predict(x, verbose=0))
+    for file in ("theirs.keras", "theirs.h5"):  # Keras 3's format and its legacy HDF5 one
+        theirs.save(tmp_path / file)
+        ours = mk.load_model(tmp_path / file)
+        assert [type(layer).__name__ for layer in ours.layers] == ["InputLayer", "InputLayer", "Functional",
+                                                                   "Concatenate", "Dense", "Sequential"]
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-6)
+    mine = _nested(mk)
+    mine.save(tmp_path / "ours.keras")
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again.predict(x, verbose=0)), mine.predict(x, verbose=0),
+                               atol=1e-6)
+    np.testing.assert_allclose(mk.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
+                               mine.predict(x, verbose=0), atol=1e-6)
