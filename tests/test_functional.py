@@ -231,7 +231,7 @@ def test_trained_layers_reused_in_a_second_model_share_their_weights():
     np.testing.assert_array_equal(stack.predict(x, verbose=0)[:0], np.zeros((0, 3)))
 
 
-def test_a_sequential_model_is_a_layer_of_a_functional_one():
+def test_a_sequential_model_is_a_layer_of_a_functional_one(tmp_path):
     tower = mk.Sequential([mk.Input(shape=(5,)), layers.Dense(4, activation="relu")], name="tower", seed=0)
     left, right = mk.Input(shape=(5,)), mk.Input(shape=(5,))
     joined = layers.Concatenate()([tower(left), tower(right)])
@@ -241,6 +241,13 @@ def test_a_sequential_model_is_a_layer_of_a_functional_one():
     history = model.fit([x, x], y, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert model.count_params() == 5 * 4 + 4 + 8 * 3 + 3
+    assert [layer.name for layer in model.leaf_layers()].count("dense") == 2  # the tower's and the outer one
+    model.save(tmp_path / "nested.h5")  # one name twice: the file keeps both, and resumes exactly
+    loaded = mk.load_model(tmp_path / "nested.h5")
+    for resumed in (model, loaded):
+        resumed.fit([x, x], y, epochs=1, shuffle=False, verbose=0)
+    for ours, theirs in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 # -- files ---------------------------------------------------------------------------------------

@@ -82,10 +82,23 @@ def _write_header(f: h5py.File, kind: str, version: str) -> None:
     f.attrs["minikeras_version"] = version
 
 
+def layer_keys(layers) -> list[str]:
+    """The group of each layer's weights: its name, and ``name~1``, ``name~2``, ... for a later layer
+    of the same name (a layer of a model nested in the model may share a name with an outer one)."""
+    keys: list[str] = []
+    for layer in layers:
+        key, count = str(layer.name), 0
+        while key in keys:
+            count += 1
+            key = f"{layer.name}~{count}"
+        keys.append(key)
+    return keys
+
+
 def _write_weights(f: h5py.File, engine) -> None:
     group = f.create_group("weights")
-    for layer in engine.layers:
-        layer_group = group.create_group(layer.name)
+    for layer, key in zip(engine.layers, layer_keys(engine.layers)):
+        layer_group = group.create_group(key)
         for variable in layer.weights:
             layer_group.create_dataset(variable.name, data=variable.value)
 
@@ -368,8 +381,9 @@ def without_filter_plugins() -> None:
 
 
 def _read_weights(f: h5py.File, engine) -> list[np.ndarray]:
-    return [checked_array(f, f"weights/{layer.name}/{name}", array.shape)
-            for layer in engine.layers for name, array in zip(layer.weight_names(), layer.weights)]
+    return [checked_array(f, f"weights/{key}/{name}", array.shape)
+            for layer, key in zip(engine.layers, layer_keys(engine.layers))
+            for name, array in zip(layer.weight_names(), layer.weights)]
 
 
 def _read_optimizer(f: h5py.File, engine) -> None:
