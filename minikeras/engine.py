@@ -164,6 +164,7 @@ class Engine:
             if fused:
                 skipped.add(id(last))
         self.fused = any(self.fused_outputs)
+        self._one_chain = self.chain and len(outputs) == 1
         self._train_operations = [op for op in self.program.operations if id(op) not in skipped]
         self._train_layers = [operation.step for operation in self._train_operations]
 
@@ -276,26 +277,37 @@ class Engine:
         The loss and its gradient are taken at the logits when `fused`; the loss is a numpy
         scalar in the model dtype, the weighted sum of the outputs' losses (the penalty is not
         included: see `penalty`)."""
+        if self._one_chain:  # the seed nets' path: nothing but the steps, the loss and the metrics
+            output = x
+            for step in self._train_layers:
+                output = step.forward(output, training)
+            loss, grad = self._loss_of(0, output, targets, weights)
+            self._update_metrics((output,), (targets,), (weights,), metrics)
+            return loss, grad
         outputs = self._run(self._train_operations, x, training, self._train_outputs)
         several = len(outputs) > 1
         if not several:
             targets, weights = (targets,), (weights,)
         elif not isinstance(weights, tuple):
             weights = (weights,) * len(outputs)
-        trackers = (self._output_losses if metrics is None else metrics[:len(self._output_losses)]) if several else []
-        total, grads = 0.0, []  # type: ignore[var-annotated]
+        trackers = self._output_losses if metrics is None else metrics[:len(self._output_losses)]
+        total, grads = 0.0, []
         for k, output in enumerate(outputs):
-            if self.fused_outputs[k]:
-                loss, grad = self.losses[k](output, targets[k], weights[k], from_logits=True)
-            else:
-                loss, grad = self.losses[k](output, targets[k], weights[k])
+            loss, grad = self._loss_of(k, output, targets[k], weights[k])
             if several:
                 trackers[k].add(loss, output.shape[0])
-                if self.loss_weights[k] != 1.0:
-                    loss, grad = loss * self.loss_weights[k], grad * self.loss_weights[k]
-            total, grads = total + loss, grads + [grad]
+            if self.loss_weights[k] != 1.0:
+                loss, grad = loss * self.loss_weights[k], grad * self.loss_weights[k]
+            total += loss
+            grads.append(grad)
         self._update_metrics(outputs, targets, weights, metrics)
         return total, grads if several else grads[0]
+
+    def _loss_of(self, k: int, output, targets, weights):
+        """Output `k`'s loss and its gradient (at the logits when fused)."""
+        if self.fused_outputs[k]:
+            return self.losses[k](output, targets, weights, from_logits=True)
+        return self.losses[k](output, targets, weights)
 
     def _update_metrics(self, outputs, targets, weights, metrics) -> None:
         probabilities: dict[int, np.ndarray] = {}  # a fused activation's output, computed once if a metric needs it
