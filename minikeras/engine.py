@@ -17,7 +17,7 @@ from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length,
 from .graph import Program
 from .layers import activations
 from .store import ParameterStore
-from .structures import by_position, rows
+from .structures import by_position, first_array, rows
 
 PREDICT_BATCH_SIZE = 1024
 
@@ -196,7 +196,7 @@ class Engine:
             raise ValueError(f"Labels are missing for {what}: pass y.")
         several = len(self.output_shapes) > 1
         labels = by_position(y, self.output_names, "y") if several else [y]
-        first = x[0] if isinstance(x, tuple) else x
+        first = first_array(x)
         targets = []
         for k, labels_k in enumerate(labels):
             if not isinstance(labels_k, (np.ndarray, list, tuple)):

@@ -175,11 +175,14 @@ class Functional(Model, kind="functional"):
             return dict(zip(self._output_keys, outputs if isinstance(outputs, list) else [outputs]))
         return outputs
 
-    def connections(self, layer) -> list[str]:
-        """What `layer`'s calls read, as Keras' summary writes it: ``["dense[0][0]", ...]``."""
+    def connections(self) -> dict[str, list[str]]:
+        """``{layer name: what its calls read}``, as Keras' summary writes it (``"dense[0][0]"``)."""
         names = self.node_names()
-        return [f"{names[id(tensor)][0]}[{names[id(tensor)][1]}][0]"
-                for node in self._nodes if node.layer is layer for tensor in node.inputs]
+        found: dict[str, list[str]] = {}
+        for node in self._nodes:
+            found.setdefault(str(node.layer.name), []).extend(
+                f"{names[id(tensor)][0]}[{names[id(tensor)][1]}][0]" for tensor in node.inputs)
+        return found
 
     # -- the engine's program --------------------------------------------------------------------
     def _program(self) -> Program:
@@ -228,8 +231,7 @@ class Functional(Model, kind="functional"):
             calls[id(node.layer)].append({"reads": reads, "merged": node.merged})
         layers = []
         for layer in self.layers:
-            entry = _input_config(layer) if isinstance(layer, InputLayer) else serialize(layer)
-            layers.append({**entry, "name": layer.name, "inbound_nodes": calls[id(layer)]})
+            layers.append({**serialize(layer), "name": layer.name, "inbound_nodes": calls[id(layer)]})
         return {"name": self.name, "dtype": self.dtype.name, "seed": self.seed, "layers": layers,
                 "input_layers": [[*names[id(tensor)], 0] for tensor in self.inputs],
                 "output_layers": [[*names[id(tensor)], 0] for tensor in self.outputs],
@@ -253,10 +255,6 @@ class Functional(Model, kind="functional"):
 
     def __repr__(self) -> str:
         return f"Functional(name={self.name!r}, inputs={self.inputs}, outputs={self.outputs})"
-
-
-def _input_config(layer: InputLayer) -> dict:
-    return {"class_name": "InputLayer", "config": {"shape": list(layer.shape), "dtype": layer.input_dtype}}
 
 
 def _replay(target: tuple[str, int], calls: dict, tensors: dict) -> None:

@@ -27,12 +27,5 @@ def rows(value) -> int:
     return (value[0] if isinstance(value, tuple) else value).shape[0]
 
 
-def take(value, index):
-    """`value[index]` for an array, or for each array of a tuple."""
-    if isinstance(value, tuple):
-        return tuple(array[index] for array in value)
-    return None if value is None else value[index]
-
-
 def first_array(value) -> np.ndarray:
     return value[0] if isinstance(value, tuple) else value

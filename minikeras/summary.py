@@ -19,14 +19,14 @@ def summary_table(model) -> Table:
     table.add_column("Layer (type)")
     table.add_column("Output shape")
     table.add_column("Param #", justify="right")
-    graph = hasattr(model, "connections")
-    if graph:
+    links = model.connections() if hasattr(model, "connections") else None
+    if links is not None:
         table.add_column("Connected to")
     for layer in model.layers:
         shape = _shape_text(layer.steps()[-1].built_output_shape()) if layer.built else "?"
         row = [escape(f"{layer.name} ({type(layer).__name__})"), shape, f"{layer.count_params():,}"]
-        if graph:
-            row.append(escape(", ".join(model.connections(layer)) or "-"))
+        if links is not None:
+            row.append(escape(", ".join(links.get(str(layer.name), [])) or "-"))
         table.add_row(*row)
     return table
 

@@ -187,7 +187,7 @@ class Trainer:
         x_val, y_val, *weight = validation_data
         return self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x")
 
-    def _fresh_engine_if_frozen_changed(self) -> None:
+    def _refresh_engine(self) -> None:
         """Keras asks for compile() after changing `trainable`; here the next fit, train_on_batch or
         evaluate does it (with a fresh optimizer state, as compile gives). The engine also takes
         back the weights of layers it shares with another model that trained since."""
@@ -234,7 +234,7 @@ class Trainer:
         check_int("initial_epoch", initial_epoch, 0)
         check_int("validation_freq", validation_freq, 1)
         verbose = check_verbose(verbose, auto=1)
-        self._fresh_engine_if_frozen_changed()
+        self._refresh_engine()
         train = self._dataset(x, y, sample_weight, class_weight)
         if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.floating)) \
                 or not 0.0 <= validation_split < 1.0:
@@ -334,7 +334,7 @@ class Trainer:
         """One update from one batch; returns the loss (and metrics) of the forward pass it used,
         as `evaluate` returns them."""
         self._require_compiled("train_on_batch")
-        self._fresh_engine_if_frozen_changed()
+        self._refresh_engine()
         data = self._dataset(x, y, sample_weight, class_weight)
         engine = self.engine
         engine.reset_metrics()
@@ -362,7 +362,7 @@ class Trainer:
         if batch_size is not None:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
-        self._fresh_engine_if_frozen_changed()
+        self._refresh_engine()
         data = self._dataset(x, y, sample_weight)
         engine = self.engine
         steps = -(-len(data) // engine.evaluation_batch_size(batch_size))

@@ -27,11 +27,16 @@ def _binary_cross_entropy(p, y):
     return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
 
 
-def test_mnist_mlp(monkeypatch, tmp_path, capsys):
+def run_on_mnist(name, monkeypatch, tmp_path) -> dict:
+    """`run` with small MNIST files (300 training and 100 test images) where the script looks for them."""
     data = tmp_path / "data"
     write_mnist(data / "mnist", n_train=300, n_test=100)
     monkeypatch.setenv("MINIKERAS_DATA", str(data))
-    ns = run("mnist_mlp", monkeypatch, tmp_path)
+    return run(name, monkeypatch, tmp_path)
+
+
+def test_mnist_mlp(monkeypatch, tmp_path, capsys):
+    ns = run_on_mnist("mnist_mlp", monkeypatch, tmp_path)
     out = capsys.readouterr().out
     assert "300 train samples" in out and "Test accuracy:" in out and "Total params: 669,706" in out
     model, score = ns["model"], ns["score"]
@@ -89,10 +94,7 @@ def test_freeze_and_inspect(monkeypatch, tmp_path, capsys):
 
 
 def test_the_functional_api_guide(monkeypatch, tmp_path, capsys):
-    data = tmp_path / "data"
-    write_mnist(data / "mnist", n_train=300, n_test=100)
-    monkeypatch.setenv("MINIKERAS_DATA", str(data))
-    ns = run("functional_api", monkeypatch, tmp_path)
+    ns = run_on_mnist("functional_api", monkeypatch, tmp_path)
     out = capsys.readouterr().out
     assert "(None, 784) float32" in out and 'Model "mnist_model"' in out and "Connected to" in out
     assert (tmp_path / "my_first_model.png").stat().st_size > 0 and (tmp_path / "my_model.keras").exists()
