@@ -20,6 +20,7 @@ from . import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     preprocessing,
     regularizers,
@@ -39,8 +40,8 @@ from .version import __version__
 
 __all__ = ["Model", "Sequential", "KerasTensor", "Variable", "config", "set_seed", "load_model", "ModelFileError",
            "lr_range_test", "register_layer", "show_config", "Input", "activations", "layers", "models", "utils",
-           "initializers", "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics", "datasets",
-           "preprocessing", "plot", "search", "__version__"]
+           "initializers", "ops", "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics",
+           "datasets", "preprocessing", "plot", "search", "__version__"]
 
 
 def __getattr__(name):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .tape import OPERATORS, define_operators
+
 
 class Variable:
     """A weight (or optimizer slot) with Keras' names.
@@ -123,19 +125,19 @@ class Variable:
         return len(self._value)
 
     def __getitem__(self, index):
-        return self._value[index]
+        return OPERATORS["get_item"](self, index)
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={self._value!r}>"
 
     def __neg__(self):
-        return -self._value
+        return OPERATORS["negative"](self)
 
     def __pos__(self):
         return +self._value
 
     def __abs__(self):
-        return abs(self._value)
+        return OPERATORS["absolute"](self)
 
     def __bool__(self) -> bool:
         return bool(self._value)
@@ -147,18 +149,5 @@ class Variable:
         return int(self._value)
 
 
-def _binary(operator):
-    return lambda self, other: operator(self._value, other)
-
-
-def _reflected(operator):
-    return lambda self, other: operator(other, self._value)
-
-
-for _name, _operator in {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
-                         "floordiv": np.floor_divide, "mod": np.mod, "pow": np.power, "matmul": np.matmul}.items():
-    setattr(Variable, f"__{_name}__", _binary(_operator))
-    setattr(Variable, f"__r{_name}__", _reflected(_operator))
-for _name, _operator in {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}.items():
-    setattr(Variable, f"__{_name}__", _binary(_operator))
-del _name, _operator
+# Arithmetic runs the ops of `minikeras.ops`: a tape records it while a layer's call is differentiated.
+define_operators(Variable, ("lt", "le", "gt", "ge"))
