@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -101,3 +102,10 @@ def _sum(flat: np.ndarray):
         return np.add.reduce(flat)
     with ThreadPoolExecutor(2) as pool:
         return sum(pool.map(np.add.reduce, np.array_split(flat, 2)))
+
+
+def snake_case(name: str) -> str:
+    """Keras' layer-name stem of a class name: ``Dense -> dense``, ``BatchNormalization ->
+    batch_normalization``, ``ReLU -> re_lu``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -14,6 +14,12 @@ import numpy as np
 
 _FLOATX = "float32"
 FLOAT_DTYPES = ("float32", "float64")
+EPSILON = 1e-7  # Keras' fuzz factor: the clip of probabilities and denominators
+
+
+def epsilon() -> float:
+    """Keras' ``keras.config.epsilon()``: the fuzz factor of losses and ops, 1e-7."""
+    return EPSILON
 
 
 def floatx() -> str:

@@ -80,6 +80,9 @@ class Engine:
         The steps of the operations, in the order they run.
     trainable_variables : list of Variable
         Every trainable weight, in layer order.
+    trainable_variable_names : list of str
+        Their names ``"<layer>/<key>"``, unique in the model (a sublayer's weight:
+        ``"<layer>/<attribute>/<name>"``).
     """
 
     def __init__(self, program, dtype, loss=None, optimizer=None, metrics=(), weighted_metrics=(),
@@ -107,6 +110,7 @@ class Engine:
         self.trainable_flags = tuple(layer.trainable for layer in self.layers)
         self._store = ParameterStore(self.layers, self.dtype)
         self.trainable_variables = self._store.variables
+        self.trainable_variable_names = self._store.names
         self._set_fusion()
         self._set_backward()
         # (regularizer, value, gradient, scratch) in layer order: the first (largest) kernel comes
@@ -306,8 +310,8 @@ class Engine:
     def _loss_of(self, k: int, output, targets, weights):
         """Output `k`'s loss and its gradient (at the logits when fused)."""
         if self.fused_outputs[k]:
-            return self.losses[k](output, targets, weights, from_logits=True)
-        return self.losses[k](output, targets, weights)
+            return self.losses[k].value_and_gradient(output, targets, weights, from_logits=True)
+        return self.losses[k].value_and_gradient(output, targets, weights)
 
     def _update_metrics(self, outputs, targets, weights, metrics) -> None:
         probabilities: dict[int, np.ndarray] = {}  # a fused activation's output, computed once if a metric needs it

@@ -1,8 +1,11 @@
 """Numerical gradient checking: analytic gradients vs centered finite differences."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
+from .layers import calls
 from .layers.dropout import Dropout
 
 
@@ -13,7 +16,10 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
 
 def _wide_copy(model):
     """The same network in the widest float (x86: 80-bit long double), with the same weights,
-    dropout switched off and the same loss."""
+    dropout switched off and the same loss: rebuilt from its config, or (a model with layers
+    written Keras' way, which may have none) a deep copy whose weights the engine widens."""
+    if any(layer.written_with_call for layer in model.leaf_layers()):
+        return _widened_deep_copy(model)
     config = model.get_config()
     config["dtype"] = np.dtype(np.longdouble).name
     for layer_config in config["layers"]:
@@ -23,6 +29,26 @@ def _wide_copy(model):
     clone.set_weights(model.get_weights())
     clone.compile(optimizer="sgd", loss=model.loss or "categorical_crossentropy")
     return clone
+
+
+def _widened_deep_copy(model):
+    clone = copy.deepcopy(model)
+    wide = np.dtype(np.longdouble)
+    clone.dtype = wide
+    for layer in _every_layer(clone.leaf_layers()):
+        layer.dtype = wide
+        if isinstance(layer, Dropout):
+            layer.rate = 0.0
+    clone.compile(optimizer="sgd", loss=model.loss)
+    return clone
+
+
+def _every_layer(layers):
+    """`layers` and, recursively, the sublayers of those written with ``call``."""
+    for layer in layers:
+        yield layer
+        if layer.written_with_call:
+            yield from _every_layer(item for _, item in calls.sublayers(layer) if hasattr(item, "written_with_call"))
 
 
 def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None = None,
@@ -65,13 +91,14 @@ def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None 
     engine.compute_gradients(data.x, data.targets, data.weights)
     rng = np.random.default_rng(seed)
     errors = {}
-    for variable, gradient in zip(engine.trainable_variables, engine.gradients()):
+    for name, variable, gradient in zip(engine.trainable_variable_names, engine.trainable_variables,
+                                        engine.gradients()):
         flat, analytic = variable.value.reshape(-1), gradient.reshape(-1).copy()
         entries = np.arange(flat.size)
         if max_entries is not None and flat.size > max_entries:
             entries = rng.choice(flat.size, size=max_entries, replace=False)
         numeric = np.array([_centered_difference(loss_value, flat, i, epsilon) for i in entries])
-        errors[variable.path] = float(relative_error(analytic[entries], numeric).max())
+        errors[name] = float(relative_error(analytic[entries], numeric).max())
     return errors
 
 

@@ -9,10 +9,7 @@ layer inside another emits its own operations into the outer program.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from .checks import shown
 
@@ -195,9 +192,7 @@ class Program:
         if id(step) not in self._steps_used:
             self._steps_used.add(id(step))
             return step
-        call = copy.copy(step)
-        call.grads = {name: np.zeros_like(value) for name, value in step.grads.items()}
-        call._buffers = {}
+        call = step.call_copy()
         self.copies.append((call, step))
         return call
 

@@ -8,13 +8,12 @@ numeric pass runs in the model's `engine`.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
 from . import gradcheck, saving, seeding
-from .checks import check_name, is_int
+from .checks import check_name, is_int, snake_case
 from .config import floatx
 from .engine import Engine
 from .graph import KerasTensor, Program, call_symbolically, is_symbolic
@@ -22,13 +21,6 @@ from .layers.base import Layer
 from .summary import print_summary
 from .trainer import Trainer
 from .variables import Variable
-
-
-def snake_case(name: str) -> str:
-    """Keras' layer-name stem: ``Dense -> dense``, ``BatchNorm -> batch_norm``, ``ReLU -> re_lu``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
 
 _DEFAULT_NAMES_GIVEN: dict[str, int] = {}
 

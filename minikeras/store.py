@@ -36,12 +36,14 @@ class ParameterStore:
     """
 
     def __init__(self, layers, dtype):
-        self.variables: list[Variable] = [variable for layer in layers for variable in layer.trainable_weights]
+        entries = [(layer, key, variable) for layer in layers for key, variable in layer.trainable_weight_entries()]
+        self.variables: list[Variable] = [variable for _, _, variable in entries]
         self.values = pack(self.variables, dtype)
         self.value_views = [variable.value for variable in self.variables]
         self.grads = np.zeros_like(self.values)
         self.grad_views = views(self.grads, [variable.shape for variable in self.variables])
-        self._gradient_entries = [(layer, variable.name) for layer in layers for variable in layer.trainable_weights]
+        self._gradient_entries = [(layer, key) for layer, key, _ in entries]
+        self.names = [f"{layer.name}/{key}" for layer, key, _ in entries]  # unique: a layer's keys are
         for (layer, name), view in zip(self._gradient_entries, self.grad_views):
             layer.grads[name] = view
 

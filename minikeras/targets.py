@@ -21,7 +21,7 @@ TARGET_KINDS = ("classes", "sparse", "values")
 
 def prepare(y, n_outputs: int, dtype, kind: str = "classes") -> np.ndarray:
     """`y` in the form `kind` asks for; ValueError saying what was expected and what was given."""
-    y = _numeric(y, n_outputs)
+    y = numeric(y, n_outputs)
     if kind == "values":
         return _values(y, n_outputs, dtype)
     targets = _classes(y, n_outputs, dtype)
@@ -31,7 +31,7 @@ def prepare(y, n_outputs: int, dtype, kind: str = "classes") -> np.ndarray:
     return targets
 
 
-def _numeric(y, n_outputs: int) -> np.ndarray:
+def numeric(y, n_outputs: int) -> np.ndarray:
     y = np.asarray(y)
     expected = f"numbers: class ids of shape (N,), or rows of shape (N, {n_outputs})"
     if y.dtype.kind in "USO":

@@ -81,7 +81,7 @@ def test_a_loss_written_to_the_base_contract_trains():
         def prepare_targets(self, y, n_outputs, dtype):
             return losses.dense_targets(losses.prepare_targets(y, n_outputs, dtype), n_outputs, dtype)
 
-        def __call__(self, output, targets, sample_weight=None):
+        def value_and_gradient(self, output, targets, sample_weight=None):
             diff = output - targets
             return 0.5 * np.mean(np.sum(diff ** 2, axis=1)), diff / len(diff)
 
@@ -98,10 +98,11 @@ def test_a_loss_that_declares_logits_must_take_them():
     class Claims(losses.Loss):
         logits_of = "softmax"
 
-        def __call__(self, output, targets, sample_weight=None):
+        def value_and_gradient(self, output, targets, sample_weight=None):
             raise AssertionError
 
-    with pytest.raises(TypeError, match="Claims declares logits_of='softmax', so its __call__ must accept from_logits"):
+    with pytest.raises(TypeError, match="Claims declares logits_of='softmax', so its value_and_gradient must accept "
+                                        "from_logits"):
         losses.registry.add(Claims)
     assert "Claims" not in losses.registry.names()
 

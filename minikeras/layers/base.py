@@ -17,67 +17,18 @@ call of the same batch size: copy them if you keep them.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import inspect
-import math
 from typing import Any
 
 import numpy as np
 
-from .. import initializers
 from ..checks import check_name, shown
 from ..config import floatx
 from ..graph import call_symbolically, is_symbolic
 from ..registry import Registry, describe
 from ..variables import Variable
-
-# While a model is built from a file: the bytes of weights its layers may still declare.
-_LOADING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("loading", default=None)
-
-
-@contextlib.contextmanager
-def building_from_file(byte_budget: int):
-    """Inside, `Layer.add_weight` makes zeros instead of running initializers (the file sets the
-    values), and refuses, before allocating it, a weight that would take the layers past
-    `byte_budget` bytes: what the file can hold. So a small file declaring huge layers costs
-    neither memory nor an initializer's time."""
-    token = _LOADING.set([byte_budget])
-    try:
-        yield
-    finally:
-        _LOADING.reset(token)
-
-
-def _first_value(initializer, rng: np.random.Generator | None) -> Any:
-    """What a new weight starts from: the array given, else a draw of the initializer (from `rng`,
-    or a fresh generator for a layer built outside a model)."""
-    if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
-        return initializer
-    chosen = initializers.get("glorot_uniform" if initializer is None else initializer)
-    return lambda shape, dtype: chosen.draw(shape, rng if rng is not None else np.random.default_rng(), dtype)
-
-
-def _per_sample(shape: Any, several: bool) -> Any:
-    """A per-sample shape as a tuple of ints, or (`several`: a merge layer's) a list of them."""
-    if several:
-        return [tuple(int(d) for d in one) for one in shape]
-    return tuple(int(d) for d in shape)
-
-
-class ReadOnlyArrays(dict):
-    """`Layer.params` / `Layer.state`: the layer's current arrays by name, to read. Weights are
-    declared with `Layer.add_weight` and changed through their `Variable` (``assign``)."""
-
-    def __init__(self, layer: Layer, kind: str, arrays):
-        super().__init__(arrays)
-        self._where = f"layer {layer.name!r} ({type(layer).__name__}) {kind}"
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError(f"{self._where} is read-only: declare weights with self.add_weight(...) in build() and "
-                        f"change their values with variable.assign(...).")
-
-    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse
+from . import calls
+from .weights import ReadOnlyArrays, first_value, loading_budget, per_sample, spend
 
 
 class Layer:
@@ -108,9 +59,18 @@ class Layer:
         (``Dense(64, input_shape=(784,))`` or ``input_dim=784``).
     """
 
-    def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None, input_dim=None):
+    def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None, input_dim=None,
+                 dtype=None, autocast: bool = True, activity_regularizer=None, **kwargs):
         if input_shape is not None and input_dim is not None:
             raise ValueError(f"Give input_shape or input_dim, not both; got {input_shape!r} and {input_dim!r}.")
+        if "batch_input_shape" in kwargs:  # Keras 2's way, still accepted by Keras 3
+            input_shape = tuple(kwargs.pop("batch_input_shape"))[1:]
+        kwargs.pop("batch_size", None)
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}.")
+        if activity_regularizer is not None:
+            raise ValueError(f"{type(self).__name__}: activity_regularizer is not supported; add the penalty in call "
+                             f"with self.add_loss(...). Got {activity_regularizer!r}.")
         self.name = name
         if not isinstance(trainable, (bool, np.bool_)):
             raise TypeError(f"trainable must be True or False; got {shown(trainable)}.")
@@ -121,12 +81,24 @@ class Layer:
         self._non_trainable_variables: dict[str, Variable] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.input_shape: Any = None  # per-sample shape (a list of them for a merge layer) once built
-        self.dtype = np.dtype(floatx())
+        self.dtype = np.dtype(dtype or floatx())
         self.needs_input_grad = True
         self.built = False
         self._rng: np.random.Generator | None = None
         self._buffers: dict[str, np.ndarray] = {}
         self.inbound_nodes: list = []  # its calls on symbolic tensors (minikeras.graph.Node)
+        self._losses: list = []  # what the last call added with add_loss
+        self._taped = None  # the tape of the last training forward of a layer written with call
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.written_with_call = cls.call is not Layer.call and cls.forward is Layer.forward
+        if "build" in cls.__dict__ and calls.takes_shape_only(cls.__dict__["build"]):
+            cls.build = calls.keras_build(cls.__dict__["build"])
+
+    written_with_call = False
+    """True for a layer written Keras' way: a ``call`` of ops (`minikeras.layers.calls`), no
+    ``forward``/``backward``."""
 
     @property
     def name(self) -> str | None:
@@ -138,14 +110,24 @@ class Layer:
         self._name = None if value is None else check_name(value, "A layer")
 
     # -- lifecycle -------------------------------------------------------------------------
-    def build(self, input_shape: Any, rng: np.random.Generator, dtype=None) -> None:
+    def build(self, input_shape: Any, rng: np.random.Generator | None = None, dtype=None) -> None:
         """Create the weights (`add_weight`) for per-sample inputs of `input_shape`; initializers
-        draw from `rng`."""
-        self.input_shape = _per_sample(input_shape, self.merges)
-        self.output_shape(self.input_shape)  # validates the shape
-        self.dtype = np.dtype(dtype or floatx())
-        self._rng = rng
+        draw from `rng`. (A layer written Keras' way overrides ``build(self, input_shape)``,
+        which gets Keras' shape ``(None, ...)``.)"""
+        if getattr(self, "_keras_building", False):  # super().build(shape) inside a Keras-style build
+            return
+        self.prepare_build(input_shape, rng, dtype)
+        if not self.written_with_call:
+            self.output_shape(self.input_shape)  # validates the shape
         self.built = True
+
+    def prepare_build(self, input_shape: Any, rng: np.random.Generator | None, dtype) -> None:
+        """Record the per-sample input shape, the dtype and the generator the weights draw from."""
+        if self.written_with_call:
+            self.merges = isinstance(input_shape, list)
+        self.input_shape = per_sample(input_shape, self.merges)
+        self.dtype = np.dtype(dtype or floatx())
+        self._rng = rng if rng is not None else calls.build_generator()
 
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, autocast: bool = True,
                    regularizer=None, constraint=None, aggregation: str = "none", overwrite_with_gradient: bool = False,
@@ -162,10 +144,10 @@ class Layer:
         name = self._weight_name(name)
         shape = () if shape is None else tuple(int(d) for d in shape)
         dtype = np.dtype(dtype or self.dtype)
-        loading = _LOADING.get()
+        loading = loading_budget()
         if loading is not None:  # the file sets the value: zeros, not in memory until written
-            self._spend(loading, name, shape, dtype)
-        first = np.zeros if loading is not None else _first_value(initializer, self._rng)
+            spend(loading, str(self.name), name, shape, dtype)
+        first = np.zeros if loading is not None else first_value(initializer, self._rng)
         variable = Variable(first, shape=shape, dtype=dtype,
                             trainable=trainable and self._trainable, name=name,
                             regularizer=regularizers.get(regularizer), owner=self)
@@ -175,13 +157,6 @@ class Layer:
         else:
             self._non_trainable_variables[name] = variable
         return variable
-
-    def _spend(self, budget: list[int], name: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
-        """Take this weight's bytes from the loading file's `budget`; ValueError past it."""
-        budget[0] -= math.prod(shape) * dtype.itemsize
-        if budget[0] < 0:
-            raise ValueError(f"its architecture declares more bytes of weights than the file can hold: the weight "
-                             f"{self.name}/{name} of shape {shape} goes past them")
 
     def _weight_name(self, name: str | None) -> str:
         if name is None:
@@ -193,8 +168,18 @@ class Layer:
         return name
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Per-sample output shape for a per-sample input shape (identity by default)."""
+        """Per-sample output shape for a per-sample input shape: identity by default; for a layer
+        written with ``call``, its ``compute_output_shape`` or what the call gives on zeros."""
+        if self.written_with_call:
+            declared = type(self).compute_output_shape is not Layer.compute_output_shape
+            return calls.output_shape_of(self, input_shape, declared)
         return tuple(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        """Keras' form of `output_shape`: shapes with the batch axis, ``(None, ...)``."""
+        several = isinstance(input_shape, list)
+        per_sample = [tuple(s)[1:] for s in input_shape] if several else tuple(input_shape)[1:]
+        return (None, *self.call_output_shape(per_sample))
 
     def built_output_shape(self) -> tuple[int, ...]:
         """The per-sample output shape of the built layer."""
@@ -239,10 +224,47 @@ class Layer:
         return program.add_layer(self, inputs, merged)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        raise NotImplementedError
+        """The output for the batch `x`; by default ``call`` run on the tape (`minikeras.layers.calls`)."""
+        if not self.written_with_call:
+            raise NotImplementedError(f"{type(self).__name__} defines neither call (Keras' way) nor forward and "
+                                      f"backward.")
+        return calls.taped_forward(self, x, training)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray | None:
-        raise NotImplementedError
+        """The input's gradient (and ``self.grads``) from the output's; by default through the tape."""
+        if not self.written_with_call:
+            raise NotImplementedError(f"{type(self).__name__} defines forward without backward.")
+        return calls.taped_backward(self, grad_out)
+
+    def call(self, inputs, training=None):
+        """Keras' way to write a layer: the output computed with `minikeras.ops` (and operators) on
+        `inputs` and the weights; minikeras differentiates it (`minikeras.layers.calls`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define call.")
+
+    def add_loss(self, loss) -> None:
+        """Keras' ``add_loss``: a scalar (written with ops, in ``call``) that the training loss
+        includes; cleared at the start of each call."""
+        self._losses.append(loss)
+
+    def losses_added(self) -> list:
+        """What the last call added with `add_loss`, sublayers' included."""
+        added = list(self._losses)
+        for _, sublayer in calls.sublayers(self) if self.written_with_call else ():
+            added.extend(sublayer.losses_added() if hasattr(sublayer, "losses_added") else ())
+        return added
+
+    @property
+    def losses(self) -> list:
+        """Keras' ``layer.losses``: the losses the last call added, then the penalties of the
+        regularized trainable weights."""
+        penalties = [variable.regularizer.penalty(variable.value) for variable in self.trainable_weights
+                     if variable.regularizer is not None]
+        return [*self.losses_added(), *penalties]
+
+    def call_copy(self) -> Layer:
+        """A copy sharing the weights, with its own forward cache, buffers and gradients (a second
+        call of the layer in one pass)."""
+        return calls.shallow_call_copy(self)
 
     def regularizers(self) -> dict:
         """``{weight name: Regularizer}`` of the trainable weights whose penalty the loss includes."""
@@ -254,23 +276,43 @@ class Layer:
         ``activation``) itself then its activation layer."""
         return [self]
 
-    def __call__(self, x, training: bool = False):
+    def __call__(self, x, *args, training=None, **kwargs):
         """Keras' ``layer(x)``: the output of every step for a batch `x` (a copy); an unbuilt layer
-        is built for ``x.shape[1:]`` (float32 unless `x` is float64) with a fresh generator. On
-        symbolic tensors (``keras.Input``), records the call in the graph of a functional model
-        and returns the symbolic output."""
+        is built for ``x.shape[1:]`` (float32 unless `x` is float64). On symbolic tensors
+        (``keras.Input``), records the call in the graph of a functional model and returns the
+        symbolic output. Inside another layer's ``call`` in training, the call is recorded on its
+        tape. Extra arguments go to a ``call`` that takes them."""
         if is_symbolic(x):
+            if args or kwargs:
+                raise TypeError(f"Layer {self.name or type(self).__name__!r}: a call on symbolic tensors takes the "
+                                f"inputs only; got extra arguments {args!r} {sorted(kwargs)}.")
             return call_symbolically(self, x)
-        batches = [np.asarray(item) for item in x] if self.merges else [np.asarray(x)]
+        if self.written_with_call:
+            if not self.built:
+                self._build_for(x)
+            return calls.run_call(self, x, training, args, kwargs)
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__} takes the inputs and training only; got {args!r} {sorted(kwargs)}.")
+        training = bool(calls.inherited_training(training))
         if not self.built:
-            shapes: Any = [batch.shape[1:] for batch in batches]
-            dtype = np.float64 if any(batch.dtype == np.float64 for batch in batches) else np.float32
-            self.build(shapes if self.merges else shapes[0], np.random.default_rng(), dtype)
-        batches = [np.asarray(batch, dtype=self.dtype) for batch in batches]
+            self._build_for(x)
+        if calls.is_taped(x):
+            return calls.record_builtin(self, x, training)
+        batches = [np.asarray(batch, dtype=self.dtype) for batch in (x if self.merges else [x])]
         x = batches if self.merges else batches[0]
         for step in self.steps():
             x = step.forward(x, training)
         return x.copy()
+
+    def _build_for(self, x) -> None:
+        """Build for the batch `x` (float32 unless it is float64), with the generator of the call
+        running now (a sublayer's) or a fresh one."""
+        several = isinstance(x, (list, tuple)) and (self.merges or self.written_with_call)
+        batches = [calls.value_of(item) for item in x] if several else [calls.value_of(x)]
+        shapes: Any = [np.shape(batch)[1:] for batch in batches]
+        dtype = np.float64 if any(np.asarray(batch).dtype == np.float64 for batch in batches) else np.float32
+        rng = calls.build_generator()
+        self.build(shapes if several else shapes[0], rng if rng is not None else np.random.default_rng(), dtype)
 
     # -- weights and config ----------------------------------------------------------------
     @property
@@ -282,20 +324,39 @@ class Layer:
         self._trainable = bool(value)
         for variable in self._trainable_variables.values():
             variable.trainable = self._trainable
+        for _, sublayer in calls.sublayers(self) if self.written_with_call else ():
+            sublayer.trainable = self._trainable
+
+    def weight_entries(self) -> list[tuple[str, Variable]]:
+        """``(key, variable)`` of every weight in Keras' order: those declared trainable, then the
+        others; then (a layer written with ``call``) its sublayers', keyed ``"<attribute>/<key>"``.
+        The keys are unique in the layer: they key ``grads`` and the layer's group in files."""
+        entries = [*self._trainable_variables.items(), *self._non_trainable_variables.items()]
+        return calls.with_sublayer_entries(self, entries) if self.written_with_call else entries
+
+    def trainable_weight_entries(self) -> list[tuple[str, Variable]]:
+        """The `weight_entries` the optimizer updates (none for a frozen layer)."""
+        if not self._trainable:
+            return []
+        if not self.written_with_call:
+            return list(self._trainable_variables.items())
+        return [(key, variable) for key, variable in self.weight_entries() if variable.trainable]
 
     @property
     def weights(self) -> list[Variable]:
-        """Every weight: those declared trainable, then the others (Keras' order)."""
+        """Every weight: those declared trainable, then the others (Keras' order), then sublayers'."""
+        if self.written_with_call:
+            return [variable for _, variable in self.weight_entries()]
         return [*self._trainable_variables.values(), *self._non_trainable_variables.values()]
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return list(self._trainable_variables.values()) if self._trainable else []
+        return [variable for _, variable in self.trainable_weight_entries()]
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        frozen = [] if self._trainable else list(self._trainable_variables.values())
-        return [*frozen, *self._non_trainable_variables.values()]
+        trainable = {id(variable) for variable in self.trainable_weights}
+        return [variable for variable in self.weights if id(variable) not in trainable]
 
     @property
     def params(self) -> ReadOnlyArrays:
@@ -308,8 +369,8 @@ class Layer:
         return ReadOnlyArrays(self, "state", {n: v.value for n, v in self._non_trainable_variables.items()})
 
     def weight_names(self) -> list[str]:
-        """Names of the arrays `get_weights` returns, in order."""
-        return [variable.name for variable in self.weights]
+        """Names of the arrays `get_weights` returns, in order (unique in the layer)."""
+        return [key for key, _ in self.weight_entries()]
 
     def get_weights(self) -> list[np.ndarray]:
         return [variable.numpy() for variable in self.weights]
@@ -398,7 +459,15 @@ class Layer:
         return buffer
 
 
-registry = Registry("layer", Layer, required=("forward", "backward"))
+def _check_layer_class(cls: Any) -> None:
+    """A layer class implements ``call`` (Keras' way) or both ``forward`` and ``backward``."""
+    missing = [method for method in ("forward", "backward") if getattr(cls, method) is getattr(Layer, method)]
+    if missing and not cls.written_with_call:
+        raise TypeError(f"{cls.__name__} cannot be registered as a layer: it does not implement {', '.join(missing)} "
+                        f"(or call, Keras' way).")
+
+
+registry = Registry("layer", Layer, check=_check_layer_class)
 
 
 def register_layer(cls: type) -> type:

@@ -5,7 +5,7 @@ once per data set by ``loss.prepare_targets`` (see `minikeras.targets`).
 """
 from ..targets import class_ids, dense_targets, is_class_ids, one_hot
 from ..targets import prepare as _prepare
-from .base import EPSILON, ElementwiseLoss, Loss, registry
+from .base import EPSILON, ElementwiseLoss, Loss, LossFunctionWrapper, registry
 from .crossentropy import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
 from .hinge import CategoricalHinge, Hinge, SquaredHinge
 from .regression import (
@@ -19,7 +19,7 @@ from .regression import (
     Poisson,
 )
 
-__all__ = ["Loss", "ElementwiseLoss", "registry", "get", "EPSILON", "prepare_targets", "class_ids",
+__all__ = ["Loss", "LossFunctionWrapper", "ElementwiseLoss", "registry", "get", "EPSILON", "prepare_targets", "class_ids",
            "dense_targets", "is_class_ids", "one_hot", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "CategoricalHinge", "Hinge", "SquaredHinge", "Huber", "KLDivergence",
            "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
@@ -32,5 +32,8 @@ def prepare_targets(y, n_outputs: int, dtype):
 
 
 def get(spec) -> Loss:
-    """A loss from a name (``"binary_crossentropy"``, ``"mse"``, ...), a class, a config or an instance."""
+    """A loss from a name (``"binary_crossentropy"``, ``"mse"``, ...), a class, a config, an
+    instance, or a function ``fn(y_true, y_pred)`` written with ops (`LossFunctionWrapper`)."""
+    if callable(spec) and not isinstance(spec, (type, Loss)):
+        return LossFunctionWrapper(spec)
     return registry.get(spec)

@@ -44,7 +44,7 @@ class CategoricalCrossentropy(_CrossEntropyOptions, Loss):
     name = "categorical_crossentropy"
     logits_of = "softmax"
 
-    def __call__(self, output, targets, sample_weight=None, from_logits=False):
+    def value_and_gradient(self, output, targets, sample_weight=None, from_logits=False):
         if self.label_smoothing:
             n_classes = output.shape[1]
             targets = dense_targets(targets, n_classes, output.dtype) * (1.0 - self.label_smoothing) \
@@ -126,7 +126,7 @@ class BinaryCrossentropy(_CrossEntropyOptions, ElementwiseLoss):
                              f"from {targets.min()} to {targets.max()}.")
         return targets
 
-    def __call__(self, output, targets, sample_weight=None, from_logits=False):
+    def value_and_gradient(self, output, targets, sample_weight=None, from_logits=False):
         if self.label_smoothing:
             targets = targets * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         if from_logits or self.from_logits:

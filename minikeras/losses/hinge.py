@@ -43,7 +43,7 @@ class CategoricalHinge(Loss):
     name = "categorical_hinge"
     target_kind = "values"
 
-    def __call__(self, output, targets, sample_weight=None):
+    def value_and_gradient(self, output, targets, sample_weight=None):
         n = output.shape[0]
         rows = np.arange(n)
         others = (1.0 - targets) * output

@@ -16,7 +16,7 @@ class MeanSquaredError(ElementwiseLoss):
 
     name = "mean_squared_error"
 
-    def __call__(self, output, targets, sample_weight=None):
+    def value_and_gradient(self, output, targets, sample_weight=None):
         diff = output - targets
         per_sample = np.einsum("ij,ij->i", diff, diff) / output.shape[1]
         rows = diff.shape[0] if self.reduction == "sum_over_batch_size" else 1

@@ -15,8 +15,7 @@ import numpy as np
 from ..backend import log_softmax as _log_softmax
 from ..backend import sigmoid as _sigmoid
 from ..backend import softmax as _softmax
-from ..config import floatx
-from ..losses.base import EPSILON
+from ..config import EPSILON, floatx
 from . import comparisons as c
 from . import math_ops as m
 from . import reductions as r

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from ..checks import is_int, non_finite_names
-from ..layers.base import building_from_file
+from ..layers.weights import building_from_file
 from ..version import __version__
 from .atomic import atomic_path
 from .heap_check import STRING_ATTRIBUTES, string_attribute_problem

@@ -13,7 +13,6 @@ import io
 import json
 import lzma
 import os
-import re
 import stat
 import zipfile
 import zlib
@@ -21,11 +20,13 @@ from typing import Any
 
 import h5py
 
+from ..checks import snake_case
 from ..graph_config import keras_config_order
-from ..layers.base import Layer, building_from_file
+from ..layers.base import Layer
 from ..layers.base import registry as layer_registry
 from ..layers.input import InputLayer
 from ..layers.keras_objects import keras_object
+from ..layers.weights import building_from_file
 from ..version import __version__
 from .atomic import atomic_path
 from .hdf5 import (
@@ -59,19 +60,13 @@ def _keras_layers(layer, dtype: str) -> list[tuple[dict, list]]:
             for class_name, name, config, weights in layer.keras_layers()]
 
 
-def _snake_case(class_name: str) -> str:
-    """Keras' file name of a layer class (``BatchNormalization`` -> ``batch_normalization``)."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def weight_paths(class_names: list[str]) -> list[str]:
     """Where Keras keeps each layer's variables: ``layers/<class in snake case>[_k]/vars``, numbered
     per class in layer order (Keras names the groups by class, not by the layers' names)."""
     used: dict[str, int] = {}
     paths = []
     for class_name in class_names:
-        stem = _snake_case(class_name)
+        stem = snake_case(class_name)
         used[stem] = used.get(stem, -1) + 1
         paths.append(f"layers/{stem}{'_' + str(used[stem]) if used[stem] else ''}/vars")
     return paths

@@ -76,7 +76,7 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_value_equals_the_reference(name):
     loss, output, targets, per_sample = CASES[name]
-    value, _ = loss(output.copy(), targets)
+    value, _ = loss.value_and_gradient(output.copy(), targets)
     assert abs(value - per_sample.mean()) <= 1e-6 * max(1.0, abs(per_sample.mean())), (value, per_sample.mean())
 
 
@@ -84,8 +84,8 @@ def test_value_equals_the_reference(name):
 def test_gradient_matches_centered_differences(name):
     loss, output, targets, _ = CASES[name]
     output = output.copy()
-    _, grad = loss(output.copy(), targets)
-    numeric = numeric_gradient(lambda: loss(output.copy(), targets)[0], output)
+    _, grad = loss.value_and_gradient(output.copy(), targets)
+    numeric = numeric_gradient(lambda: loss.value_and_gradient(output.copy(), targets)[0], output)
     assert max_relative_error(grad, numeric) < 1e-6
 
 
@@ -93,10 +93,10 @@ def test_gradient_matches_centered_differences(name):
 def test_sample_weights_and_the_sum_reduction(name):
     loss, output, targets, per_sample = CASES[name]
     weights = np.linspace(0.0, 2.0, N)
-    weighted, grad = loss(output.copy(), targets, weights)
+    weighted, grad = loss.value_and_gradient(output.copy(), targets, weights)
     assert weighted == pytest.approx(np.mean(weights * per_sample), rel=1e-6, abs=1e-9)
     config = {**loss.get_config(), "reduction": "sum"}
-    summed, summed_grad = type(loss)(**config)(output.copy(), targets, weights)
+    summed, summed_grad = type(loss)(**config).value_and_gradient(output.copy(), targets, weights)
     assert summed == pytest.approx(np.sum(weights * per_sample), rel=1e-6, abs=1e-9)
     np.testing.assert_allclose(summed_grad, grad * N, rtol=1e-9, atol=1e-12)
     assert not np.any(grad[0])  # a sample of weight 0 has no gradient
@@ -111,14 +111,15 @@ def test_config_round_trip(name):
 
 def test_the_fused_binary_path_is_the_probability_path_of_the_sigmoid():
     loss = losses.BinaryCrossentropy()
-    from_logits, grad_logits = loss(SIGMOID_LOGITS.copy(), BINARY, from_logits=True)
-    from_probs, grad_probs = loss(SIGMOID.copy(), BINARY)
+    from_logits, grad_logits = loss.value_and_gradient(SIGMOID_LOGITS.copy(), BINARY, from_logits=True)
+    from_probs, grad_probs = loss.value_and_gradient(SIGMOID.copy(), BINARY)
     assert from_logits == pytest.approx(from_probs, rel=1e-9)
     np.testing.assert_allclose(grad_logits, grad_probs * SIGMOID * (1 - SIGMOID), rtol=1e-9)
 
 
 def test_binary_crossentropy_from_extreme_logits_is_finite():
-    loss, grad = losses.BinaryCrossentropy(from_logits=True)(np.array([[1e4], [-1e4]]), np.array([[0.0], [0.0]]))
+    loss, grad = losses.BinaryCrossentropy(from_logits=True).value_and_gradient(np.array([[1e4], [-1e4]]),
+                                                                           np.array([[0.0], [0.0]]))
     assert loss == pytest.approx(1e4 / 2) and np.all(np.isfinite(grad))
 
 
