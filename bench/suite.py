@@ -27,7 +27,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import minikeras as mk
-from bench import torch_reference
+from bench import custom_layer, torch_reference
 from bench.cases import Case, cases, minikeras_model, random_data
 from bench.floor import MatmulFloor
 from bench.handwritten import HandwrittenMLP
@@ -148,6 +148,11 @@ def main(argv=None):
             torch_text = f"  pytorch {row['pytorch_s']:.3f} s" if "pytorch_s" in row else ""
             print(f"{case.name:48s} minikeras {row['minikeras_s']:.3f} s  floor {row['floor_s']:.3f} s{torch_text}  "
                   f"ratio {row['minikeras_vs_floor']:.2f}x", flush=True)
+        if not args.only or args.only in custom_layer.NAME:
+            custom = custom_layer.measure(args.repeats, 2560 if args.quick else 12800)
+            print(f"{custom_layer.NAME}: built-in {custom['built_in_s']:.3f} s  custom {custom['custom_s']:.3f} s  "
+                  f"ratio {custom['custom_vs_built_in']:.2f}x", flush=True)
+            env["custom_layer"] = custom
     table = markdown(rows, env)
     print(table)
     if args.json:

@@ -23,7 +23,9 @@ from . import (
     ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
+    saving,
     schedules,
     search,
     utils,
@@ -41,7 +43,7 @@ from .version import __version__
 __all__ = ["Model", "Sequential", "KerasTensor", "Variable", "config", "set_seed", "load_model", "ModelFileError",
            "lr_range_test", "register_layer", "show_config", "Input", "activations", "layers", "models", "utils",
            "initializers", "ops", "optimizers", "schedules", "callbacks", "regularizers", "losses", "metrics",
-           "datasets", "preprocessing", "plot", "search", "__version__"]
+           "datasets", "preprocessing", "random", "saving", "plot", "search", "__version__"]
 
 
 def __getattr__(name):

@@ -107,6 +107,8 @@ class Engine:
         self.loss_weights = [1.0] * n_outputs if loss_weights is None else [float(w) for w in loss_weights]
         self._set_metrics(metrics, weighted_metrics)
         self._keeps_integers = [self._readers_convert(tensor) for tensor in program.input_ids]
+        # Steps written with call: what they add with add_loss joins the loss.
+        self._call_steps = [step for step in self.layer_steps if step.written_with_call]
         self.trainable_flags = tuple(layer.trainable for layer in self.layers)
         self._store = ParameterStore(self.layers, self.dtype)
         self.trainable_variables = self._store.variables
@@ -196,6 +198,9 @@ class Engine:
         x = self.inputs(x, what)
         for array in x if isinstance(x, tuple) else (x,):
             check_finite(array, what)
+        without_loss = all(loss is None for loss in self.losses)
+        if y is None and without_loss:  # the layers' added losses are all there is to train on
+            return Dataset(x, np.zeros((rows(x), 0), self.dtype), None)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
         several = len(self.output_shapes) > 1
@@ -206,7 +211,9 @@ class Engine:
             if not isinstance(labels_k, (np.ndarray, list, tuple)):
                 raise TypeError(f"The labels of {what} must be a numpy array; got {type(labels_k).__name__}.")
             check_same_length(first, labels_k, "y" if not several else f"y[{self.output_names[k]!r}]")
-            targets.append(self.losses[k].prepare_targets(labels_k, self.output_shapes[k][0], self.dtype))
+            loss_k = self.losses[k]
+            targets.append(np.asarray(labels_k) if loss_k is None else
+                           loss_k.prepare_targets(labels_k, self.output_shapes[k][0], self.dtype))
         if several and class_weight is not None:
             raise ValueError("class_weight is only supported for models with a single output (as in Keras); "
                              "pass sample_weight for each output instead.")
@@ -308,7 +315,9 @@ class Engine:
         return total, grads if several else grads[0]
 
     def _loss_of(self, k: int, output, targets, weights):
-        """Output `k`'s loss and its gradient (at the logits when fused)."""
+        """Output `k`'s loss and its gradient (at the logits when fused); 0 without a loss."""
+        if self.losses[k] is None:
+            return np.zeros((), output.dtype), np.zeros_like(output)
         if self.fused_outputs[k]:
             return self.losses[k].value_and_gradient(output, targets, weights, from_logits=True)
         return self.losses[k].value_and_gradient(output, targets, weights)
@@ -365,6 +374,15 @@ class Engine:
             for tensor, input_grad in zip(operation.inputs, input_grads if operation.merged else (input_grads,)):
                 _accumulate(grads, tensor, input_grad)
 
+    def added_loss(self):
+        """The sum of what the layers' calls added with ``add_loss`` in the last forward pass (a
+        numpy scalar in the model dtype)."""
+        total = np.zeros((), self.dtype)
+        for step in self._call_steps:
+            for loss in step.step_losses:
+                total = total + np.asarray(getattr(loss, "value", loss), self.dtype)
+        return total
+
     def penalty(self):
         """Sum of the layers' regularization penalties (a numpy scalar, or 0 without regularizers)."""
         return sum(regularizer.penalty(param) for regularizer, param, _, _ in self._penalties)
@@ -381,9 +399,13 @@ class Engine:
         # left them in cache; after, the products have pushed them out.
         penalty = self.penalty()
         loss, grad = self.loss_and_metrics(x, targets, weights, training=True)
+        added = self.added_loss() if self._call_steps else 0.0
+        if all(loss_k is None for loss_k in self.losses) and not any(step.step_losses for step in self._call_steps):
+            raise ValueError("No loss to compute: compile() was given loss=None and no layer adds one with add_loss. "
+                             "Give compile(loss=...).")
         self.backward(grad)
         self.add_penalty_gradients()
-        return float(loss + penalty)
+        return float(loss + penalty + added)
 
     def claim_variables(self) -> None:
         """Make the weights' values views into this engine's store again, if another model's engine
@@ -419,7 +441,7 @@ class Engine:
         total = 0.0
         for index, (xb, tb, wb) in enumerate(BatchGatherer(data, self.evaluation_batch_size(batch_size)).batches(None)):
             loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=metrics)
-            total += float(loss) * rows(xb)
+            total += float(loss + self.added_loss()) * rows(xb)
             if on_batch is not None:
                 on_batch(index)
         return {"loss": total / len(data) + float(self.penalty()), **self.metric_results(metrics)}

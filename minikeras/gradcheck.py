@@ -5,7 +5,6 @@ import copy
 
 import numpy as np
 
-from .layers import calls
 from .layers.dropout import Dropout
 
 
@@ -44,11 +43,15 @@ def _widened_deep_copy(model):
 
 
 def _every_layer(layers):
-    """`layers` and, recursively, the sublayers of those written with ``call``."""
+    """`layers`, their extra steps and, recursively, the layers they hold: sublayers of those
+    written with ``call`` (a subclassed model's attributes), the layers of models among them."""
     for layer in layers:
         yield layer
-        if layer.written_with_call:
-            yield from _every_layer(item for _, item in calls.sublayers(layer) if hasattr(item, "written_with_call"))
+        yield from layer.steps()[1:]  # a Dense's activation
+        if hasattr(layer, "leaf_layers"):  # a model held by a layer or a subclassed model
+            yield from _every_layer(layer.leaf_layers())
+        elif layer.written_with_call:
+            yield from _every_layer(layer.tracked_layers())
 
 
 def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None = None,
@@ -79,14 +82,14 @@ def check_gradients(model, x, y, epsilon: float = 1e-6, max_entries: int | None 
     if not epsilon > 0:
         raise ValueError(f"epsilon must be > 0; got {epsilon!r}.")
     if not model.built:
-        model.build(model.sample_shape or np.shape(x)[1:])
+        model.build(getattr(model, "sample_shape", None) or np.shape(x)[1:])
     engine = _wide_copy(model).engine
     data = engine.dataset(x, y, sample_weight)
 
     def loss_value():
         # Kept in the wide float (not rounded to a Python float): the differences need its digits.
         loss, _ = engine.loss_and_metrics(data.x, data.targets, data.weights, training=True)
-        return loss + engine.penalty()
+        return loss + engine.penalty() + engine.added_loss()
 
     engine.compute_gradients(data.x, data.targets, data.weights)
     rng = np.random.default_rng(seed)

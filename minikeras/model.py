@@ -12,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from . import gradcheck, saving, seeding
+from . import gradcheck, saving, seeding, subclassed
 from .checks import check_name, is_int, snake_case
 from .config import floatx
 from .engine import Engine
 from .graph import KerasTensor, Program, call_symbolically, is_symbolic
+from .layers import calls
 from .layers.base import Layer
+from .registry import Registry, registered_name
+from .subclassed import ModelCall, model_layers, per_sample_shape, shape_of_batch
 from .summary import print_summary
 from .trainer import Trainer
 from .variables import Variable
@@ -57,38 +60,110 @@ class Model(Trainer):
     def __new__(cls, *args, **kwargs):
         if cls is Model:
             cls = Model._kinds["functional" if _makes_graph(args, kwargs) else "sequential"]
-        return super().__new__(cls)
+        model = super().__new__(cls)
+        model.init_arguments = (args, kwargs)  # a subclassed model's config (Keras' auto config)
+        return model
 
-    # -- what the kinds provide ----------------------------------------------------------------
-    layers: list
+    # -- a subclassed model (class MyModel(Model) with a call); Sequential and Functional override --
+    def __init__(self, *args, name: str | None = None, trainable: bool = True, dtype=None, seed: int | None = None,
+                 **kwargs):
+        """Keras' subclassing API: ``super().__init__(name=...)`` in the subclass's ``__init__``,
+        layers set as attributes, and a ``call(inputs, training=None)``."""
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}: super().__init__() of a subclassed model takes name, trainable, "
+                            f"dtype and seed; got {args!r} {sorted(kwargs)}. (Model(inputs, outputs) makes a "
+                            f"functional model.)")
+        self._init_model(name, snake_case(type(self).__name__), seed, dtype, trainable)
+        self._call_step: Any = None  # the ModelCall step, once built
+        self._losses: list = []
+
+    def __getattr__(self, name: str):
+        if name == "layers" and "_call_step" in vars(self):  # a subclassed model's layers are its attributes
+            return model_layers(self)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def call(self, inputs, training=None):
+        """A subclassed model's forward pass, written with layers and `minikeras.ops`."""
+        raise NotImplementedError(f"{type(self).__name__} does not define call(inputs).")
+
+    def run_own_call(self, inputs, training):
+        """``call`` with the losses of the last call cleared (the subclassed model's engine step)."""
+        self._losses = []
+        if calls.accepts_training(self.call):
+            return self.call(inputs, training=training)
+        return self.call(inputs)
+
+    def add_loss(self, loss) -> None:
+        """Keras' ``add_loss`` in a subclassed model's ``call``: a scalar the training loss includes."""
+        self._losses.append(loss)
+        calls.note_added_loss(loss)
+
+    def losses_added(self) -> list:
+        """What the last call added with ``add_loss``, its layers' included."""
+        added = list(getattr(self, "_losses", []))
+        for layer in self.leaf_layers() if "_call_step" not in vars(self) else model_layers(self):
+            added.extend(layer.losses_added() if hasattr(layer, "losses_added") else ())
+        return added
+
+    @property
+    def losses(self) -> list:
+        """Keras' ``model.losses``: the losses the last call added, then the weight penalties."""
+        penalties = [variable.regularizer.penalty(variable.value) for variable in self.trainable_weights
+                     if variable.regularizer is not None]
+        return [*self.losses_added(), *penalties]
 
     def _program(self) -> Program:
         """The engine's program of the built model."""
-        raise NotImplementedError
+        return Program.chain([self._call_step], self._call_step.input_shape)
 
     def emit(self, program: Program, inputs: tuple[int, ...], merged: bool = False) -> int:
         """Append the model's operations to the `program` of a model using it as a layer, reading
         the tensors `inputs`; returns its output tensor's id."""
-        raise NotImplementedError
+        return program.add_layer(self._call_step, inputs, merged)
 
     @property
     def built(self) -> bool:
-        raise NotImplementedError
+        return self._call_step is not None and self._call_step.built
 
     def build(self, input_shape=None, rng=None, dtype=None) -> None:
-        """Build every layer for inputs of per-sample `input_shape`."""
-        raise NotImplementedError
+        """Build every layer for inputs of `input_shape`: Keras' ``(None, ...)`` or the per-sample
+        shape (a subclassed model runs its call once on zeros of it)."""
+        if input_shape is None:
+            raise ValueError(f"Model {self.name!r}: build needs the input shape, e.g. build((None, 784)).")
+        step = ModelCall(self)
+        step.build(per_sample_shape(input_shape), self._rng, self.dtype)
+        self._call_step = step
+        self._invalidate()
+
+    def _require_built(self, x=None) -> None:
+        if not self.built:
+            if x is None:
+                raise ValueError(f"Model {self.name!r} is not built yet: call it on a batch, fit it, or "
+                                 f"build(input_shape) first.")
+            self.build(shape_of_batch(x))
 
     def built_input_shape(self):
         """The per-sample input shape (a list of them for several inputs)."""
-        raise NotImplementedError
+        self._require_built()
+        return self._call_step.input_shape
 
     def built_output_shape(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        self._require_built()
+        return self._call_step.built_output_shape()
 
     def call_output_shape(self, input_shape) -> tuple[int, ...]:
         """The per-sample output shape when used as a layer on inputs of `input_shape`."""
-        raise NotImplementedError
+        if not self.built:
+            self.build(input_shape)
+        return self._call_step.call_output_shape(input_shape)
+
+    @property
+    def output_names(self) -> list[str]:
+        return ["output_0"]
+
+    def get_config(self) -> dict:
+        """Keras' config of a subclassed model: its ``__init__`` arguments, when they are plain values."""
+        return calls.auto_config(self)
 
     def _init_model(self, name: str | None, default_name: str, seed, dtype, trainable: bool) -> None:
         """The state every model has: dtype, seed and generator, name, engine, layer names."""
@@ -127,9 +202,6 @@ class Model(Trainer):
             raise ValueError(f"Layer names must be unique in a model; {layer.name!r} is already used.")
 
     # -- the engine ----------------------------------------------------------------------------
-    def _require_built(self, x=None) -> None:
-        raise NotImplementedError
-
     def _invalidate(self) -> None:
         """Forget the engine, which is derived from the layer list and the compile settings."""
         self._engine = None
@@ -154,7 +226,7 @@ class Model(Trainer):
                       self.compiled_weighted_metrics, self.loss_weights, self.output_names)
 
     # -- used as a layer -------------------------------------------------------------------------
-    def __call__(self, x, training: bool = False):
+    def __call__(self, x, training=None):
         """Keras' ``model(x)``: the output for the batch `x` in one pass (``training=True``: dropout
         active and BatchNorm on batch statistics, whose moving averages then move too). On symbolic
         tensors, the model is used as a layer of the functional model being built."""
@@ -163,8 +235,10 @@ class Model(Trainer):
                 self.build(x.sample_shape)  # a Sequential model without an input shape takes the tensor's
             return call_symbolically(self, x)
         self._require_built(x)
+        if calls.recording():  # inside a layer's or a model's recorded call
+            return calls.record_program(self, x, bool(calls.inherited_training(training)))
         engine = self.engine
-        output = engine.forward(engine.inputs(x), training)
+        output = engine.forward(engine.inputs(x), bool(training))
         return [array.copy() for array in output] if isinstance(output, list) else output.copy()
 
     def steps(self) -> list:
@@ -200,13 +274,19 @@ class Model(Trainer):
             layer.trainable = bool(value)
 
     def leaf_layers(self) -> list[Layer]:
-        """Every layer holding computations, nested models opened, each once."""
+        """Every layer holding computations, nested models opened, each once (a subclassed model:
+        the step running its call)."""
+        if "_call_step" in vars(self):
+            return [self._call_step] if self._call_step is not None else []
         leaves: list[Layer] = []
         for layer in self.layers:
             for leaf in layer.leaf_layers() if isinstance(layer, Model) else [layer]:
                 if leaf not in leaves:
                     leaves.append(leaf)
         return leaves
+
+    def _holds_keras_style_layers(self) -> bool:
+        return any(layer.written_with_call for layer in self.leaf_layers())
 
     # -- weights -------------------------------------------------------------------------------
     @property
@@ -251,9 +331,33 @@ class Model(Trainer):
     @classmethod
     def from_config(cls, config) -> Model:
         """A new model from `get_config()` output: a graph config (with ``input_layers``) makes a
-        functional model, a stack config a Sequential one."""
+        functional model, a stack config a Sequential one; a subclassed model's `file_config`
+        makes that (registered) class, built. On a subclass: ``cls(**config)``, as Keras."""
+        if cls is not Model:
+            return cls(**config)
+        if isinstance(config, dict) and "build_config" in config:
+            class_name = config.get("class_name")
+            if not isinstance(class_name, str):
+                raise ValueError(f"A subclassed model's config names its class; got class_name={class_name!r}.")
+            model_class: Any = registry.lookup(class_name)
+            arguments = config.get("config", {})
+            if not isinstance(arguments, dict):
+                raise ValueError(f"The config of model {config.get('class_name')!r} must be a dict; got {arguments!r}.")
+            model = model_class.from_config(arguments)
+            model.build(subclassed.file_input_shape(config["build_config"]))
+            return model
         kind = "functional" if isinstance(config, dict) and "input_layers" in config else "sequential"
         return Model._kinds[kind].from_config(config)
+
+    def file_config(self) -> dict:
+        """The architecture as model files hold it: `get_config` (Sequential, functional); for a
+        subclassed model, its registered class name, `get_config` and the input shape it was built
+        for (Keras' ``build_config``)."""
+        if "_call_step" not in vars(self):
+            return self.get_config()
+        self._require_built()
+        return {"class_name": registered_name(self), "config": self.get_config(),
+                "build_config": {"input_shape": subclassed.keras_shape(self.built_input_shape())}}
 
     # -- files -----------------------------------------------------------------------------------
     def save(self, path) -> None:
@@ -299,3 +403,8 @@ class Model(Trainer):
         """
         return gradcheck.check_gradients(self, x, y, epsilon=epsilon, max_entries=max_entries,
                                          sample_weight=sample_weight)
+
+
+registry = Registry("model", Model)
+"""Subclassed models that files may name: those registered with
+``keras.saving.register_keras_serializable()`` (or given as ``custom_objects``)."""

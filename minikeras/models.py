@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import saving
+from . import registry, saving
 from .functional import Functional
 from .model import Model
-from .saving import hdf5
 from .sequential import Sequential
 
 __all__ = ["Model", "Sequential", "Functional", "load_model", "model_from_json"]
@@ -17,10 +16,13 @@ _CLASSES: dict[str, Any] = {"Sequential": Sequential, "Functional": Functional, 
 
 def model_from_json(json_string: str, custom_objects=None) -> Model:
     """The architecture saved by ``model.to_json()`` (fresh weights). Classes are looked up in the
-    layer registry only; `custom_objects` is not needed: register custom layers with
-    ``register_layer`` instead."""
-    if custom_objects:
-        raise ValueError("custom_objects is not used: decorate custom layers with minikeras.register_layer.")
+    registries only: custom ones registered with ``keras.saving.register_keras_serializable()``
+    or given as `custom_objects` (``{"MyLayer": MyLayer}``)."""
+    with registry.custom_object_scope(custom_objects):
+        return _model_from_json(json_string)
+
+
+def _model_from_json(json_string: str) -> Model:
     try:
         data = json.loads(json_string)
     except (TypeError, json.JSONDecodeError) as error:
@@ -32,16 +34,17 @@ def model_from_json(json_string: str, custom_objects=None) -> Model:
     return _CLASSES[data["class_name"]].from_config(data.get("config"))
 
 
-def load_model(path) -> Model:
-    """The model saved in `path` by ``model.save``: architecture, weights, compile settings,
+def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True) -> Model:  # noqa: A002
+    """The model saved in `filepath` by ``model.save``: architecture, weights, compile settings,
     optimizer state and training position, so that it predicts identically and `fit` continues
     exactly where it stopped. A damaged or foreign file raises `minikeras.ModelFileError`.
+
+    A file naming a custom class (a layer, loss, metric or subclassed model) loads it only when it
+    is registered (``keras.saving.register_keras_serializable()``) or given in `custom_objects`
+    (``{"MyLayer": MyLayer}``); nothing a file names is ever imported or run. `safe_mode` is
+    always on (Keras' default); ``compile=False`` reads the architecture and weights only.
 
     A Keras 3 ``.keras`` file or a legacy Keras ``.h5`` file (recognized by their content) of a
     Sequential or functional model of the layers Keras and minikeras share loads with its
     weights (`saving.load_keras`, `saving.load_legacy_keras`)."""
-    if saving.is_keras_file(path):
-        return saving.load_keras(path, Model)
-    if saving.is_legacy_keras_h5(path):
-        return saving.load_legacy_keras(path, Model)
-    return hdf5.load_model(path, Model)
+    return saving.load_model(filepath, custom_objects, compile, safe_mode)

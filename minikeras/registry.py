@@ -9,8 +9,18 @@ the family's `required` methods, or fails its `check`, cannot be registered.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from typing import Any
+
+# Every registry made, so that `register_keras_serializable` finds a class's family by its base.
+REGISTRIES: list[Registry] = []
+# Keras' global custom objects (``keras.saving.get_custom_objects()``): registered classes and
+# functions by their registered name ("package>name").
+CUSTOM_OBJECTS: dict[str, Any] = {}
+# The objects of `custom_object_scope` blocks (and ``load_model(custom_objects=...)``) open now.
+_SCOPE: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("custom_objects", default=None)
 
 
 class Registry:
@@ -39,6 +49,7 @@ class Registry:
         self.check = check
         self.class_names = class_names
         self._classes: dict[str, type] = {}
+        REGISTRIES.append(self)
 
     def register(self, *names: str) -> Callable[[type], type]:
         """Class decorator: register under the class name and any extra `names`."""
@@ -72,13 +83,20 @@ class Registry:
         return list(dict.fromkeys(self._classes.values()))
 
     def lookup(self, name: str) -> type:
-        """The class registered under `name`; ValueError naming the known names otherwise."""
+        """The class of `name`: a custom object given to the open `custom_object_scope` (or
+        ``load_model(custom_objects=)``) first, then the registered ones; ValueError naming the
+        known names otherwise. Nothing else is ever imported or run."""
         if not isinstance(name, str):
             raise TypeError(f"A {self.kind} name must be a string; got {type(name).__name__} {name!r}.")
+        custom = (_SCOPE.get() or {}).get(name)
+        if isinstance(custom, type) and issubclass(custom, self.base):
+            return custom
         try:
             return self._classes[name]
         except KeyError:
-            raise ValueError(f"Unknown {self.kind} {name!r}. Expected one of: "
+            hint = (" A custom class is loaded only when registered (@keras.saving.register_keras_serializable()) "
+                    "or given as custom_objects={name: class}.") if name[:1].isupper() or ">" in name else ""
+            raise ValueError(f"Unknown {self.kind} {name!r}.{hint} Expected one of: "
                              f"{', '.join(self.names())}.") from None
 
     def get(self, spec: Any, **overrides: Any) -> Any:
@@ -112,9 +130,59 @@ class Registry:
             raise ValueError(f"Invalid config for {self.kind} {config['class_name']!r}: {error}.") from None
 
 
+def registered_name(obj: Any) -> str:
+    """Keras' ``get_registered_name``: ``"package>name"`` for a class or function registered with
+    `register_keras_serializable`, else its own name."""
+    is_definition = isinstance(obj, type) or (callable(obj) and not hasattr(obj, "get_config"))  # a class or function
+    target = obj if is_definition else type(obj)
+    return vars(target).get("_registered_name") or getattr(target, "__name__", str(target))
+
+
 def serialize(obj: Any) -> dict:
-    """``{"class_name", "config"}`` of an object that has `get_config`."""
-    return {"class_name": type(obj).__name__, "config": obj.get_config()}
+    """``{"class_name", "config"}`` of an object that has `get_config` (a registered custom class
+    under its registered name, ``"package>name"``)."""
+    return {"class_name": registered_name(obj), "config": obj.get_config()}
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None):
+    """Keras' decorator: make a custom class (a layer, model, loss, metric, initializer,
+    regularizer, optimizer, ...) or function loadable from configs and files under
+    ``"package>name"`` (`name` is the class's or function's own by default)."""
+    if ">" in package:
+        raise ValueError(f"package cannot contain '>'; got {package!r}.")
+
+    def register(target):
+        key = f"{package}>{name or target.__name__}"
+        families = [registry for registry in REGISTRIES
+                    if isinstance(target, type) and issubclass(target, registry.base)]
+        if isinstance(target, type) and not families:
+            raise TypeError(f"Cannot register {target.__name__}: it is not a minikeras layer, model, loss, metric, "
+                            f"initializer, regularizer, optimizer, schedule, activation or callback class.")
+        for registry in families:
+            registry.add(target, key)
+        target._registered_name = key
+        CUSTOM_OBJECTS[key] = target
+        return target
+
+    return register
+
+
+def custom_object(name: str):
+    """The function or class of `name` among the custom objects in scope, the registered ones
+    (``"package>name"``), or None."""
+    return (_SCOPE.get() or {}).get(name, CUSTOM_OBJECTS.get(name))
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: dict[str, Any] | None) -> Iterator[None]:
+    """Keras' ``custom_object_scope``: inside, configs and files may name the classes and
+    functions of `custom_objects` (by their keys)."""
+    objects = custom_objects or {}
+    token = _SCOPE.set({**(_SCOPE.get() or {}), **objects, **{registered_name(obj): obj for obj in objects.values()}})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def describe(value: Any) -> str:

@@ -37,6 +37,14 @@ def _each_batch(progress: BatchProgress, hook):
     return after_batch
 
 
+class _CourseDefault(str):
+    """The default loss of `Trainer.compile`: the courses' ``"categorical_crossentropy"``, told
+    apart from the same name given explicitly."""
+
+
+COURSE_LOSS = _CourseDefault("categorical_crossentropy")
+
+
 class Trainer:
     """Mixed into `Model` (as Keras' ``Model(Trainer, Layer)``). It owns the training state set up
     here (compile settings, History, the epochs completed, the fit position) and runs on what its
@@ -61,6 +69,10 @@ class Trainer:
         raise NotImplementedError
 
     def _rebuild_engine(self) -> None:
+        raise NotImplementedError
+
+    def _holds_keras_style_layers(self) -> bool:
+        """Whether a layer (or the model itself) is written Keras' way, with ``call``."""
         raise NotImplementedError
 
     def __init__(self) -> None:
@@ -91,11 +103,15 @@ class Trainer:
         self._split_seed = int(state["split_seed"])
 
     # -- compile -----------------------------------------------------------------------------
-    def compile(self, optimizer="sgd", loss="categorical_crossentropy", metrics=None, loss_weights=None,
+    def compile(self, optimizer="sgd", loss=COURSE_LOSS, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
                 auto_scale_loss=True) -> None:
         """Choose the optimizer, loss and metrics (names, classes, instances; metrics may also be
         functions ``fn(y_true, y_pred)``); gives the model a fresh optimizer state.
+
+        `loss=None` (Keras') trains on the losses the layers add (``add_loss``) only. Left out, the
+        loss is the courses' categorical cross-entropy, or Keras' None for a model holding layers
+        written Keras' way (with ``call``), whose added losses a Keras script may train alone.
 
         `weighted_metrics` are metrics that also take the samples' weights. `run_eagerly`,
         `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras scripts
@@ -106,8 +122,10 @@ class Trainer:
             optimizer = optimizers.registry.from_config(serialize(optimizer))
         optimizer._model = self
         names = self.output_names
+        if loss is COURSE_LOSS and self._holds_keras_style_layers():
+            loss = None
         if len(names) > 1:
-            self.loss = [losses.get(item) for item in _per_output(loss, names, "loss", spread=True)]
+            self.loss = [_loss(item) for item in _per_output(loss, names, "loss", spread=True)]
             self.loss_weights = None if loss_weights is None else \
                 [_weight(item) for item in _per_output(loss_weights, names, "loss_weights")]
             self.compiled_metrics = [_metric_list(item) for item in _per_output(metrics, names, "metrics")]
@@ -118,7 +136,7 @@ class Trainer:
                                                                      and len(loss_weights) == 1):
                 raise ValueError(f"loss_weights weigh the losses of several outputs; this model has one. "
                                  f"Got {loss_weights!r}.")
-            self.loss = losses.get(_single(loss, names))
+            self.loss = _loss(_single(loss, names))
             self.loss_weights = None
             self.compiled_metrics = _metric_list(_single(metrics, names))
             self.compiled_weighted_metrics = _metric_list(_single(weighted_metrics, names))
@@ -434,6 +452,10 @@ def _per_output(value, names: list[str], what: str, spread: bool = False) -> lis
                      f"order: {names}) or a dict keyed by output name; got {value!r}.")
 
 
+def _loss(spec):
+    return None if spec is None else losses.get(str(spec) if isinstance(spec, _CourseDefault) else spec)
+
+
 def _single(value, names: list[str]):
     """A compile argument of a one-output model given as Keras also allows it: ``{name: value}``."""
     if isinstance(value, dict):
@@ -465,9 +487,13 @@ def _flat(items) -> list:
 
 
 def _serialized(value):
-    """`serialize` of an object, or of each in (nested) lists."""
+    """`serialize` of an object, or of each in (nested) lists (None stays None)."""
+    if value is None:
+        return None
     return [_serialized(item) for item in value] if isinstance(value, list) else serialize(value)
 
 
 def _deserialized(value, registry):
+    if value is None:
+        return None
     return [_deserialized(item, registry) for item in value] if isinstance(value, list) else registry.from_config(value)

@@ -26,7 +26,8 @@ API_PAGES = {"minikeras": "api/models.html", "minikeras.layers": "api/layers.htm
              "minikeras.optimizers.schedules": "api/schedules.html", "minikeras.callbacks": "api/callbacks.html",
              "minikeras.initializers": "api/initializers.html", "minikeras.regularizers": "api/regularizers.html",
              "minikeras.datasets": "api/datasets.html", "minikeras.preprocessing": "api/preprocessing.html",
-             "minikeras.search": "api/search.html", "minikeras.plot": "api/plot.html"}
+             "minikeras.search": "api/search.html", "minikeras.plot": "api/plot.html",
+             "minikeras.random": "api/random.html"}
 
 
 def python_blocks(path: pathlib.Path) -> list[str]:

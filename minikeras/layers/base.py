@@ -88,13 +88,25 @@ class Layer:
         self._buffers: dict[str, np.ndarray] = {}
         self.inbound_nodes: list = []  # its calls on symbolic tensors (minikeras.graph.Node)
         self._losses: list = []  # what the last call added with add_loss
+        self.step_losses: list = []  # what its last forward as a model's step added, sublayers' included
         self._taped = None  # the tape of the last training forward of a layer written with call
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        layer.init_arguments = (args, kwargs)  # Keras' automatic config of a layer written with call
+        return layer
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.written_with_call = cls.call is not Layer.call and cls.forward is Layer.forward
         if "build" in cls.__dict__ and calls.takes_shape_only(cls.__dict__["build"]):
             cls.build = calls.keras_build(cls.__dict__["build"])
+
+    @property
+    def generator(self) -> np.random.Generator | None:
+        """The generator the layer's weights were drawn from (its model's), which sublayers built
+        inside its call draw from too."""
+        return self._rng
 
     written_with_call = False
     """True for a layer written Keras' way: a ``call`` of ops (`minikeras.layers.calls`), no
@@ -120,6 +132,8 @@ class Layer:
         if not self.written_with_call:
             self.output_shape(self.input_shape)  # validates the shape
         self.built = True
+        if self.written_with_call:
+            calls.run_on_zeros(self, self.input_shape)  # builds the sublayers its call uses
 
     def prepare_build(self, input_shape: Any, rng: np.random.Generator | None, dtype) -> None:
         """Record the per-sample input shape, the dtype and the generator the weights draw from."""
@@ -245,11 +259,12 @@ class Layer:
         """Keras' ``add_loss``: a scalar (written with ops, in ``call``) that the training loss
         includes; cleared at the start of each call."""
         self._losses.append(loss)
+        calls.note_added_loss(loss)
 
     def losses_added(self) -> list:
         """What the last call added with `add_loss`, sublayers' included."""
         added = list(self._losses)
-        for _, sublayer in calls.sublayers(self) if self.written_with_call else ():
+        for sublayer in self.tracked_layers():
             added.extend(sublayer.losses_added() if hasattr(sublayer, "losses_added") else ())
         return added
 
@@ -287,32 +302,15 @@ class Layer:
                 raise TypeError(f"Layer {self.name or type(self).__name__!r}: a call on symbolic tensors takes the "
                                 f"inputs only; got extra arguments {args!r} {sorted(kwargs)}.")
             return call_symbolically(self, x)
-        if self.written_with_call:
-            if not self.built:
-                self._build_for(x)
-            return calls.run_call(self, x, training, args, kwargs)
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__} takes the inputs and training only; got {args!r} {sorted(kwargs)}.")
-        training = bool(calls.inherited_training(training))
-        if not self.built:
-            self._build_for(x)
-        if calls.is_taped(x):
-            return calls.record_builtin(self, x, training)
-        batches = [np.asarray(batch, dtype=self.dtype) for batch in (x if self.merges else [x])]
-        x = batches if self.merges else batches[0]
-        for step in self.steps():
-            x = step.forward(x, training)
-        return x.copy()
+        return calls.call_layer(self, x, training, args, kwargs)
 
-    def _build_for(self, x) -> None:
-        """Build for the batch `x` (float32 unless it is float64), with the generator of the call
-        running now (a sublayer's) or a fresh one."""
-        several = isinstance(x, (list, tuple)) and (self.merges or self.written_with_call)
-        batches = [calls.value_of(item) for item in x] if several else [calls.value_of(x)]
-        shapes: Any = [np.shape(batch)[1:] for batch in batches]
-        dtype = np.float64 if any(np.asarray(batch).dtype == np.float64 for batch in batches) else np.float32
-        rng = calls.build_generator()
-        self.build(shapes if several else shapes[0], rng if rng is not None else np.random.default_rng(), dtype)
+    def tracked_layers(self) -> list:
+        """The layers (and models) a layer written with ``call`` holds in its attributes."""
+        return [item for _, item in calls.sublayers(self)] if self.written_with_call else []
+
+    def clear_losses(self) -> None:
+        """Forget what the last call added with `add_loss` (each call starts afresh)."""
+        self._losses = []
 
     # -- weights and config ----------------------------------------------------------------
     @property
@@ -324,7 +322,7 @@ class Layer:
         self._trainable = bool(value)
         for variable in self._trainable_variables.values():
             variable.trainable = self._trainable
-        for _, sublayer in calls.sublayers(self) if self.written_with_call else ():
+        for sublayer in self.tracked_layers():
             sublayer.trainable = self._trainable
 
     def weight_entries(self) -> list[tuple[str, Variable]]:
@@ -397,8 +395,10 @@ class Layer:
         return sum(variable.size for variable in self.weights)
 
     def get_config(self) -> dict:
-        """Constructor arguments as JSON-able data."""
-        return {"name": self.name, "trainable": self.trainable}
+        """Constructor arguments as JSON-able data (for a layer written with ``call`` that does not
+        override this, the arguments its ``__init__`` was given, as Keras does)."""
+        config = {"name": self.name, "trainable": self.trainable}
+        return {**calls.auto_config(self), **config} if self.written_with_call else config
 
     @classmethod
     def from_config(cls, config: dict) -> Layer:

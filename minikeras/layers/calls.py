@@ -26,19 +26,22 @@ from typing import Any
 
 import numpy as np
 
-from .. import tape
+from .. import seeding, tape
 from ..checks import snake_case
 from ..tape import Tensor
 
 # The training flag of the call running now: a sublayer called without one inherits it (Keras).
 _TRAINING: contextvars.ContextVar[bool | None] = contextvars.ContextVar("training", default=None)
+# What the calls running now add with add_loss (the engine step's, its sublayers' included).
+_ADDED: contextvars.ContextVar[list | None] = contextvars.ContextVar("added_losses", default=None)
 # The generator a sublayer built inside a call draws its initial weights from (its model's).
 _BUILD_RNG: contextvars.ContextVar[np.random.Generator | None] = contextvars.ContextVar("build_rng", default=None)
 
 
 def is_layer(value) -> bool:
     """A minikeras layer or model (what a layer's attributes are searched for)."""
-    return hasattr(value, "steps") and hasattr(value, "weights") and not isinstance(value, type)
+    kind = type(value)
+    return hasattr(kind, "steps") and hasattr(kind, "weights") and not isinstance(value, type)
 
 
 def tracked_items(layer, kind) -> list[tuple[str, Any]]:
@@ -58,8 +61,9 @@ def tracked_items(layer, kind) -> list[tuple[str, Any]]:
 
 
 # The base class's own bookkeeping, never a user's sublayer.
-_UNTRACKED = frozenset({"inbound_nodes", "_call_copies", "_taped", "_losses", "grads", "_buffers",
-                        "_trainable_variables", "_non_trainable_variables"})
+_UNTRACKED = frozenset({"inbound_nodes", "_taped", "_losses", "grads", "_buffers", "_trainable_variables",
+                        "_non_trainable_variables", "_call_step", "_engine", "init_arguments", "_model",
+                        "step_losses"})
 
 
 def sublayers(layer) -> list[tuple[str, Any]]:
@@ -88,10 +92,33 @@ def _name_unnamed(items) -> None:
             item.name = name
 
 
-def accepts_training(function) -> bool:
-    """Whether a ``call`` takes a `training` argument (Keras passes it only then)."""
+def accepts_training(method) -> bool:
+    """Whether a (bound) ``call`` takes a `training` argument (Keras passes it only then)."""
+    return _takes_training(getattr(method, "__func__", method))
+
+
+@functools.lru_cache(maxsize=1024)
+def _takes_training(function) -> bool:
     parameters = inspect.signature(function).parameters
     return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def note_added_loss(loss) -> None:
+    """Count `loss` (given to ``add_loss``) in the engine step running now, if any."""
+    added = _ADDED.get()
+    if added is not None:
+        added.append(loss)
+
+
+@contextlib.contextmanager
+def collecting_losses() -> Iterator[list]:
+    """Inside: every ``add_loss`` of the calls that run goes into the list yielded."""
+    added: list = []
+    token = _ADDED.set(added)
+    try:
+        yield added
+    finally:
+        _ADDED.reset(token)
 
 
 @contextlib.contextmanager
@@ -113,14 +140,43 @@ def build_generator() -> np.random.Generator | None:
     return _BUILD_RNG.get()
 
 
+def call_layer(layer, x, training, args, kwargs):
+    """`Layer.__call__` on arrays or tensors: a layer written with ``call`` runs it (inline on the
+    tape recording now, if any); a built-in layer's steps run eagerly, or as tape nodes."""
+    if not layer.built:
+        _build_for(layer, x)
+    if layer.written_with_call:
+        return run_call(layer, x, training, args, kwargs)
+    if args or kwargs:
+        raise TypeError(f"{type(layer).__name__} takes the inputs and training only; got {args!r} {sorted(kwargs)}.")
+    training = bool(inherited_training(training))
+    if recording():
+        return record_builtin(layer, x, training)
+    batches = [np.asarray(batch, dtype=layer.dtype) for batch in (x if layer.merges else [x])]
+    x = batches if layer.merges else batches[0]
+    for step in layer.steps():
+        x = step.forward(x, training)
+    return x.copy()
+
+
+def _build_for(layer, x) -> None:
+    """Build `layer` for the batch `x` (float32 unless it is float64), with the generator of the
+    call running now (a sublayer's), else one of `minikeras.seeding`."""
+    several = isinstance(x, (list, tuple)) and (layer.merges or layer.written_with_call)
+    batches = [value_of(item) for item in x] if several else [value_of(x)]
+    shapes: Any = [np.shape(batch)[1:] for batch in batches]
+    dtype = np.float64 if any(np.asarray(batch).dtype == np.float64 for batch in batches) else np.float32
+    layer.build(shapes if several else shapes[0], build_generator() or seeding.model_generator(None), dtype)
+
+
 def run_call(layer, inputs, training: bool | None, args=(), kwargs=None):
     """``layer.call(inputs, *args, training=..., **kwargs)`` with the layer's losses cleared first."""
-    layer._losses = []
+    layer.clear_losses()
     kwargs = dict(kwargs or {})
     training = inherited_training(training)
     if accepts_training(layer.call):
         kwargs["training"] = training
-    with calling(training, layer._rng):
+    with calling(training, layer.generator):
         return layer.call(inputs, *args, **kwargs)
 
 
@@ -131,11 +187,11 @@ def value_of(x):
     return x.value if hasattr(x, "assign") else np.asarray(x)
 
 
-def is_taped(x) -> bool:
-    """Whether `x` (or an item of a list of inputs) is a tensor the tape recording now tracks."""
-    if tape.current() is None:
-        return False
-    return any(isinstance(item, Tensor) for item in x) if isinstance(x, (list, tuple)) else isinstance(x, Tensor)
+def recording() -> bool:
+    """Whether a tape records now (a layer's or model's call in training): a built-in layer or a
+    model called then runs on the tape, even on a constant input, so that its weights get their
+    gradients."""
+    return tape.current() is not None
 
 
 def with_sublayer_entries(layer, entries: list) -> list:
@@ -161,9 +217,8 @@ def with_sublayer_entries(layer, entries: list) -> list:
 
 def output_shape_of(layer, input_shape, declared: bool):
     """The per-sample output shape of a layer written with ``call``: its ``compute_output_shape``
-    when it defines one (`declared`), else the shape ``call`` gives on a batch of zeros (run on a copy when the
-    layer is not built yet, so that building it is left to its model; the layer's non-trainable
-    weights are restored after)."""
+    when it defines one (`declared`), else the shape ``call`` gives on a batch of zeros (run on a
+    copy when the layer is not built yet, so that building it is left to its model)."""
     several = isinstance(input_shape, list)
     if declared:
         full = layer.compute_output_shape([(None, *s) for s in input_shape] if several else (None, *input_shape))
@@ -171,17 +226,24 @@ def output_shape_of(layer, input_shape, declared: bool):
     probe = layer if layer.built else _probe_copy(layer)
     if not probe.built:
         probe.build(input_shape, np.random.default_rng(0), layer.dtype)
-    zeros = [np.zeros((2, *s), probe.dtype) for s in input_shape] if several else np.zeros((2, *input_shape),
-                                                                                           probe.dtype)
-    kept = [(variable, variable.numpy()) for variable in probe.non_trainable_weights]
+    return tuple(np.shape(as_arrays(single_output(layer, run_on_zeros(probe, input_shape)))))[1:]
+
+
+def run_on_zeros(layer, input_shape):
+    """The output of ``call`` in inference on a batch of two zeros, which builds the sublayers it
+    calls; the layer's non-trainable weights are restored after and its added losses dropped."""
+    several = isinstance(input_shape, list)
+    zeros = [np.zeros((2, *s), layer.dtype) for s in input_shape] if several else \
+        np.zeros((2, *input_shape), layer.dtype)
+    kept = [(variable, variable.numpy()) for variable in layer.non_trainable_weights]
     try:
         with tape.paused(), np.errstate(all="ignore"):
-            output = single_output(layer, run_call(probe, zeros, False))
+            output = run_call(layer, zeros, False)
     finally:
         for variable, saved in kept:
             variable.assign(saved)
-        probe._losses = []
-    return tuple(np.shape(as_arrays(output)))[1:]
+        layer.clear_losses()
+    return output
 
 
 def _probe_copy(layer):
@@ -215,14 +277,15 @@ def single_output(layer, output):
 def taped_forward(layer, x, training: bool):
     """The engine's forward of a layer written with ``call``: recorded on a tape in training."""
     if not training:
-        with tape.paused():
+        with tape.paused(), collecting_losses() as added:
             output = single_output(layer, run_call(layer, x, False))
-        layer._taped = None
+        layer._taped, layer.step_losses = None, added
         return np.asarray(as_arrays(output), dtype=layer.dtype)
-    with tape.recording() as recording:
-        leaves = _watch(x)
+    with tape.recording() as recording, collecting_losses() as added:
+        # The first trained layer's input is a constant: no VJP computes a gradient nobody reads.
+        leaves = _watch(x) if layer.needs_input_grad else x
         output = single_output(layer, run_call(layer, leaves, True))
-    layer._taped = (recording, leaves, output, layer.losses_added())
+    layer._taped, layer.step_losses = (recording, leaves, output, added), added
     value = output.value if isinstance(output, Tensor) else np.asarray(output)
     return np.asarray(value, dtype=layer.dtype)
 
@@ -241,7 +304,8 @@ def taped_backward(layer, grad_out):
         entry = recording.variable_leaves.get(id(variable))
         found = grads.get(id(entry[1])) if entry is not None else None
         layer.grads[key] = np.zeros(variable.shape, layer.dtype) if found is None else found
-    if not layer.needs_input_grad:
+    if not layer.needs_input_grad or not (isinstance(leaves, Tensor) or isinstance(leaves, list)
+                                         and all(isinstance(leaf, Tensor) for leaf in leaves)):
         return None
     inputs = leaves if isinstance(leaves, list) else [leaves]
     input_grads = [np.asarray(grads.get(id(leaf), np.zeros_like(leaf.value)), dtype=layer.dtype) for leaf in inputs]
@@ -326,11 +390,12 @@ def keras_build(user_build):
         self.prepare_build(per_sample, rng, dtype)
         self._keras_building = True
         try:
-            with calling(None, self._rng):
+            with calling(None, self.generator):
                 user_build(self, _with_batch_axis(self.input_shape))
         finally:
             self._keras_building = False
         self.built = True
+        run_on_zeros(self, self.input_shape)  # builds the sublayers its call uses
 
     return build
 
@@ -341,3 +406,32 @@ def _without_batch_axis(shape):
 
 def _with_batch_axis(shape):
     return [(None, *s) for s in shape] if isinstance(shape, list) else (None, *shape)
+
+
+def auto_config(obj) -> dict:
+    """Keras' automatic config of a layer or model written Keras' way: the arguments its
+    ``__init__`` was given (recorded by ``__new__``), when they are plain JSON values; else
+    NotImplementedError, as Keras says it."""
+    args, kwargs = obj.init_arguments
+    try:
+        bound = inspect.signature(type(obj).__init__).bind(obj, *args, **kwargs)
+        config = dict(bound.arguments)
+    except TypeError:
+        config = dict(kwargs)
+    config.pop("self", None)
+    for name, parameter in inspect.signature(type(obj).__init__).parameters.items():
+        if parameter.kind is parameter.VAR_KEYWORD and isinstance(config.get(name), dict):
+            config.update(config.pop(name))
+    if not _plain(config):
+        raise NotImplementedError(
+            f"{type(obj).__name__} {obj.name!r} cannot be serialized: its __init__ was given arguments that are not "
+            f"plain values ({sorted(config)}). Override get_config() (and from_config() if needed), as in Keras.")
+    return config
+
+
+def _plain(value) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import initializers
+from .. import initializers, seeding
 
 # While a model is built from a file: the bytes of weights its layers may still declare.
 _LOADING: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("loading", default=None)
@@ -34,7 +34,7 @@ def first_value(initializer, rng: np.random.Generator | None) -> Any:
     if isinstance(initializer, (np.ndarray, list, tuple, int, float)):
         return initializer
     chosen = initializers.get("glorot_uniform" if initializer is None else initializer)
-    return lambda shape, dtype: chosen.draw(shape, rng if rng is not None else np.random.default_rng(), dtype)
+    return lambda shape, dtype: chosen.draw(shape, rng if rng is not None else seeding.model_generator(None), dtype)
 
 
 def per_sample(shape: Any, several: bool) -> Any:

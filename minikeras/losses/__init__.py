@@ -19,8 +19,8 @@ from .regression import (
     Poisson,
 )
 
-__all__ = ["Loss", "LossFunctionWrapper", "ElementwiseLoss", "registry", "get", "EPSILON", "prepare_targets", "class_ids",
-           "dense_targets", "is_class_ids", "one_hot", "BinaryCrossentropy", "CategoricalCrossentropy",
+__all__ = ["Loss", "LossFunctionWrapper", "ElementwiseLoss", "registry", "get", "EPSILON", "prepare_targets",
+           "class_ids", "dense_targets", "is_class_ids", "one_hot", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "CategoricalHinge", "Hinge", "SquaredHinge", "Huber", "KLDivergence",
            "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
            "MeanSquaredLogarithmicError", "Poisson"]

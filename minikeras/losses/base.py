@@ -21,7 +21,7 @@ import numpy as np
 from .. import ops, tape
 from .. import targets as targets_module
 from ..config import EPSILON, floatx
-from ..registry import Registry, describe, serialize
+from ..registry import Registry, custom_object, describe, registered_name, serialize
 
 __all__ = ["EPSILON", "Loss", "LossFunctionWrapper", "ElementwiseLoss", "registry", "same_rank", "scale_rows"]
 REDUCTIONS = ("sum_over_batch_size", "sum")
@@ -150,7 +150,18 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self) -> dict:
-        return {"fn": self.name, **super().get_config(), **self.fn_kwargs}
+        """The function by its registered name (``"package>name"``), which loading looks up."""
+        return {"fn": registered_name(self.fn), **super().get_config(), **self.fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict) -> LossFunctionWrapper:
+        config = dict(config)
+        name = config.pop("fn", None)
+        fn = custom_object(name) if isinstance(name, str) else None
+        if fn is None or isinstance(fn, type):
+            raise ValueError(f"Unknown loss function {name!r}: a function is loaded only when registered "
+                             f"(@keras.saving.register_keras_serializable()) or given in custom_objects.")
+        return cls(fn, **config)
 
 
 def _check_logits_capability(cls: type[Loss]) -> None:
@@ -167,6 +178,7 @@ def _check_logits_capability(cls: type[Loss]) -> None:
 
 
 registry = Registry("loss", Loss, check=_check_logits_capability)
+registry.add(LossFunctionWrapper)
 
 
 def scale_rows(grad: np.ndarray, sample_weight, scale: float) -> np.ndarray:

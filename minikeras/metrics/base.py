@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import Registry, describe, serialize
+from .. import initializers
+from ..config import floatx
+from ..registry import Registry, custom_object, describe, registered_name, serialize
+from ..variables import Variable
 
 
 class Metric:
-    """Base class: subclass and implement `update_state`, `result` and `reset_state`.
+    """Base class: subclass and implement `update_state` and `result` (and `reset_state` unless
+    the state is the variables of `add_variable`, Keras' way, which reset to their initial values).
 
     Attributes
     ----------
@@ -27,12 +31,30 @@ class Metric:
 
     name = ""
     accepts_logits = False
+    resets_at_init = False
+    """True for a metric whose `reset_state` creates its state (the built-in ones): it runs at init."""
 
     def __init__(self, name: str | None = None, dtype=None):
         if name is not None:
             self.name = name
-        self.dtype = dtype
-        self.reset_state()
+        self.dtype = np.dtype(dtype or floatx()).name
+        self._variables: list[tuple[Variable, np.ndarray]] = []
+        if self.resets_at_init:
+            self.reset_state()
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation: str = "sum",
+                     name: str | None = None) -> Variable:
+        """Keras' ``add_variable``: a state `Variable` of the metric, set back to its initial value
+        by `reset_state`."""
+        dtype = np.dtype(dtype or self.dtype)
+        value = initializers.get(initializer).draw(tuple(shape), np.random.default_rng(0), dtype)
+        variable = Variable(value, dtype=dtype, trainable=False, name=name or "variable", owner=self)
+        self._variables.append((variable, value.copy()))
+        return variable
+
+    @property
+    def variables(self) -> list[Variable]:
+        return [variable for variable, _ in self._variables]
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         raise NotImplementedError
@@ -41,7 +63,9 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Every `add_variable` variable back to its initial value."""
+        for variable, initial in self._variables:
+            variable.assign(initial)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Add one batch and return the result so far (as Keras' ``metric(y_true, y_pred)``)."""
@@ -55,13 +79,14 @@ class Metric:
         return describe(serialize(self))
 
 
-registry = Registry("metric", Metric, required=("update_state", "result", "reset_state"))
+registry = Registry("metric", Metric, required=("update_state", "result"))
 
 
 class Mean(Metric):
     """The (weighted) mean of every value given to `update_state(values, sample_weight=None)`."""
 
     name = "mean"
+    resets_at_init = True
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -93,7 +118,24 @@ class MeanMetricWrapper(Mean):
         super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
 
     def get_config(self):
-        return {"name": self.name, **self.fn_kwargs}
+        config = {"name": self.name, **self.fn_kwargs}
+        # A user's function is named by its registered name, which loading looks up.
+        return {"fn": registered_name(self.fn), **config} if type(self) is MeanMetricWrapper else config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Metric:
+        if cls is not MeanMetricWrapper:
+            return cls(**config)
+        config = dict(config)
+        name = config.pop("fn", None)
+        fn = custom_object(name) if isinstance(name, str) else None
+        if fn is None or isinstance(fn, type):
+            raise ValueError(f"Unknown metric function {name!r}: a function is loaded only when registered "
+                             f"(@keras.saving.register_keras_serializable()) or given in custom_objects.")
+        return cls(fn, **config)
+
+
+registry.add(MeanMetricWrapper)
 
 
 def sum_rows(values, sample_weight, axis=0):

@@ -29,6 +29,8 @@ def _ratio(numerator, denominator):
 class _ThresholdCounts(Metric):
     """True/false positives and negatives of ``y_pred > threshold`` at each of `thresholds`."""
 
+    resets_at_init = True
+
     def _set_thresholds(self, thresholds):
         self.thresholds = np.atleast_1d(np.asarray(thresholds, dtype=np.float64))
 
@@ -134,6 +136,8 @@ class F1Score(Metric):
     `average`: None (one score per class, an array), ``"micro"`` (counts pooled over classes),
     ``"macro"`` (mean of the class scores) or ``"weighted"`` (weighted by each class's support).
     """
+
+    resets_at_init = True
 
     name = "f1_score"
     averages = (None, "micro", "macro", "weighted")

@@ -80,6 +80,8 @@ class R2Score(Metric):
     (``"variance_weighted_average"``) or not (None: one score per output). With `num_regressors`
     ``p`` > 0: the adjusted ``1 - (1 - R^2)(n - 1) / (n - p - 1)``."""
 
+    resets_at_init = True
+
     name = "r2_score"
     aggregations = (None, "uniform_average", "variance_weighted_average")
 

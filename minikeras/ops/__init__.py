@@ -6,11 +6,11 @@ in training, the ops and operators on its inputs and weights record a tape, and 
 from each op's vector-Jacobian product: a custom layer needs no backward pass. The names Keras
 has and minikeras does not are listed, with the reason, in "Coming from Keras".
 
-```python
+Examples
+--------
 >>> from minikeras import ops
 >>> ops.softmax(ops.convert_to_tensor([[1.0, 2.0, 3.0]]), axis=-1).round(3)
 array([[0.09 , 0.245, 0.665]], dtype=float32)
-```
 """
 from .. import tape
 from ..tape import Tensor

@@ -54,7 +54,7 @@ def save_model(model, path, position=None, follow_links: bool = True) -> None:
     engine = model.engine
     with atomic_path(path, follow_links) as temporary, h5py.File(temporary, "w") as f:
         _write_header(f, "model", __version__)
-        f.attrs["model_config"] = json.dumps(model.get_config())
+        f.attrs["model_config"] = json.dumps(model.file_config())
         f.attrs["compile_config"] = json.dumps(model.get_compile_config())
         f.attrs["training_state"] = json.dumps(model.get_training_state())
         _write_weights(f, engine)
@@ -99,8 +99,8 @@ def _write_weights(f: h5py.File, engine) -> None:
     group = f.create_group("weights")
     for layer, key in zip(engine.layers, layer_keys(engine.layers)):
         layer_group = group.create_group(key)
-        for variable in layer.weights:
-            layer_group.create_dataset(variable.name, data=variable.value)
+        for name, variable in layer.weight_entries():  # a sublayer's weight: "<attribute>/<name>"
+            layer_group.create_dataset(name, data=variable.value)
 
 
 def _write_optimizer(f: h5py.File, engine) -> None:
@@ -114,8 +114,9 @@ def _write_optimizer(f: h5py.File, engine) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def load_model(path, model_class):
-    """A `model_class` rebuilt from a `save_model` file: same predictions, and `fit` continues exactly."""
+def load_model(path, model_class, compile: bool = True):  # noqa: A002 - Keras' name
+    """A `model_class` rebuilt from a `save_model` file: same predictions, and `fit` continues exactly
+    (``compile=False``: architecture and weights only)."""
     with _open(path) as f:
         try:
             if _attr(f, "kind") != "model":
@@ -123,7 +124,7 @@ def load_model(path, model_class):
                                      "call model.load_weights on it")
             with building_from_file(weight_budget(path)):
                 model = model_class.from_config(json_attr(f, "model_config"))
-            compile_config = json_attr(f, "compile_config")
+            compile_config = json_attr(f, "compile_config") if compile else None
             if compile_config is not None:
                 model.compile_from_config(compile_config)
             weights = _read_weights(f, model.engine)

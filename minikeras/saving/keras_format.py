@@ -344,7 +344,7 @@ def _refuse_constant(name: str):
     raise ValueError(f"the config holds {name}, which is not JSON")
 
 
-def _keras_model(path, model_class):
+def _keras_model(path, model_class, compile):  # noqa: A002 - Keras' name
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         if not set(names) <= set(MEMBERS) or not {"config.json", "model.weights.h5"} <= set(names) \
@@ -364,17 +364,17 @@ def _keras_model(path, model_class):
     arrays = [array for layer in model.leaf_layers() for array in found.get(id(layer), [])]
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
-    if config.get("compile_config") is not None:
+    if compile and config.get("compile_config") is not None:
         compile_from_config(model, config["compile_config"], path)
     return model
 
 
-def load_keras(path, model_class):
+def load_keras(path, model_class, compile: bool = True):  # noqa: A002 - Keras' name
     """A `model_class` built from a Keras 3 ``.keras`` file of a Sequential model of the layers in
     `readable_layers`, with its weights (not compiled: Keras' optimizer state is not read). Nothing in the
     file is imported or run; anything else is refused with a `ModelFileError` naming the layer."""
     try:
-        return _keras_model(path, model_class)
+        return _keras_model(path, model_class, compile)
     except (KeyError, TypeError, ValueError, OSError, RecursionError, RuntimeError, EOFError, NotImplementedError,
             zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError) as error:
         # zlib, lzma and zipfile's own words for a damaged member; NotImplementedError: a compression zipfile lacks

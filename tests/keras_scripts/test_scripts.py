@@ -113,3 +113,18 @@ def test_the_functional_api_guide(monkeypatch, tmp_path, capsys):
     assert ns["toy_resnet"].count_params() == 32 * 32 + 32 + 32 * 16 + 16 + 4 * (16 * 16 + 16) + 16 * 32 + 32 + 330
     assert [f.shape[1] for f in ns["features"]] == [32, 32, 16, 16, 16, 16, 16, 16, 16, 32, 32, 10]
     assert ns["encoded_input_a"].node.layer is ns["encoded_input_b"].node.layer
+
+
+def test_subclassing_guide(monkeypatch, tmp_path):
+    """keras.io's subclassing guide: custom layers, sublayers, add_loss, a VAE trained with fit."""
+    ns = run_on_mnist("subclassing_guide", monkeypatch, tmp_path)
+    np.testing.assert_array_equal(ns["sums"], [4.0, 4.0])  # two calls on ones((2, 2)) added 2 + 2 per column
+    assert len(ns["mlp"].weights) == 6 and len(ns["mlp"].trainable_weights) == 6
+    assert ns["kernel_penalty"] > 0  # 1e-3 * sum(kernel ** 2) of the inner Dense
+    vae, history = ns["vae"], ns["history"].history
+    assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]
+    assert [layer.name for layer in vae.layers] == ["encoder", "decoder"]
+    x = ns["x_train"][:32]
+    reconstruction = vae.predict(x, verbose=0)
+    assert reconstruction.shape == (32, 784) and np.all((reconstruction > 0) & (reconstruction < 1))
+    assert np.isfinite(ns["add_loss_history"].history["loss"][0])  # compiled without a loss: add_loss alone

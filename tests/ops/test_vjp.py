@@ -367,7 +367,8 @@ def _records_a_vjp(name) -> bool:
     return any(isinstance(item, tape.Tensor) and item is not leaf for item in items)
 
 
-_NEEDS_ARGUMENTS = {"add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "mod", "fmod",
+_NEEDS_ARGUMENTS = {"add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum", "mod",
+                    "fmod",
                     "logaddexp", "logaddexp2", "hypot", "arctan2", "clip", "where", "divide_no_nan", "reshape",
                     "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "tile", "repeat", "pad", "take",
                     "take_along_axis", "cdist", "cross", "matmul", "dot", "tensordot", "einsum", "outer", "inner",
