@@ -109,6 +109,7 @@ class Engine:
         self._keeps_integers = [self._readers_convert(tensor) for tensor in program.input_ids]
         # Steps written with call: what they add with add_loss joins the loss.
         self._call_steps = [step for step in self.layer_steps if step.written_with_call]
+        self._without_loss = all(loss is None for loss in self.losses)
         self.trainable_flags = tuple(layer.trainable for layer in self.layers)
         self._store = ParameterStore(self.layers, self.dtype)
         self.trainable_variables = self._store.variables
@@ -198,8 +199,7 @@ class Engine:
         x = self.inputs(x, what)
         for array in x if isinstance(x, tuple) else (x,):
             check_finite(array, what)
-        without_loss = all(loss is None for loss in self.losses)
-        if y is None and without_loss:  # the layers' added losses are all there is to train on
+        if y is None and self._without_loss:  # the layers' added losses are all there is to train on
             return Dataset(x, np.zeros((rows(x), 0), self.dtype), None)
         if y is None:
             raise ValueError(f"Labels are missing for {what}: pass y.")
@@ -394,13 +394,14 @@ class Engine:
 
     def compute_gradients(self, x, targets, weights) -> float:
         """Forward and backward in training mode: the layers' `grads` hold the gradient of the full
-        loss J = data loss + penalty; returns J (and the batch is added to the metrics)."""
+        loss J = data loss + penalty + the losses layers added (add_loss); returns J (and the batch is
+        added to the metrics)."""
         # The penalty reads every kernel: before the forward products, the last update has just
         # left them in cache; after, the products have pushed them out.
         penalty = self.penalty()
         loss, grad = self.loss_and_metrics(x, targets, weights, training=True)
         added = self.added_loss() if self._call_steps else 0.0
-        if all(loss_k is None for loss_k in self.losses) and not any(step.step_losses for step in self._call_steps):
+        if self._without_loss and not any(step.step_losses for step in self._call_steps):
             raise ValueError("No loss to compute: compile() was given loss=None and no layer adds one with add_loss. "
                              "Give compile(loss=...).")
         self.backward(grad)

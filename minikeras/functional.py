@@ -14,7 +14,7 @@ from .graph_config import call_merged, call_reads, end_references, input_shape_o
 from .layers.base import registry as layer_registry
 from .layers.input import Input, InputLayer
 from .model import Model
-from .registry import serialize
+from .registry import custom_object_scope, serialize
 from .version import __version__
 
 
@@ -238,9 +238,11 @@ class Functional(Model, kind="functional"):
                 "input_keys": self._input_keys, "output_keys": self._output_keys}
 
     @classmethod
-    def from_config(cls, config) -> Functional:
-        """A new model with the graph of `config` (fresh weights drawn with its seed)."""
-        return rebuild_graph(config, _layer_from_config, cls)
+    def from_config(cls, config, custom_objects=None) -> Functional:
+        """A new model with the graph of `config` (fresh weights drawn with its seed); custom
+        classes are those registered or given in `custom_objects`."""
+        with custom_object_scope(custom_objects):
+            return rebuild_graph(config, _layer_from_config, cls)
 
     @classmethod
     def from_graph(cls, config, make_layer, **model_arguments) -> Functional:

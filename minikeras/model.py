@@ -19,7 +19,7 @@ from .engine import Engine
 from .graph import KerasTensor, Program, call_symbolically, is_symbolic
 from .layers import calls
 from .layers.base import Layer
-from .registry import Registry, registered_name
+from .registry import Registry, custom_object_scope, registered_name
 from .subclassed import ModelCall, model_layers, per_sample_shape, shape_of_batch
 from .summary import print_summary
 from .trainer import Trainer
@@ -329,12 +329,19 @@ class Model(Trainer):
         return sum(variable.size for variable in self.weights)
 
     @classmethod
-    def from_config(cls, config) -> Model:
+    def from_config(cls, config, custom_objects=None) -> Model:
         """A new model from `get_config()` output: a graph config (with ``input_layers``) makes a
         functional model, a stack config a Sequential one; a subclassed model's `file_config`
-        makes that (registered) class, built. On a subclass: ``cls(**config)``, as Keras."""
+        makes that (registered) class, built. On a subclass: ``cls(**config)``, as Keras. Custom
+        classes are those registered or given in `custom_objects`."""
         if cls is not Model:
             return cls(**config)
+        with custom_object_scope(custom_objects):
+            return Model._from_any_config(config)
+
+    @staticmethod
+    def _from_any_config(config) -> Model:
+        """`from_config` of the base class: the model kind the config describes."""
         if isinstance(config, dict) and "build_config" in config:
             class_name = config.get("class_name")
             if not isinstance(class_name, str):

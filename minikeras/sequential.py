@@ -17,7 +17,7 @@ from .layers.dense import Dense
 from .layers.dropout import Dropout
 from .layers.input import Input, InputLayer
 from .model import Model
-from .registry import serialize
+from .registry import custom_object_scope, serialize
 from .version import __version__
 
 
@@ -257,13 +257,15 @@ class Sequential(Model, kind="sequential"):
                 "layers": [serialize(layer) for layer in self.layers]}
 
     @classmethod
-    def from_config(cls, config) -> Model:
-        """A new model with the architecture of `config` (fresh weights drawn with its seed)."""
+    def from_config(cls, config, custom_objects=None) -> Model:
+        """A new model with the architecture of `config` (fresh weights drawn with its seed); custom
+        classes are those registered or given in `custom_objects`."""
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError(f"A model config must be a dict with a 'layers' list; got {config!r}.")
         input_shape = config.get("input_shape")
-        return cls(input_dim=None if input_shape is None else tuple(input_shape),
-                   layers=[layer_registry.from_config(item) for item in config["layers"]],
+        with custom_object_scope(custom_objects):
+            stack = [layer_registry.from_config(item) for item in config["layers"]]
+        return cls(input_dim=None if input_shape is None else tuple(input_shape), layers=stack,
                    seed=config.get("seed"), dtype=config.get("dtype", "float32"), name=config.get("name"))
 
     def to_json(self, **kwargs) -> str:

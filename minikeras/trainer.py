@@ -17,12 +17,24 @@ from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose, shown
+from .compile_arguments import (
+    COURSE_LOSS,
+    deserialized,
+    flat,
+    loss_of,
+    loss_weight,
+    metric_list,
+    per_output,
+    refuse_custom_steps,
+    serialized,
+    single,
+)
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .engine import Engine
 from .interrupts import deferred_interrupts
 from .optimizers import Optimizer
 from .registry import serialize
-from .structures import by_position, rows
+from .structures import rows
 
 DEFAULT_BATCH_SIZE = 32  # Keras' batch size of fit when none is given
 
@@ -35,14 +47,6 @@ def _each_batch(progress: BatchProgress, hook):
         hook(index, {})
 
     return after_batch
-
-
-class _CourseDefault(str):
-    """The default loss of `Trainer.compile`: the courses' ``"categorical_crossentropy"``, told
-    apart from the same name given explicitly."""
-
-
-COURSE_LOSS = _CourseDefault("categorical_crossentropy")
 
 
 class Trainer:
@@ -117,6 +121,7 @@ class Trainer:
         `steps_per_execution`, `jit_compile` and `auto_scale_loss` are accepted for Keras scripts
         and change nothing here (numpy runs eagerly, one batch at a time).
         """
+        refuse_custom_steps(type(self))
         optimizer = optimizers.get(optimizer)
         if getattr(optimizer, "_model", None) not in (None, self):
             optimizer = optimizers.registry.from_config(serialize(optimizer))
@@ -125,21 +130,21 @@ class Trainer:
         if loss is COURSE_LOSS and self._holds_keras_style_layers():
             loss = None
         if len(names) > 1:
-            self.loss = [_loss(item) for item in _per_output(loss, names, "loss", spread=True)]
+            self.loss = [loss_of(item) for item in per_output(loss, names, "loss", spread=True)]
             self.loss_weights = None if loss_weights is None else \
-                [_weight(item) for item in _per_output(loss_weights, names, "loss_weights")]
-            self.compiled_metrics = [_metric_list(item) for item in _per_output(metrics, names, "metrics")]
-            self.compiled_weighted_metrics = [_metric_list(item)
-                                              for item in _per_output(weighted_metrics, names, "weighted_metrics")]
+                [loss_weight(item) for item in per_output(loss_weights, names, "loss_weights")]
+            self.compiled_metrics = [metric_list(item) for item in per_output(metrics, names, "metrics")]
+            self.compiled_weighted_metrics = [metric_list(item)
+                                              for item in per_output(weighted_metrics, names, "weighted_metrics")]
         else:
             if loss_weights not in (None, 1, 1.0, [1], [1.0]) and not (isinstance(loss_weights, dict)
                                                                      and len(loss_weights) == 1):
                 raise ValueError(f"loss_weights weigh the losses of several outputs; this model has one. "
                                  f"Got {loss_weights!r}.")
-            self.loss = _loss(_single(loss, names))
+            self.loss = loss_of(single(loss, names))
             self.loss_weights = None
-            self.compiled_metrics = _metric_list(_single(metrics, names))
-            self.compiled_weighted_metrics = _metric_list(_single(weighted_metrics, names))
+            self.compiled_metrics = metric_list(single(metrics, names))
+            self.compiled_weighted_metrics = metric_list(single(weighted_metrics, names))
         self.optimizer = optimizer
         self._rebuild_engine()
 
@@ -148,17 +153,17 @@ class Trainer:
         output for several outputs); None before compile."""
         if not self.compiled:
             return None
-        return {"optimizer": serialize(self.optimizer), "loss": _serialized(self.loss),
-                "loss_weights": self.loss_weights, "metrics": _serialized(self.compiled_metrics),
-                "weighted_metrics": _serialized(self.compiled_weighted_metrics)}
+        return {"optimizer": serialize(self.optimizer), "loss": serialized(self.loss),
+                "loss_weights": self.loss_weights, "metrics": serialized(self.compiled_metrics),
+                "weighted_metrics": serialized(self.compiled_weighted_metrics)}
 
     def compile_from_config(self, config: dict) -> None:
         """`compile` with the settings of `get_compile_config()`."""
         self.compile(optimizer=optimizers.registry.from_config(config["optimizer"]),
-                     loss=_deserialized(config["loss"], losses.registry),
+                     loss=deserialized(config["loss"], losses.registry),
                      loss_weights=config.get("loss_weights"),
-                     metrics=_deserialized(config["metrics"], metrics_module.registry),
-                     weighted_metrics=_deserialized(config.get("weighted_metrics", []), metrics_module.registry))
+                     metrics=deserialized(config["metrics"], metrics_module.registry),
+                     weighted_metrics=deserialized(config.get("weighted_metrics", []), metrics_module.registry))
 
     @property
     def compiled(self) -> bool:
@@ -169,7 +174,7 @@ class Trainer:
         """The compiled metrics (resolved for the output, e.g. ``"accuracy"``, once the model is built)."""
         if self._engine is not None:
             return self._engine.metrics
-        return _flat([self.compiled_metrics, self.compiled_weighted_metrics])
+        return flat([self.compiled_metrics, self.compiled_weighted_metrics])
 
     @property
     def metrics_names(self) -> list[str]:
@@ -185,7 +190,7 @@ class Trainer:
         """Keras' ``reset_metrics``: every compiled metric starts again from nothing (as at each epoch's start)."""
         if self._engine is not None:
             self._engine.reset_metrics()
-        for metric in _flat([self.compiled_metrics, self.compiled_weighted_metrics]):
+        for metric in flat([self.compiled_metrics, self.compiled_weighted_metrics]):
             metric.reset_state()
 
     def _require_compiled(self, what: str) -> Optimizer:
@@ -431,69 +436,3 @@ class Trainer:
     def structured(self, outputs):
         """Outputs as the model returns them (a functional model with dict outputs: a dict)."""
         return outputs
-
-
-def _per_output(value, names: list[str], what: str, spread: bool = False) -> list:
-    """A compile argument for a model of several outputs, one entry per output: from a list in output
-    order or a dict keyed by output name (missing outputs get None); with `spread`, a single value
-    goes to every output (Keras: one loss for all)."""
-    if value is None:
-        return [None] * len(names)
-    if isinstance(value, dict):
-        unknown = sorted(set(map(str, value)) - set(names))
-        if unknown:
-            raise ValueError(f"compile {what} names outputs {unknown}; the model's outputs are {names}.")
-        return [value.get(name) for name in names]
-    if isinstance(value, (list, tuple)):
-        return by_position(value, names, f"compile {what}")
-    if spread:
-        return [value] * len(names)
-    raise ValueError(f"compile {what} of a model with several outputs must be a list (one entry per output, in "
-                     f"order: {names}) or a dict keyed by output name; got {value!r}.")
-
-
-def _loss(spec):
-    return None if spec is None else losses.get(str(spec) if isinstance(spec, _CourseDefault) else spec)
-
-
-def _single(value, names: list[str]):
-    """A compile argument of a one-output model given as Keras also allows it: ``{name: value}``."""
-    if isinstance(value, dict):
-        if list(map(str, value)) != names:
-            raise ValueError(f"A dict in compile must be keyed by the output's name {names}; got keys {list(value)}.")
-        return value[names[0]]
-    return value
-
-
-def _metric_list(value) -> list:
-    """Metrics of one output: None, a metric, or a list of them."""
-    if value is None:
-        return []
-    return [metrics_module.get(item) for item in (value if isinstance(value, (list, tuple)) else [value])]
-
-
-def _weight(value) -> float:
-    if value is None:
-        return 1.0
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value):
-        raise ValueError(f"loss_weights must be finite numbers; got {value!r}.")
-    return float(value)
-
-
-def _flat(items) -> list:
-    """The metrics of nested lists (per output, per kind) in order."""
-    return [metric for item in items for metric in (_flat(item) if isinstance(item, list) else [item])]
-
-
-def _serialized(value):
-    """`serialize` of an object, or of each in (nested) lists (None stays None)."""
-    if value is None:
-        return None
-    return [_serialized(item) for item in value] if isinstance(value, list) else serialize(value)
-
-
-def _deserialized(value, registry):
-    if value is None:
-        return None
-    return [_deserialized(item, registry) for item in value] if isinstance(value, list) else registry.from_config(value)

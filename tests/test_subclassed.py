@@ -2,6 +2,9 @@
 saved and loaded (registered classes only), and their clear errors."""
 from __future__ import annotations
 
+import json
+
+import h5py
 import numpy as np
 import pytest
 
@@ -139,3 +142,24 @@ def test_a_subclassed_model_is_a_layer_of_a_functional_model():
     x, _ = _data()
     history = model.fit(x, x[:, :1], epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_a_custom_train_step_is_refused_rather_than_ignored():
+    class Custom(TwoLayerNet):
+        def train_step(self, data):
+            raise AssertionError("never called")
+
+    with pytest.raises(NotImplementedError, match="Custom overrides train_step: minikeras runs its own training step"):
+        Custom().compile(optimizer="sgd", loss="mse")
+
+
+@pytest.mark.parametrize("shape", [[None, 2**30], [None, 50000, 50000], [None, -3], [5, 5], "[None]"])
+def test_a_file_declaring_a_huge_or_bad_input_shape_is_refused_without_allocating_it(tmp_path, shape):
+    model, _, _, _ = _trained()
+    model.save(tmp_path / "net.h5")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        config["build_config"]["input_shape"] = shape
+        f.attrs["model_config"] = json.dumps(config)
+    with pytest.raises(mk.ModelFileError):
+        mk.load_model(tmp_path / "net.h5")

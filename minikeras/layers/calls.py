@@ -29,6 +29,7 @@ import numpy as np
 from .. import seeding, tape
 from ..checks import snake_case
 from ..tape import Tensor
+from .weights import loading_budget
 
 # The training flag of the call running now: a sublayer called without one inherits it (Keras).
 _TRAINING: contextvars.ContextVar[bool | None] = contextvars.ContextVar("training", default=None)
@@ -233,8 +234,14 @@ def run_on_zeros(layer, input_shape):
     """The output of ``call`` in inference on a batch of two zeros, which builds the sublayers it
     calls; the layer's non-trainable weights are restored after and its added losses dropped."""
     several = isinstance(input_shape, list)
-    zeros = [np.zeros((2, *s), layer.dtype) for s in input_shape] if several else \
-        np.zeros((2, *input_shape), layer.dtype)
+    shapes = [(2, *s) for s in input_shape] if several else [(2, *input_shape)]
+    budget = loading_budget()
+    needed = sum(int(np.prod(shape)) for shape in shapes) * layer.dtype.itemsize
+    if budget is not None and needed > budget[0]:  # a file's architecture: no more than the file could hold
+        raise ValueError(f"layer {layer.name!r} would be called on inputs of shapes {shapes}, more bytes than the "
+                         f"file can describe")
+    zeros = [np.zeros(shape, layer.dtype) for shape in shapes]
+    zeros = zeros if several else zeros[0]
     kept = [(variable, variable.numpy()) for variable in layer.non_trainable_weights]
     try:
         with tape.paused(), np.errstate(all="ignore"):

@@ -131,3 +131,29 @@ def test_an_unregistered_loss_function_is_refused_by_name(tmp_path):
 def test_safe_mode_cannot_be_switched_off(tmp_path):
     with pytest.raises(ValueError, match="safe_mode=False would allow running code"):
         mk.load_model(tmp_path / "any.h5", safe_mode=False)
+
+
+def test_the_functional_guide_rebuilds_a_model_of_custom_layers_from_its_config():
+    class CustomDense(layers.Layer):  # keras.io's functional API guide
+        def __init__(self, units=32):
+            super().__init__()
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.w) + self.b
+
+        def get_config(self):
+            return {"units": self.units}
+
+    inputs = mk.Input((4,))
+    model = mk.Model(inputs, CustomDense(10)(inputs))
+    config = model.get_config()
+    with pytest.raises(ValueError, match="Unknown layer 'CustomDense'"):
+        mk.Model.from_config(config)
+    rebuilt = mk.Model.from_config(config, custom_objects={"CustomDense": CustomDense})
+    assert isinstance(rebuilt.layers[1], CustomDense) and rebuilt.layers[1].units == 10
+    assert rebuilt.predict(np.ones((2, 4)), verbose=0).shape == (2, 10)
