@@ -167,6 +167,16 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return register
 
 
+def registered_function(name, what: str):
+    """The function a config names (by registered name, or a key of `custom_objects`); ValueError
+    for any other name: a function is never looked up elsewhere."""
+    found = custom_object(name) if isinstance(name, str) else None
+    if found is None or isinstance(found, type):
+        raise ValueError(f"Unknown {what} function {name!r}: a function is loaded only when registered "
+                         f"(@keras.saving.register_keras_serializable()) or given in custom_objects.")
+    return found
+
+
 def custom_object(name: str):
     """The function or class of `name` among the custom objects in scope, the registered ones
     (``"package>name"``), or None."""

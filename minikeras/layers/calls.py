@@ -288,13 +288,12 @@ def taped_forward(layer, x, training: bool):
             output = single_output(layer, run_call(layer, x, False))
         layer._taped, layer.step_losses = None, added
         return np.asarray(as_arrays(output), dtype=layer.dtype)
-    with tape.recording() as recording, collecting_losses() as added:
+    with tape.recording() as call_tape, collecting_losses() as added:
         # The first trained layer's input is a constant: no VJP computes a gradient nobody reads.
         leaves = _watch(x) if layer.needs_input_grad else x
         output = single_output(layer, run_call(layer, leaves, True))
-    layer._taped, layer.step_losses = (recording, leaves, output, added), added
-    value = output.value if isinstance(output, Tensor) else np.asarray(output)
-    return np.asarray(value, dtype=layer.dtype)
+    layer._taped, layer.step_losses = (call_tape, leaves, output, added), added
+    return np.asarray(as_arrays(output), dtype=layer.dtype)
 
 
 def taped_backward(layer, grad_out):
@@ -303,12 +302,12 @@ def taped_backward(layer, grad_out):
     gradient (a list of them for several inputs)."""
     if layer._taped is None:
         raise RuntimeError(f"Layer {layer.name!r}: backward needs a forward pass in training mode first.")
-    recording, leaves, output, losses = layer._taped
+    call_tape, leaves, output, losses = layer._taped
     seeds = [(output, grad_out)] if isinstance(output, Tensor) else []
     seeds += [(loss, np.ones((), dtype=loss.value.dtype)) for loss in losses if isinstance(loss, Tensor)]
-    grads = recording.gradients(seeds)
+    grads = call_tape.gradients(seeds)
     for key, variable in layer.trainable_weight_entries():
-        entry = recording.variable_leaves.get(id(variable))
+        entry = call_tape.variable_leaves.get(id(variable))
         found = grads.get(id(entry[1])) if entry is not None else None
         layer.grads[key] = np.zeros(variable.shape, layer.dtype) if found is None else found
     if not layer.needs_input_grad or not (isinstance(leaves, Tensor) or isinstance(leaves, list)
@@ -322,13 +321,14 @@ def taped_backward(layer, grad_out):
 def record_builtin(layer, x, training: bool):
     """A built-in layer called inside a recorded call: each step becomes a tape node whose VJPs
     run the step's own `backward` (on a copy made for this call) and hand out its gradients."""
-    recording = tape.current()
+    active = tape.current()
     for step in layer.steps():
-        x = _record_step(step, x, training, recording)
+        x = _record_step(step, x, training, active)
     return x
 
 
-def _record_step(step, x, training, recording):
+def _record_step(step, x, training, active):
+    """One step of a built-in layer as a node of the tape `active`."""
     own = step.call_copy()
     own.needs_input_grad = True
     inputs = x if isinstance(x, list) else [x]
@@ -348,7 +348,7 @@ def _record_step(step, x, training, recording):
     parents = list(inputs)
     for name, variable in step.trainable_weight_entries():
         if variable.trainable:
-            parents.append(recording.leaf(variable))
+            parents.append(active.leaf(variable))
             vjps.append(lambda g, name=name: backward_once(g)["grads"][name])
     return tape.result(output, tuple(parents), tuple(vjps))
 

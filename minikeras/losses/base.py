@@ -21,7 +21,7 @@ import numpy as np
 from .. import ops, tape
 from .. import targets as targets_module
 from ..config import EPSILON, floatx
-from ..registry import Registry, custom_object, describe, registered_name, serialize
+from ..registry import Registry, describe, registered_function, registered_name, serialize
 
 __all__ = ["EPSILON", "Loss", "LossFunctionWrapper", "ElementwiseLoss", "registry", "same_rank", "scale_rows"]
 REDUCTIONS = ("sum_over_batch_size", "sum")
@@ -156,12 +156,7 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config: dict) -> LossFunctionWrapper:
         config = dict(config)
-        name = config.pop("fn", None)
-        fn = custom_object(name) if isinstance(name, str) else None
-        if fn is None or isinstance(fn, type):
-            raise ValueError(f"Unknown loss function {name!r}: a function is loaded only when registered "
-                             f"(@keras.saving.register_keras_serializable()) or given in custom_objects.")
-        return cls(fn, **config)
+        return cls(registered_function(config.pop("fn", None), "loss"), **config)
 
 
 def _check_logits_capability(cls: type[Loss]) -> None:

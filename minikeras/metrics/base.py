@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import initializers
 from ..config import floatx
-from ..registry import Registry, custom_object, describe, registered_name, serialize
+from ..registry import Registry, describe, registered_function, registered_name, serialize
 from ..variables import Variable
 
 
@@ -127,12 +127,7 @@ class MeanMetricWrapper(Mean):
         if cls is not MeanMetricWrapper:
             return cls(**config)
         config = dict(config)
-        name = config.pop("fn", None)
-        fn = custom_object(name) if isinstance(name, str) else None
-        if fn is None or isinstance(fn, type):
-            raise ValueError(f"Unknown metric function {name!r}: a function is loaded only when registered "
-                             f"(@keras.saving.register_keras_serializable()) or given in custom_objects.")
-        return cls(fn, **config)
+        return cls(registered_function(config.pop("fn", None), "metric"), **config)
 
 
 registry.add(MeanMetricWrapper)

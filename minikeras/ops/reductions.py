@@ -122,8 +122,13 @@ def _product_of_others(v, axes):
 
 def var(x, axis=None, keepdims=False):
     """Population variance over `axis`."""
-    centered = math_ops.subtract(x, mean(x, axis=axis, keepdims=True))
-    return mean(math_ops.square(centered), axis=axis, keepdims=keepdims)
+    return _variance(x, axis, keepdims, mean)
+
+
+def _variance(x, axis, keepdims, average):
+    """The `average` of the squared distances to the `average` (`mean`, or `nanmean`)."""
+    centered = math_ops.subtract(x, average(x, axis=axis, keepdims=True))
+    return average(math_ops.square(centered), axis=axis, keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
@@ -318,8 +323,7 @@ def nanprod(x, axis=None, keepdims=False):
 
 
 def nanvar(x, axis=None, keepdims=False):
-    centered = math_ops.subtract(x, nanmean(x, axis=axis, keepdims=True))
-    return nanmean(math_ops.square(centered), axis=axis, keepdims=keepdims)
+    return _variance(x, axis, keepdims, nanmean)
 
 
 def nanstd(x, axis=None, keepdims=False):
