@@ -104,8 +104,7 @@ class Layer:
 
     @property
     def generator(self) -> np.random.Generator | None:
-        """The generator the layer's weights were drawn from (its model's), which sublayers built
-        inside its call draw from too."""
+        """The generator its weights (and its sublayers') were drawn from: its model's."""
         return self._rng
 
     written_with_call = False
@@ -331,6 +330,14 @@ class Layer:
         The keys are unique in the layer: they key ``grads`` and the layer's group in files."""
         entries = [*self._trainable_variables.items(), *self._non_trainable_variables.items()]
         return calls.with_sublayer_entries(self, entries) if self.written_with_call else entries
+
+    def own_weights(self) -> list[Variable]:
+        """The weights the layer holds itself (declared with `add_weight`, or set as attributes),
+        not its sublayers'."""
+        own = [*self._trainable_variables.values(), *self._non_trainable_variables.values()]
+        if self.written_with_call:
+            own += [variable for _, variable in calls.attribute_variables(self) if variable not in own]
+        return own
 
     def trainable_weight_entries(self) -> list[tuple[str, Variable]]:
         """The `weight_entries` the optimizer updates (none for a frozen layer)."""

@@ -206,7 +206,7 @@ def with_sublayer_entries(layer, entries: list) -> list:
             seen.add(id(variable))
             found.append((key, variable))
 
-    for key, variable in tracked_items(layer, lambda item: hasattr(item, "assign") and hasattr(item, "regularizer")):
+    for key, variable in attribute_variables(layer):
         add(key, variable)
     for path, sublayer in sublayers(layer):
         inner = sublayer.weight_entries() if hasattr(sublayer, "weight_entries") else \
@@ -214,6 +214,11 @@ def with_sublayer_entries(layer, entries: list) -> list:
         for key, variable in inner:
             add(f"{path}/{key}", variable)
     return found
+
+
+def attribute_variables(layer) -> list[tuple[str, Any]]:
+    """``(attribute path, Variable)`` of the variables set directly as the layer's attributes."""
+    return tracked_items(layer, lambda item: hasattr(item, "assign") and hasattr(item, "regularizer"))
 
 
 def output_shape_of(layer, input_shape, declared: bool):

@@ -28,6 +28,7 @@ from ..layers.input import InputLayer
 from ..layers.keras_objects import keras_object
 from ..layers.weights import building_from_file
 from ..version import __version__
+from . import keras_custom
 from .atomic import atomic_path
 from .hdf5 import (
     MAX_JSON_CHARS,
@@ -54,8 +55,17 @@ def _layer(class_name: str, name: str, config: dict, input_shape=None, trainable
     return entry
 
 
-def _keras_layers(layer, dtype: str) -> list[tuple[dict, list]]:
-    """``(Keras layer config, weights)`` of each Keras layer that computes `layer` (`Layer.keras_layers`)."""
+def entry_name(entry: dict) -> str:
+    """A Keras layer entry's name (a custom layer's config may leave it out: Keras keeps it beside)."""
+    return entry.get("name") or entry["config"]["name"]
+
+
+def _keras_layers(layer, dtype: str) -> list[tuple[dict, Any]]:
+    """``(Keras layer config, weights)`` of each Keras layer that computes `layer` (`Layer.keras_layers`);
+    a layer written with ``call`` is one custom entry whose weights are nested (`keras_custom`)."""
+    if layer.written_with_call:
+        paths = [(path.lstrip("/"), variable.numpy()) for variable, path in keras_custom.variable_paths(layer, "")]
+        return [(keras_custom.entry(layer, _batch_shape(layer.input_shape)), {"paths": paths})]
     return [(_layer(class_name, name, config, layer.input_shape if weights else None, layer.trainable, dtype), weights)
             for class_name, name, config, weights in layer.keras_layers()]
 
@@ -123,7 +133,7 @@ def _functional_config(model, dtype: str) -> tuple[dict, list]:
     activation) is a chain of them, the first reading what it reads."""
     node_names = model.node_names()
     graph = _graph_pieces(model, dtype)
-    last_piece = {str(layer.name): pieces[-1][0]["config"]["name"] for layer, pieces in graph}
+    last_piece = {str(layer.name): entry_name(pieces[-1][0]) for layer, pieces in graph}
 
     def reference(tensor) -> tuple[str, int]:
         layer_name, call = node_names[id(tensor)]
@@ -141,7 +151,7 @@ def _functional_config(model, dtype: str) -> tuple[dict, list]:
                     nodes.append({"args": [reads] if node.merged else reads, "kwargs": {}})
                 else:
                     nodes.append({"args": [_tensor(node.output.sample_shape, dtype, (previous, index))], "kwargs": {}})
-            previous = entry["config"]["name"]
+            previous = entry_name(entry)
             entries.append(({**entry, "name": previous, "inbound_nodes": nodes}, weights))
     ends = {part: [[*reference(t), 0] for t in tensors]
             for part, tensors in (("input_layers", model.inputs), ("output_layers", model.outputs))}
@@ -160,7 +170,11 @@ def _write_weights(f: h5py.File, prefix: str, pieces: list) -> None:
     paths = weight_paths([entry["class_name"] for entry, _ in pieces])
     for (entry, arrays), group_path in zip(pieces, paths):
         group = f.create_group(prefix + group_path)
-        group.attrs["name"] = entry["config"]["name"]
+        group.attrs["name"] = entry_name(entry)
+        if isinstance(arrays, dict) and "paths" in arrays:  # a layer written with call: Keras' nested groups
+            for relative, array in arrays["paths"]:
+                f.create_dataset(prefix + group_path[:-len("vars")] + relative, data=array)
+            continue
         if isinstance(arrays, dict):
             _write_weights(f, prefix + group_path[:-len("vars")], arrays["layers"])
             continue
@@ -172,7 +186,7 @@ def save_keras(model, path, follow_links: bool = True) -> None:
     """Write `model` (a built Sequential or functional model) as a Keras 3 ``.keras`` file, atomically."""
     dtype = str(model.dtype)
     config, pieces = model_config(model, dtype)
-    names = [entry["config"]["name"] for entry, _ in pieces]
+    names = [entry_name(entry) for entry, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
     compiled = compile_config(model)
@@ -251,6 +265,8 @@ def _keras_layer(entry: dict, model_class):
     if entry.get("class_name") in MODEL_CLASSES and str(entry.get("module", "keras")).startswith("keras") \
             and entry.get("registered_name") in (None, entry.get("class_name")):
         return _model_from(entry, model_class)
+    if keras_custom.is_custom_entry(entry):
+        return keras_custom.layer_from(entry)
     cls, arguments = _keras_layer_arguments(entry)
     return cls(name=entry["config"].get("name"), trainable=entry["config"].get("trainable", True), **arguments)
 
@@ -359,14 +375,23 @@ def _keras_model(path, model_class, compile):  # noqa: A002 - Keras' name
     without_filter_plugins()
     with h5py.File(io.BytesIO(weights), "r") as f:
         for layer, group in weight_groups(config, model):
-            found[id(layer)] = [checked_array(f, f"{group}/{index}", variable.shape)
-                                for index, variable in enumerate(layer.weights)]
+            found[id(layer)] = _layer_arrays(f, layer, group)
     arrays = [array for layer in model.leaf_layers() for array in found.get(id(layer), [])]
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     if compile and config.get("compile_config") is not None:
         compile_from_config(model, config["compile_config"], path)
     return model
+
+
+def _layer_arrays(f, layer, group: str) -> list:
+    """The arrays of `layer`'s weights in `group` (``.../vars``), in `layer.weights` order."""
+    if not layer.written_with_call:
+        return [checked_array(f, f"{group}/{index}", variable.shape) for index, variable in enumerate(layer.weights)]
+    base = group[:-len("/vars")]
+    by_variable = {id(variable): checked_array(f, base + path, variable.shape)
+                   for variable, path in keras_custom.variable_paths(layer, "")}
+    return [by_variable[id(variable)] for variable in layer.weights]
 
 
 def load_keras(path, model_class, compile: bool = True):  # noqa: A002 - Keras' name
