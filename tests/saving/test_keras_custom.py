@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras")
 
 def block_class(lib):
     """One custom layer, written once against `lib` and registered there as ``Interop>Block``."""
-    ops, layers = lib.ops, lib.layers
+    layers = lib.layers
 
     @lib.saving.register_keras_serializable(package="Interop", name="Block")
     class Block(layers.Layer):
