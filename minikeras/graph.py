@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .checks import shown
+from .tape import OPERATORS, define_operators
 
 
 class KerasTensor:
@@ -45,9 +46,23 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
+    def __getitem__(self, index):
+        return OPERATORS["get_item"](self, index)
+
+    def __neg__(self):
+        return OPERATORS["negative"](self)
+
     def __array__(self, *args, **kwargs):
-        raise TypeError(f"{self!r} is symbolic: it has no values. Build a model from it "
-                        f"(keras.Model(inputs, outputs)) and call the model on arrays.")
+        raise SymbolicInput(f"{self!r} is symbolic: it has no values. Build a model from it "
+                            f"(keras.Model(inputs, outputs)) and call the model on arrays.")
+
+
+class SymbolicInput(TypeError):
+    """A symbolic tensor met where values are needed (`minikeras.ops` then records a layer call)."""
+
+
+# Operators on symbolic tensors run the ops, which record layer calls (``inputs * 2.0``).
+define_operators(KerasTensor, ("lt", "le", "gt", "ge"))
 
 
 class Node:
@@ -88,7 +103,8 @@ def call_symbolically(layer, value) -> KerasTensor:
                             f"{shown(item)} while building a functional model: call layers on the tensors that "
                             f"keras.Input and other layers return.")
     what = f"Layer {layer.name or type(layer).__name__!r} ({type(layer).__name__})"
-    if merged != layer.takes_several_inputs():
+    several = layer.takes_several_inputs()
+    if several is not None and merged != several:
         raise ValueError(f"{what} takes " + ("a list of tensors" if not merged else "one tensor") +
                          f"; got {len(tensors) if merged else 'one'}" + (" in a list." if merged else "."))
     input_shapes = [tensor.sample_shape for tensor in tensors]

@@ -190,7 +190,7 @@ class Model(Trainer):
         """Keras' automatic names: ``dense``, ``dense_1``, ``dense_2``, ... per model; a name already
         used by another layer of the model is an error."""
         if layer.name is None:
-            base = snake_case(type(layer).__name__)
+            base = layer.name_stem() if hasattr(layer, "name_stem") else snake_case(type(layer).__name__)
             count = self._name_counts.get(base, 0)
             name = base if count == 0 else f"{base}_{count}"
             while name in self._layer_names:

@@ -22,16 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_name, shown
+from ..checks import check_name, shown, snake_case
 from ..config import floatx
 from ..graph import call_symbolically, is_symbolic
 from ..registry import Registry, describe
 from ..variables import Variable
 from . import calls
+from .interop import Interop
 from .weights import ReadOnlyArrays, first_value, loading_budget, per_sample, spend
 
 
-class Layer:
+class Layer(Interop):
     """Base class of every layer.
 
     Attributes
@@ -119,6 +120,10 @@ class Layer:
     @name.setter
     def name(self, value: str | None) -> None:
         self._name = None if value is None else check_name(value, "A layer")
+
+    def name_stem(self) -> str:
+        """What a model names the layer after (``dense``, ``dense_1``, ...): its class in snake case."""
+        return snake_case(type(self).__name__)
 
     # -- lifecycle -------------------------------------------------------------------------
     def build(self, input_shape: Any, rng: np.random.Generator | None = None, dtype=None) -> None:
@@ -429,33 +434,12 @@ class Layer:
     """True for a layer called on a list of tensors (`minikeras.layers.merging`): `forward` takes
     the list of batches and `backward` returns the list of their gradients."""
 
-    def takes_several_inputs(self) -> bool:
+    def takes_several_inputs(self) -> bool | None:
+        """Whether the layer is called on a list of tensors (None: a layer written with ``call``
+        not called yet takes what it is given)."""
+        if self.written_with_call and not self.built:
+            return self.inbound_nodes[0].merged if self.inbound_nodes else None
         return self.merges
-
-    # -- what the layer is in Keras files and in ONNX ------------------------------------------
-    keras_class: str | None = None
-    """The Keras layer class this layer is written as and read from (None: Keras has none)."""
-    keras_arguments: tuple[str, ...] = ()
-    """The Keras config keys its constructor takes when read from a Keras file."""
-
-    def keras_layers(self, name: str | None = None) -> list[tuple[str, str, dict, list[np.ndarray]]]:
-        """``(Keras class, layer name, Keras config, weights)`` of each Keras layer that computes this
-        one (named `name`, by default the layer's own). By default one `keras_class` layer whose
-        config is `get_config` without the name and trainable flag."""
-        if self.keras_class is None:
-            raise ValueError(f"Cannot write layer {self.name!r} ({type(self).__name__}) to a Keras file: Keras has "
-                             f"no layer for it.")
-        config = {key: value for key, value in self.get_config().items() if key not in ("name", "trainable")}
-        return [(self.keras_class, str(name or self.name), config, self.get_weights())]
-
-    def keras_variable_names(self) -> list[str]:
-        """Keras' names of the arrays `get_weights` returns (legacy Keras files find them by name)."""
-        return self.weight_names()
-
-    def to_onnx(self, graph, x: str) -> str:
-        """Append the ONNX nodes of the inference forward pass to `graph` (``graph.op``,
-        ``graph.constant``), reading the tensor named `x`; returns the output's name."""
-        raise ValueError(f"Cannot export layer {self.name!r} ({type(self).__name__}) to ONNX: no converter for it.")
 
     # -- helpers for subclasses ------------------------------------------------------------
     def _buffer(self, key: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -12,10 +12,18 @@ Examples
 >>> ops.softmax(ops.convert_to_tensor([[1.0, 2.0, 3.0]]), axis=-1).round(3)
 array([[0.09 , 0.245, 0.665]], dtype=float32)
 """
+# ruff: noqa: E402
 from .. import tape
 from ..tape import Tensor
+from . import comparisons, core, linalg_ops, math_ops, nn, numpy_misc, reductions, shapes, symbolic
+
+# Every op records a layer call when given a symbolic tensor (a functional model being built); the
+# namespaces imported below are built from the groups after that, hence the imports after code.
+for _group in (comparisons, core, linalg_ops, math_ops, nn, numpy_misc, reductions, shapes):
+    symbolic.make_aware(_group)
+
 from . import linalg_ops as linalg
-from . import nn, numpy
+from . import numpy
 from .comparisons import *  # noqa: F403 - the op namespace is the union of the groups
 from .comparisons import __all__ as _comparisons
 from .core import *  # noqa: F403

@@ -20,8 +20,10 @@ from ..registry import registered_name
 
 
 def is_custom_entry(entry: dict) -> bool:
-    """Whether a Keras layer entry is a custom layer: registered under a package, or outside Keras."""
-    return ">" in str(entry.get("registered_name") or "") or not str(entry.get("module") or "").startswith("keras")
+    """Whether a Keras layer entry is a custom layer: registered under a package, or from a module
+    outside Keras (legacy files name no module: their layers are Keras')."""
+    module = entry.get("module", "keras")
+    return ">" in str(entry.get("registered_name") or "") or not str(module or "").startswith("keras")
 
 
 def entry(layer, batch_shape) -> dict:

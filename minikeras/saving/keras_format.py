@@ -63,7 +63,7 @@ def entry_name(entry: dict) -> str:
 def _keras_layers(layer, dtype: str) -> list[tuple[dict, Any]]:
     """``(Keras layer config, weights)`` of each Keras layer that computes `layer` (`Layer.keras_layers`);
     a layer written with ``call`` is one custom entry whose weights are nested (`keras_custom`)."""
-    if layer.written_with_call:
+    if layer.written_with_call and type(layer).keras_layers is Layer.keras_layers:
         paths = [(path.lstrip("/"), variable.numpy()) for variable, path in keras_custom.variable_paths(layer, "")]
         return [(keras_custom.entry(layer, _batch_shape(layer.input_shape)), {"paths": paths})]
     return [(_layer(class_name, name, config, layer.input_shape if weights else None, layer.trainable, dtype), weights)

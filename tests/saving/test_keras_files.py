@@ -117,7 +117,7 @@ def _config_change(edit):
     (_config_change(lambda c: c.update(class_name="MyModel")), "reads Sequential and functional models"),
     (_config_change(lambda c: c.update(class_name="Functional")), "must be a dict with a unique 'name'"),
     (_config_change(lambda c: c["config"]["layers"][2].update(registered_name="mypackage>Custom")),
-     "registered as 'mypackage>Custom'"),
+     "Unknown layer 'mypackage>Custom'. A custom class is loaded only when registered"),
     (_config_change(lambda c: c["config"]["layers"][2]["config"].update(kernel_constraint={"class_name": "NonNeg"})),
      "kernel_constraint"),
     (_config_change(lambda c: c["config"]["layers"][3]["config"].update(activation={"class_name": "Custom"})),
