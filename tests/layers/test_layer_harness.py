@@ -11,10 +11,13 @@ import minikeras as mk
 from minikeras import layers, regularizers
 from minikeras.layers import registry
 from minikeras.layers.dropout import RandomLayer
+from minikeras.ops.symbolic import OpLayer
 from tests.conftest import max_relative_error, numeric_gradient
 
 # (factory, per-sample input shape) for every layer class minikeras registers, and variants.
 CASES = {
+    "OpLayer(tanh)": (lambda: OpLayer("tanh", [{"keras_tensor": 0}]), (3,)),
+    "OpLayer(normalize, axis=-1)": (lambda: OpLayer("normalize", [{"keras_tensor": 0}], {"axis": -1}), (2, 3)),
     "Dense": (lambda: layers.Dense(4, kernel_regularizer=regularizers.L2(0.1)), (3,)),
     "Dense(activation=tanh, no bias)": (lambda: layers.Dense(4, activation="tanh", use_bias=False), (3,)),
     "Dense(on the last of 2 axes)": (lambda: layers.Dense(4, activation="sigmoid"), (2, 3)),
@@ -236,7 +239,7 @@ def test_repr_names_the_class(name):
 def test_one_fit_step_in_a_model_and_a_saved_file_round_trip(name, tmp_path):
     layer, shape = CASES[name][0](), CASES[name][1]
     model = _classifier(layer, shape)
-    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), metrics=["accuracy"])
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
     rng = np.random.default_rng(4)
     x, y = _inputs(rng, shape, "float32"), rng.integers(0, 3, BATCH)
     before = {key: param.copy() for key, param in layer.params.items()}
