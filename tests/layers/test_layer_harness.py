@@ -127,7 +127,7 @@ def trained_model(name):
     updates on random data (what the export tests compare against)."""
     factory, shape = CASES[name]
     model = _classifier(factory(), shape)
-    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9))
+    model.compile(optimizer=mk.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
     rng = np.random.default_rng(4)
     model.fit(_inputs(rng, shape, "float32", 12), rng.integers(0, 3, 12), batch_size=6, epochs=1, verbose=0)
     return model

@@ -15,7 +15,8 @@ from tests.layers.test_layer_harness import CASES, sample_inputs, trained_model
 FIXTURES = pathlib.Path(__file__).with_name("fixtures") / "keras"
 # Layers Keras cannot express: the export refuses them, naming the layer.
 NOT_IN_KERAS = {"GELU(approximate=True)", "Threshold", "HardShrink", "SoftShrink", "CELU", "Squareplus", "GLU",
-                "GLU(axis=1)", "Sparsemax", "Sparsemax(axis=1)", "BatchNorm(trainable=False)"}
+                "GLU(axis=1)", "Sparsemax", "Sparsemax(axis=1)", "BatchNorm(trainable=False)", "OpLayer(tanh)",
+                "OpLayer(normalize, axis=-1)"}
 # Written, but Keras' PyTorch backend normalizes over trailing axes only; its JAX and TensorFlow backends
 # compute it.
 KERAS_TORCH_CANNOT_RUN = {"LayerNormalization(axis=1, no scale)"}
