@@ -19,6 +19,22 @@ class _CourseDefault(str):
 COURSE_LOSS = _CourseDefault("categorical_crossentropy")
 
 
+def compiled_settings(loss, loss_weights, metrics, weighted_metrics, names: list[str]) -> tuple:
+    """``(loss, loss_weights, metrics, weighted_metrics)`` as the engine takes them: one entry per
+    output for a model of several outputs (`names`), else the single ones."""
+    if len(names) > 1:
+        weights = None if loss_weights is None else \
+            [loss_weight(item) for item in per_output(loss_weights, names, "loss_weights")]
+        return ([loss_of(item) for item in per_output(loss, names, "loss", spread=True)], weights,
+                [metric_list(item) for item in per_output(metrics, names, "metrics")],
+                [metric_list(item) for item in per_output(weighted_metrics, names, "weighted_metrics")])
+    one_weight = isinstance(loss_weights, dict) and len(loss_weights) == 1
+    if loss_weights not in (None, 1, 1.0, [1], [1.0]) and not one_weight:
+        raise ValueError(f"loss_weights weigh the losses of several outputs; this model has one. Got {loss_weights!r}.")
+    return (loss_of(single(loss, names)), None, metric_list(single(metrics, names)),
+            metric_list(single(weighted_metrics, names)))
+
+
 def per_output(value, names: list[str], what: str, spread: bool = False) -> list:
     """A compile argument for a model of several outputs, one entry per output: from a list in output
     order or a dict keyed by output name (missing outputs get None); with `spread`, a single value

@@ -178,6 +178,8 @@ class BatchGatherer:
     arrays are overwritten by the next batch.
     """
 
+    streamed = False  # (`data_streams.StreamBatches` is the streamed kind)
+
     def __init__(self, data: Dataset, batch_size: int):
         self.data = data
         self.batch_size = batch_size

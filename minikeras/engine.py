@@ -437,15 +437,21 @@ class Engine:
     def evaluate(self, data: Dataset, batch_size: int | None = None, on_batch=None) -> dict:
         """``{"loss": mean data loss + penalty, metric name: result}`` over `data`, in inference mode
         (the metrics are reset first). `on_batch(index)` is called after each batch."""
+        batches = BatchGatherer(data, self.evaluation_batch_size(batch_size)).batches(None)
+        return self.evaluate_batches(batches, on_batch)
+
+    def evaluate_batches(self, batches, on_batch=None) -> dict:
+        """`evaluate` over prepared batches ``(x, targets, weights)`` (those of a `PyDataset` too)."""
         metrics = self._evaluation_metrics
         self.reset_metrics(metrics)
-        total = 0.0
-        for index, (xb, tb, wb) in enumerate(BatchGatherer(data, self.evaluation_batch_size(batch_size)).batches(None)):
+        total, seen = 0.0, 0
+        for index, (xb, tb, wb) in enumerate(batches):
             loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=metrics)
             total += float(loss + self.added_loss()) * rows(xb)
+            seen += rows(xb)
             if on_batch is not None:
                 on_batch(index)
-        return {"loss": total / len(data) + float(self.penalty()), **self.metric_results(metrics)}
+        return {"loss": (total / seen if seen else 0.0) + float(self.penalty()), **self.metric_results(metrics)}
 
     @staticmethod
     def evaluation_batch_size(batch_size: int | None) -> int:

@@ -17,18 +17,8 @@ from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose, shown
-from .compile_arguments import (
-    COURSE_LOSS,
-    deserialized,
-    flat,
-    loss_of,
-    loss_weight,
-    metric_list,
-    per_output,
-    refuse_custom_steps,
-    serialized,
-    single,
-)
+from .compile_arguments import COURSE_LOSS, compiled_settings, deserialized, flat, refuse_custom_steps, serialized
+from .data_streams import StreamBatches, predict_batches, stream_of, unpack
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .engine import Engine
 from .interrupts import deferred_interrupts
@@ -73,6 +63,10 @@ class Trainer:
         raise NotImplementedError
 
     def _rebuild_engine(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def built(self) -> bool:
         raise NotImplementedError
 
     def _holds_keras_style_layers(self) -> bool:
@@ -126,25 +120,10 @@ class Trainer:
         if getattr(optimizer, "_model", None) not in (None, self):
             optimizer = optimizers.registry.from_config(serialize(optimizer))
         optimizer._model = self
-        names = self.output_names
         if loss is COURSE_LOSS and self._holds_keras_style_layers():
             loss = None
-        if len(names) > 1:
-            self.loss = [loss_of(item) for item in per_output(loss, names, "loss", spread=True)]
-            self.loss_weights = None if loss_weights is None else \
-                [loss_weight(item) for item in per_output(loss_weights, names, "loss_weights")]
-            self.compiled_metrics = [metric_list(item) for item in per_output(metrics, names, "metrics")]
-            self.compiled_weighted_metrics = [metric_list(item)
-                                              for item in per_output(weighted_metrics, names, "weighted_metrics")]
-        else:
-            if loss_weights not in (None, 1, 1.0, [1], [1.0]) and not (isinstance(loss_weights, dict)
-                                                                     and len(loss_weights) == 1):
-                raise ValueError(f"loss_weights weigh the losses of several outputs; this model has one. "
-                                 f"Got {loss_weights!r}.")
-            self.loss = loss_of(single(loss, names))
-            self.loss_weights = None
-            self.compiled_metrics = metric_list(single(metrics, names))
-            self.compiled_weighted_metrics = metric_list(single(weighted_metrics, names))
+        self.loss, self.loss_weights, self.compiled_metrics, self.compiled_weighted_metrics = compiled_settings(
+            loss, loss_weights, metrics, weighted_metrics, self.output_names)
         self.optimizer = optimizer
         self._rebuild_engine()
 
@@ -204,11 +183,46 @@ class Trainer:
         self._require_built(x)
         return self.engine.dataset(x, y, sample_weight, class_weight, what)
 
-    def _validation_dataset(self, validation_data) -> Dataset:
+    def _training_batches(self, x, y, batch_size: int, sample_weight, class_weight, steps):
+        """``(batches, samples)`` of arrays (`BatchGatherer`) or of batches (`StreamBatches`, None)."""
+        stream = stream_of(x, steps)
+        if stream is None:
+            if steps is not None:
+                raise ValueError(f"steps_per_epoch counts the batches of a PyDataset or generator; with arrays every "
+                                 f"epoch visits every sample, so it must be None. Got {steps!r}.")
+            train = self._dataset(x, y, sample_weight, class_weight)
+            return BatchGatherer(train, batch_size), len(train)
+        if y is not None or sample_weight is not None or class_weight is not None:
+            raise ValueError("A PyDataset or generator yields (x, y) or (x, y, sample_weight) batches: y, "
+                             "sample_weight and class_weight must be None.")
+        self._build_from(stream)
+        return StreamBatches(stream, self.engine), None
+
+    def _build_from(self, stream) -> None:
+        """Build an unbuilt model from the first batch of a `PyDataset` or generator."""
+        if not self.built:
+            self._require_built(unpack(stream.first(), "x")[0])
+
+    def _validation(self, validation_data, steps, batch_size):
+        """What validates an epoch: a function giving the validation logs, or None."""
+        if validation_data is None:
+            return None
+        stream = stream_of(validation_data, steps, "validation x")
+        if stream is not None:
+            batches = StreamBatches(stream, self.engine)
+            return lambda: self.engine.evaluate_batches(batches.batches())
+        if steps is not None:
+            raise ValueError(f"validation_steps counts the batches of a PyDataset or generator; got {steps!r} with "
+                             f"array validation data.")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), or a "
+                             "PyDataset or generator.")
         x_val, y_val, *weight = validation_data
-        return self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x")
+        return self._evaluation_of(self._dataset(x_val, y_val, weight[0] if weight else None, what="validation x"),
+                                   batch_size)
+
+    def _evaluation_of(self, data: Dataset, batch_size):  # what validates an epoch on arrays
+        return lambda: self.engine.evaluate(data, batch_size)
 
     def _refresh_engine(self) -> None:
         """Keras asks for compile() after changing `trainable`; here the next fit, train_on_batch or
@@ -247,33 +261,32 @@ class Trainer:
         when a callback sets ``model.stop_training`` mid-epoch (TerminateOnNaN).
         """
         optimizer = self._require_compiled("fit")
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise ValueError(f"fit takes numpy arrays, of which every epoch visits every sample once; "
-                             f"steps_per_epoch and validation_steps (for data generators, which minikeras does not "
-                             f"take yet) must be None. Got steps_per_epoch={steps_per_epoch!r}, "
-                             f"validation_steps={validation_steps!r}.")
         batch_size = check_int("batch_size", DEFAULT_BATCH_SIZE if batch_size is None else batch_size, 1)
         check_int("epochs", epochs, 0)
         check_int("initial_epoch", initial_epoch, 0)
         check_int("validation_freq", validation_freq, 1)
         verbose = check_verbose(verbose, auto=1)
         self._refresh_engine()
-        train = self._dataset(x, y, sample_weight, class_weight)
+        gatherer, samples = self._training_batches(x, y, batch_size, sample_weight, class_weight, steps_per_epoch)
         if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.floating)) \
                 or not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be a fraction in [0, 1); got {shown(validation_split)}.")
         if validation_data is not None and validation_split:
             raise ValueError("Pass either validation_data or validation_split, not both.")
-        val = self._validation_dataset(validation_data) if validation_data is not None else None
+        if validation_split and gatherer.streamed:
+            raise ValueError("validation_split splits arrays; give a PyDataset or generator's validation data as "
+                             "validation_data.")
+        val = self._validation(validation_data, validation_steps, validation_batch_size)
         if validation_split:
-            train, val = split_validation(train, validation_split, validation_split_mode,
-                                          np.random.default_rng(self._split_seed))
-        gatherer = BatchGatherer(train, batch_size)
+            train, held_out = split_validation(gatherer.data, validation_split, validation_split_mode,
+                                               np.random.default_rng(self._split_seed))
+            gatherer, samples = BatchGatherer(train, batch_size), len(train)
+            val = self._evaluation_of(held_out, validation_batch_size)
         self.history = History()
         shows_progress = any(isinstance(callback, (ProgressBar, ProgbarLogger)) for callback in callbacks or [])
         extra = [ProgressBar(plain=verbose == 2)] if verbose and not shows_progress else []
         callback_list = CallbackList([self.history, *extra, *(callbacks or [])], self,
-                                     {"epochs": epochs, "steps": len(gatherer), "samples": len(train),
+                                     {"epochs": epochs, "steps": len(gatherer), "samples": samples,
                                       "verbose": verbose})
         self.stop_training = False
         logs: dict = {}
@@ -287,7 +300,7 @@ class Trainer:
                 validate = val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0
                 position = resume if resume is not None and epoch == resume.epoch else FitPosition(epoch)
                 logs = self._fit_epoch(position, gatherer, shuffle, val if validate else None, callback_list,
-                                       augment, validation_batch_size, interrupted)
+                                       augment, interrupted)
                 if self.stop_training or interrupted():
                     break
             if interrupted():
@@ -303,6 +316,9 @@ class Trainer:
         resume, self.resume_at = self.resume_at, None
         if resume is None or resume.epoch < initial_epoch:
             return None
+        if gatherer.streamed:
+            raise ValueError("BackupAndRestore resumes fit on arrays; a run on a PyDataset or generator cannot be "
+                             "resumed yet (its batches cannot be replayed to where the backup was taken).")
         n = len(gatherer.data)
         if not 0 <= resume.batch < len(gatherer):
             raise ValueError(f"Cannot resume at batch {resume.batch} of epoch {resume.epoch + 1}: an epoch has "
@@ -313,15 +329,16 @@ class Trainer:
                              f"samples (other data?).")
         return resume
 
-    def _fit_epoch(self, position: FitPosition, gatherer, shuffle, val, callback_list, augment,
-                   validation_batch_size, interrupted) -> dict:
+    def _fit_epoch(self, position: FitPosition, gatherer, shuffle, val, callback_list, augment, interrupted) -> dict:
         epoch, first = position.epoch, position.batch
         callback_list.on_epoch_begin(epoch)
-        n = len(gatherer.data)
         # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
-        if first:
+        if gatherer.streamed:  # a PyDataset's batches in a shuffled order; a generator's as they come
+            order = self._rng.permutation(len(gatherer)) if shuffle and gatherer.stream.indexed else None
+        elif first:
             order = position.order  # resumed mid-epoch: the generator already drew this epoch's order
         else:
+            n = len(gatherer.data)
             order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
         self.epoch_order = order
         engine = self.engine
@@ -341,12 +358,17 @@ class Trainer:
             callback_list.on_train_batch_end(batch, logs)
             if self.stop_training or interrupted():
                 break
-        complete = min(first * gatherer.batch_size, n) + seen == n
+        if gatherer.streamed:  # complete unless stopped or out of data (which ends the run, as Keras)
+            complete = not (self.stop_training or interrupted() or gatherer.stream.ran_out)
+            self.stop_training = self.stop_training or gatherer.stream.ran_out
+        else:
+            n = len(gatherer.data)
+            complete = min(first * gatherer.batch_size, n) + seen == n
         if complete:
             self.epoch = epoch + 1  # an epoch counts only when every batch of it was applied
         if val is not None and complete:
             callback_list.on_test_begin()
-            val_logs = engine.evaluate(val, validation_batch_size)
+            val_logs = val()
             callback_list.on_test_end(val_logs)
             logs.update({f"val_{key}": value for key, value in val_logs.items()})
         logs["lr"] = engine.optimizer.last_learning_rate
@@ -379,20 +401,27 @@ class Trainer:
         is the (weighted) mean data loss over samples plus the regularization penalty.
         """
         self._require_compiled("evaluate")
-        if steps is not None:
-            raise ValueError(f"evaluate takes numpy arrays and visits every sample; steps (for data generators, which "
-                             f"minikeras does not take yet) must be None. Got steps={steps!r}.")
         if batch_size is not None:
             check_int("batch_size", batch_size, 1)
         verbose = check_verbose(verbose, auto=1)
         self._refresh_engine()
-        data = self._dataset(x, y, sample_weight)
-        engine = self.engine
-        steps = -(-len(data) // engine.evaluation_batch_size(batch_size))
+        stream = stream_of(x, steps)
+        if stream is None and steps is not None:
+            raise ValueError(f"steps counts the batches of a PyDataset or generator; with arrays evaluate visits every "
+                             f"sample, so it must be None. Got steps={steps!r}.")
+        gatherer: Any
+        if stream is not None:
+            self._build_from(stream)
+            gatherer, samples = StreamBatches(stream, self.engine), None
+        else:
+            data = self._dataset(x, y, sample_weight)
+            gatherer, samples = BatchGatherer(data, self.engine.evaluation_batch_size(batch_size)), len(data)
+        engine, steps = self.engine, len(gatherer)
         progress = BatchProgress(steps, verbose)
-        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": len(data), "verbose": verbose})
+        callback_list = CallbackList(callbacks or [], self, {"steps": steps, "samples": samples, "verbose": verbose})
         callback_list.on_test_begin()
-        values = engine.evaluate(data, batch_size, on_batch=_each_batch(progress, callback_list.on_test_batch_end))
+        on_batch = _each_batch(progress, callback_list.on_test_batch_end)
+        values = engine.evaluate_batches(gatherer.batches(), on_batch=on_batch)
         progress.finish(values)
         callback_list.on_test_end(values)
         return self._keras_return(values, return_dict)
@@ -405,10 +434,14 @@ class Trainer:
         return [values[name] for name in self.metrics_names]
 
     def predict(self, x, batch_size: int | None = None, verbose="auto", steps=None, callbacks=None) -> np.ndarray:
-        """Outputs ``(N, ...)`` (class probabilities after a softmax), computed `batch_size` rows at a time."""
-        if steps is not None:
-            raise ValueError(f"predict takes a numpy array and covers every sample; steps (for data generators, which "
-                             f"minikeras does not take yet) must be None. Got steps={steps!r}.")
+        """Outputs ``(N, ...)`` (class probabilities after a softmax), computed `batch_size` rows at a time
+        (or the batches of a `PyDataset` or generator: `steps` of them, all by default)."""
+        stream = stream_of(x, steps)
+        if stream is None and steps is not None:
+            raise ValueError(f"steps counts the batches of a PyDataset or generator; with arrays predict covers every "
+                             f"sample, so it must be None. Got steps={steps!r}.")
+        if stream is not None:
+            return self._predict_stream(stream, verbose, callbacks)
         self._require_built(x)
         x = self.engine.inputs(x)
         if batch_size is not None:
@@ -423,6 +456,17 @@ class Trainer:
         progress.finish({})
         callback_list.on_predict_end()
         return self.structured(output)
+
+    def _predict_stream(self, stream, verbose, callbacks):
+        self._build_from(stream)
+        engine = self.engine
+        progress = BatchProgress(len(stream), check_verbose(verbose, auto=1))
+        callback_list = CallbackList(callbacks or [], self, {"steps": len(stream), "samples": None, "verbose": verbose})
+        callback_list.on_predict_begin()
+        outputs = predict_batches(engine, stream, _each_batch(progress, callback_list.on_predict_batch_end))
+        progress.finish({})
+        callback_list.on_predict_end()
+        return self.structured(outputs)
 
     def predict_on_batch(self, x) -> np.ndarray:
         """Outputs of one batch, in inference mode."""

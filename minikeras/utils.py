@@ -1,12 +1,14 @@
-"""Keras' ``keras.utils`` helpers: one-hot labels, the global seed, row normalization, a model's drawing."""
+"""Keras' ``keras.utils`` helpers: one-hot labels, the global seed, row normalization, a model's
+drawing, and `PyDataset` (data in batches, `minikeras.data_streams`)."""
 from __future__ import annotations
 
 import numpy as np
 
+from .data_streams import PyDataset
 from .preprocessing import to_categorical
 from .seeding import set_seed as set_random_seed
 
-__all__ = ["to_categorical", "set_random_seed", "normalize", "plot_model"]
+__all__ = ["to_categorical", "set_random_seed", "normalize", "plot_model", "PyDataset"]
 
 
 def plot_model(model, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,

@@ -213,12 +213,12 @@ def test_reset_metrics_starts_the_metrics_again_as_keras():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda m, x, y: m.fit(x, y, steps_per_epoch=3, verbose=0), r"steps_per_epoch=3"),
-    (lambda m, x, y: m.evaluate(x, y, steps=2, verbose=0), r"steps=2"),
-    (lambda m, x, y: m.predict(x, steps=2, verbose=0), r"steps=2"),
+    (lambda m, x, y: m.fit(x, y, steps_per_epoch=3, verbose=0), r"steps_per_epoch counts .* Got 3"),
+    (lambda m, x, y: m.evaluate(x, y, steps=2, verbose=0), r"steps counts .* Got steps=2"),
+    (lambda m, x, y: m.predict(x, steps=2, verbose=0), r"steps counts .* Got steps=2"),
 ])
-def test_steps_say_that_generators_are_not_taken_yet(call, message):
+def test_steps_count_the_batches_of_a_pydataset_or_generator_not_of_arrays(call, message):
     model = mk.Sequential([mk.Input(shape=(3,)), layers.Dense(2, activation="softmax")], seed=0)
     model.compile(loss="sparse_categorical_crossentropy")
-    with pytest.raises(ValueError, match=rf"does not take yet\) must be None. Got .*{message}"):
+    with pytest.raises(ValueError, match=message):
         call(model, np.ones((4, 3), "float32"), np.array([0, 1, 0, 1]))
