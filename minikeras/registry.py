@@ -130,6 +130,12 @@ class Registry:
             raise ValueError(f"Invalid config for {self.kind} {config['class_name']!r}: {error}.") from None
 
 
+def family(kind: str) -> Registry:
+    """The registry of a family by its kind (``"model"``: subclassed models), for the modules that
+    may not import the family's own (the readers of files)."""
+    return next(registry for registry in REGISTRIES if registry.kind == kind)
+
+
 def registered_name(obj: Any) -> str:
     """Keras' ``get_registered_name``: ``"package>name"`` for a class or function registered with
     `register_keras_serializable`, else its own name."""

@@ -12,6 +12,7 @@ from ..registry import (
     REGISTRIES,
     custom_object,
     custom_object_scope,
+    family,
     register_keras_serializable,
     registered_name,
     serialize,
@@ -38,7 +39,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     (`register_keras_serializable`) or given in `custom_objects`; nothing a file names is run."""
     if not safe_mode:
         raise ValueError("safe_mode=False would allow running code a file names; minikeras never does that.")
-    model_class = _family("model").base
+    model_class = family("model").base
     with custom_object_scope(custom_objects):
         if is_keras_file(filepath):
             return load_keras(filepath, model_class, compile)
@@ -54,10 +55,6 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None, **kwargs) -
     if kwargs or zipped is False:
         raise ValueError(f"save_model takes the model, the path and overwrite; got zipped={zipped!r} {sorted(kwargs)}.")
     model.save(filepath)
-
-
-def _family(kind: str):
-    return next(registry for registry in REGISTRIES if registry.kind == kind)
 
 
 def get_registered_name(obj) -> str:

@@ -50,10 +50,12 @@ def layer_from(entry: dict) -> Any:
     return layer
 
 
-def variable_paths(layer: Layer, group: str) -> list[tuple[Any, str]]:
-    """``(variable, path)`` of every weight of `layer` in Keras' nested layout below `group`."""
-    paths = [(variable, f"{group}/vars/{index}") for index, variable in enumerate(layer.own_weights())]
-    if not layer.written_with_call:
+def variable_paths(layer, group: str) -> list[tuple[Any, str]]:
+    """``(variable, path)`` of every weight of `layer` (or of a subclassed model) in Keras' nested
+    layout below `group`."""
+    own = layer.own_weights() if isinstance(layer, Layer) else [v for _, v in calls.attribute_variables(layer)]
+    paths = [(variable, f"{group}/vars/{index}") for index, variable in enumerate(own)]
+    if isinstance(layer, Layer) and not layer.written_with_call:
         return paths
     used: dict[str, dict[str, int]] = {}  # per list or dict attribute: Keras' names of its items
     for path, sublayer in calls.sublayers(layer):
@@ -73,3 +75,34 @@ def _container_name(stem: str, used: dict[str, int]) -> str:
     (``dense``, ``dense_1``, ...), never its own (session-dependent) name."""
     used[stem] = used.get(stem, -1) + 1
     return stem if used[stem] == 0 else f"{stem}_{used[stem]}"
+
+
+def model_entry(model) -> dict:
+    """Keras' config of a subclassed model: the registered class, its config, its input shape."""
+    shape = model.built_input_shape()
+    batch_shape = [[None, *one] for one in shape] if isinstance(shape, list) else [None, *shape]
+    return {"module": None, "class_name": type(model).__name__, "config": model.get_config(),
+            "registered_name": registered_name(model), "build_config": {"input_shape": batch_shape}}
+
+
+def model_from(config: dict, model_registry) -> Any:
+    """A subclassed model of a Keras config (its class registered, or given as custom_objects),
+    built for the config's input shape; its weights are read next."""
+    arguments = config.get("config")
+    if not isinstance(arguments, dict):
+        raise ValueError("the model's config is not a JSON object")
+    policy = arguments.get("dtype")
+    if isinstance(policy, dict):
+        arguments = {**arguments, "dtype": policy.get("config", {}).get("name")}
+    cls: Any = model_registry.lookup(str(config.get("registered_name") or config.get("class_name")))
+    model = cls.from_config(arguments)
+    shape: Any = (config.get("build_config") or {}).get("input_shape")
+    several = isinstance(shape, list) and bool(shape) and isinstance(shape[0], list)
+    shapes: list[Any] = shape if several else [shape]
+    for one in shapes:
+        if not isinstance(one, list) or len(one) < 2 or not all(
+                isinstance(d, int) and not isinstance(d, bool) and 0 < d < 2**31 for d in one[1:]):
+            raise ValueError(f"the model's build_config input_shape is {shape!r}; expected [batch, size, ...]")
+    per_sample = [tuple(one[1:]) for one in shapes]
+    model.build(per_sample if several else per_sample[0])
+    return model

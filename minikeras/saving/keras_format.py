@@ -27,6 +27,7 @@ from ..layers.base import registry as layer_registry
 from ..layers.input import InputLayer
 from ..layers.keras_objects import keras_object
 from ..layers.weights import building_from_file
+from ..registry import family
 from ..version import __version__
 from . import keras_custom
 from .atomic import atomic_path
@@ -183,12 +184,23 @@ def _write_weights(f: h5py.File, prefix: str, pieces: list) -> None:
 
 
 def save_keras(model, path, follow_links: bool = True) -> None:
-    """Write `model` (a built Sequential or functional model) as a Keras 3 ``.keras`` file, atomically."""
+    """Write `model` (a built Sequential, functional or registered subclassed model) as a Keras 3
+    ``.keras`` file, atomically."""
     dtype = str(model.dtype)
+    if not hasattr(model, "node_names") and not hasattr(model, "sample_shape"):  # a subclassed model
+        config = keras_custom.model_entry(model)
+        pieces = [(variable.numpy(), path.lstrip("/")) for variable, path in keras_custom.variable_paths(model, "")]
+        return _write_archive(model, path, config, lambda f: [f.create_dataset(where, data=array)
+                                                              for array, where in pieces], follow_links)
     config, pieces = model_config(model, dtype)
     names = [entry_name(entry) for entry, _ in pieces]
     if len(set(names)) != len(names):
         raise ValueError(f"Cannot write a Keras file: layer names must be unique; got {names}.")
+    _write_archive(model, path, config, lambda f: _write_weights(f, "", pieces), follow_links)
+
+
+def _write_archive(model, path, config: dict, write_weights, follow_links: bool) -> None:
+    """The zip: metadata, `config` (with the compile settings) and the weights `write_weights` puts."""
     compiled = compile_config(model)
     if compiled is not None:
         config["compile_config"] = compiled
@@ -197,7 +209,7 @@ def save_keras(model, path, follow_links: bool = True) -> None:
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         f.create_group("vars").attrs["name"] = model.name
-        _write_weights(f, "", pieces)
+        write_weights(f)
     with atomic_path(path, follow_links) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", json.dumps(config))
@@ -300,6 +312,8 @@ def model_from_keras_config(config: dict, model_class, path):
 
 
 def _model_from(config, model_class):
+    if isinstance(config, dict) and keras_custom.is_custom_entry(config):  # a subclassed model
+        return keras_custom.model_from(config, family("model"))
     kind = config.get("class_name") if isinstance(config, dict) else None
     if kind not in MODEL_CLASSES or not isinstance(config.get("config"), dict):
         raise ValueError(f"it holds a Keras {kind if kind else config!r} model; minikeras reads Sequential and "
@@ -371,17 +385,24 @@ def _keras_model(path, model_class, compile):  # noqa: A002 - Keras' name
         # The weights file holds the model's arrays (at most 8 bytes a number) and HDF5's bookkeeping.
         limit = 8 * model.count_params() + (1 << 20)
         weights = _read_member(archive, "model.weights.h5", limit)
-    found: dict[int, list] = {}
     without_filter_plugins()
     with h5py.File(io.BytesIO(weights), "r") as f:
-        for layer, group in weight_groups(config, model):
-            found[id(layer)] = _layer_arrays(f, layer, group)
-    arrays = [array for layer in model.leaf_layers() for array in found.get(id(layer), [])]
+        arrays = _model_arrays(f, config, model)
     warn_if_non_finite(path, model, arrays)
     model.set_weights(arrays)
     if compile and config.get("compile_config") is not None:
         compile_from_config(model, config["compile_config"], path)
     return model
+
+
+def _model_arrays(f, config: dict, model) -> list:
+    """The arrays of `model`'s weights (`model.weights` order) in a Keras weights file."""
+    if keras_custom.is_custom_entry(config):  # a subclassed model: weights nested by attribute from the root
+        by_variable = {id(variable): checked_array(f, path.lstrip("/"), variable.shape)
+                       for variable, path in keras_custom.variable_paths(model, "")}
+        return [by_variable[id(variable)] for variable in model.weights]
+    found = {id(layer): _layer_arrays(f, layer, group) for layer, group in weight_groups(config, model)}
+    return [array for layer in model.leaf_layers() for array in found.get(id(layer), [])]
 
 
 def _layer_arrays(f, layer, group: str) -> list:
