@@ -252,7 +252,9 @@ class Trainer:
         ``"balanced"``) scale each sample's loss and gradient. `augment`, a function
         ``(x_batch, rng) -> x_batch`` such as `preprocessing.ImageAugmenter`, transforms each
         training batch (a copy, never your data) with the model's generator. `verbose`: 0 silent,
-        1 (``"auto"``) a progress bar, 2 one line per epoch.
+        1 (``"auto"``) a progress bar, 2 one line per epoch. `x` (and `validation_data`) may also
+        be a `PyDataset` or a generator of ``(x, y[, sample_weight])`` batches
+        (`minikeras.data_streams`), with `steps_per_epoch` (`validation_steps`) batches an epoch.
 
         Ctrl-C stops training after the batch under way has been applied whole: weights, BatchNorm
         statistics, optimizer state and the model's generator are then those of a run of that many
