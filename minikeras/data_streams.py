@@ -7,14 +7,17 @@ array data is (`Engine.dataset`). A `PyDataset` gives ``len(dataset)`` batches p
 generator, as Keras shuffles it), with its ``on_epoch_begin``/``on_epoch_end`` around (and, as
 Keras does, one ``on_epoch_end`` when `fit`, `evaluate` or `predict` starts); a generator gives
 ``steps_per_epoch`` batches per epoch, or runs until it is exhausted, after which `fit` stops with
-a warning, as Keras does. Batches are read one at a time, in the thread training on them.
+a warning, as Keras does. Batches are read and prepared ahead by a background thread (up to a
+PyDataset's ``max_queue_size``, 10 for a generator) while the current one trains.
 """
 from __future__ import annotations
 
 import itertools
+import threading
 import types
 import warnings
 from collections.abc import Iterator
+from queue import Empty, Full, Queue
 
 import numpy as np
 
@@ -24,8 +27,8 @@ from .checks import check_int
 class PyDataset:
     """Keras' ``keras.utils.PyDataset``: subclass it with ``__len__`` (the number of batches) and
     ``__getitem__(index)`` (batch `index`: ``(x, y)`` or ``(x, y, sample_weight)``), optionally
-    ``on_epoch_end`` (reshuffle there). `workers`, `use_multiprocessing` and `max_queue_size` are
-    accepted; batches are read one at a time."""
+    ``on_epoch_end`` (reshuffle there). Batches are read ahead by one background thread, at most
+    `max_queue_size` of them; `workers` and `use_multiprocessing` are accepted (one thread reads)."""
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
         self._workers = check_int("workers", workers, 1)
@@ -102,6 +105,7 @@ class Stream:
                                  f"number of its batches in an epoch.")
             self.steps = known if self.steps is None else min(self.steps, known or self.steps)
         self.ran_out = False
+        self.queue_size = source.max_queue_size if isinstance(source, PyDataset) else 10
         self._iterator: Iterator = iter(()) if isinstance(source, PyDataset) else iter(source)
         if isinstance(source, PyDataset):
             source.on_epoch_end()  # as Keras: its data iterator starts by "resetting" the PyDataset
@@ -155,7 +159,7 @@ def stream_of(x, steps, what: str = "x") -> Stream | None:
 
 class StreamBatches:
     """The batches of a `Stream` prepared for `engine` (checked inputs, the loss's targets, the
-    weights), as `BatchGatherer` gives those of arrays."""
+    weights), as `BatchGatherer` gives those of arrays; read ahead by `prefetched`."""
 
     streamed = True
 
@@ -166,9 +170,65 @@ class StreamBatches:
         return len(self.stream)
 
     def batches(self, order=None, first: int = 0) -> Iterator[tuple]:
+        return prefetched(self._prepared(order), self.stream.queue_size, self.stream.what)
+
+    def _prepared(self, order) -> Iterator[tuple]:
         for x, y, sample_weight in self.stream.batches(order):
             data = self.engine.dataset(x, y, sample_weight, what=f"a batch of {self.stream.what}")
             yield data.x, data.targets, data.weights
+
+
+_DONE = object()
+
+
+def prefetched(batches: Iterator, size: int, what: str) -> Iterator:
+    """`batches`, produced by a background thread up to `size` ahead while the caller trains on
+    the current one (reading files and preparing a batch overlap the training step: numpy and the
+    file reads release the GIL). An error in the producer is raised here, naming the batch it was
+    reading; stopping early (Ctrl-C, a callback) stops the producer at its next batch."""
+    queue: Queue = Queue(maxsize=size)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        """Queue `item` unless stopped first (the consumer may be gone)."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        index = 0
+        try:
+            for batch in batches:
+                if not put((batch, None)):
+                    return
+                index += 1
+            put((_DONE, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            put((_DONE, (index, error)))
+
+    thread = threading.Thread(target=produce, name="minikeras-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, failure = queue.get()
+            if failure is not None:
+                index, error = failure
+                raise RuntimeError(f"Reading batch {index} of {what} failed: {type(error).__name__}: {error}") \
+                    from error
+            if batch is _DONE:
+                return
+            yield batch
+    finally:
+        stop.set()
+        while thread.is_alive():  # let the producer see the stop (it may wait on a full queue)
+            try:
+                queue.get_nowait()
+            except Empty:
+                thread.join(timeout=0.05)
 
 
 def predict_batches(engine, stream: Stream, on_batch):

@@ -3,6 +3,7 @@ the same script in Keras 3 (PyTorch backend) and here, from the same weights, gi
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -118,10 +119,33 @@ def test_clear_errors():
         model.fit(dataset_class(mk)(x, y, 8), y, verbose=0)
     with pytest.raises(ValueError, match="validation_split splits arrays"):
         model.fit(dataset_class(mk)(x, y, 8), validation_split=0.2, verbose=0)
-    with pytest.raises(ValueError, match="must be \\(x, y\\) or \\(x, y, sample_weight\\)"):
+    with pytest.raises(RuntimeError, match="Reading batch 0 of x failed: ValueError: A batch of x must be \\(x, y\\)"):
         model.fit(iter([(x, y, None, None)]), verbose=0)
-    with pytest.raises(NotImplementedError, match="must define __getitem__"):
+    with pytest.raises(RuntimeError, match="NotImplementedError: Empty must define __getitem__"):
         model.fit(type("Empty", (mk.utils.PyDataset,), {"__len__": lambda self: 1})(), verbose=0)
+
+
+def test_batches_are_read_ahead_and_a_failing_read_stops_fit_naming_the_batch():
+    x, y = _data()
+    read, ahead = [], []
+
+    class Slow(dataset_class(mk)):
+        def __getitem__(self, idx):
+            if idx == 3 and len(read) > 4:  # the second epoch's fourth batch fails
+                raise OSError("disk unplugged")
+            read.append(idx)
+            return super().__getitem__(idx)
+
+    class Watch(mk.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.02)
+            ahead.append(len(read) - (batch + 1))
+
+    model = _model(mk)
+    with pytest.raises(RuntimeError, match="Reading batch 3 of x failed: OSError: disk unplugged") as failure:
+        model.fit(Slow(x, y, 10), epochs=2, shuffle=False, callbacks=[Watch()], verbose=0)
+    assert isinstance(failure.value.__cause__, OSError)
+    assert max(ahead) >= 1 and model.epoch == 1  # the producer ran ahead; the first epoch completed
 
 
 def test_shuffle_reads_a_pydataset_in_a_new_batch_order_each_epoch():
