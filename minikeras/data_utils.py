@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .checks import check_finite
+from .row_readers import RowReader, is_out_of_core
 from .structures import first_array, rows
 from .targets import class_ids
 
@@ -51,27 +52,29 @@ class FitPosition(NamedTuple):
     order: np.ndarray | None = None
 
 
-def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x", keep_integers: bool = False) -> np.ndarray:
+def check_inputs(x, input_shape: tuple[int, ...], dtype, what: str = "x", keep_integers: bool = False) -> Any:
     """`x` as an array of the model dtype with per-sample shape `input_shape`.
 
     An array already of the model dtype is used as it is (no copy), and so is an integer array
     when `keep_integers` (the first layer converts each batch); any other dtype is converted
-    once, which copies it.
+    once, which copies it. An HDF5 dataset (or a memmap of another dtype) is read batch by batch
+    instead (`minikeras.row_readers.RowReader`).
     """
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{what} must be a numpy array; got {type(x).__name__}.")
-    if x.dtype.kind not in "fiub":
+    out_of_core = is_out_of_core(x, dtype, keep_integers)
+    if not isinstance(x, np.ndarray) and not out_of_core:
+        raise TypeError(f"{what} must be a numpy array (or an HDF5 dataset, a memmap); got {type(x).__name__}.")
+    if np.dtype(x.dtype).kind not in "fiub":
         raise TypeError(f"{what} must hold numbers; got dtype {x.dtype}.")
-    if x.ndim < 2 or x.shape[1:] != tuple(input_shape):
+    if len(x.shape) < 2 or tuple(x.shape[1:]) != tuple(input_shape):
         raise ValueError(f"{what} must have shape (N, {', '.join(map(str, input_shape))}) for this model; "
                          f"got shape {x.shape}.")
     if x.shape[0] == 0:
         raise ValueError(f"{what} is empty: it has shape {x.shape}, with no samples.")
-    if keep_integers and x.dtype.kind in "ui":
-        return x
-    return np.asarray(x, dtype=dtype)
+    if keep_integers and np.dtype(x.dtype).kind in "ui":
+        return RowReader(x, x.dtype) if out_of_core else x
+    return RowReader(x, dtype) if out_of_core else np.asarray(x, dtype=dtype)
 
 
 def check_same_length(x: np.ndarray, other, what: str) -> None:
@@ -221,6 +224,8 @@ def _each(field, function):
 def _take(field, index: np.ndarray, buffer, size: int):
     if isinstance(field, tuple):
         return tuple(_take(array, index, out, size) for array, out in zip(field, buffer))
+    if isinstance(field, RowReader):
+        return field.take(index, out=buffer[:size])
     return None if field is None else np.take(field, index, axis=0, out=buffer[:size], mode="clip")
 
 

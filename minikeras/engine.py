@@ -16,6 +16,7 @@ from .checks import check_finite
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .graph import Program
 from .layers import activations
+from .row_readers import RowReader
 from .store import ParameterStore
 from .structures import by_position, first_array, rows
 
@@ -198,7 +199,10 @@ class Engine:
         targets and the per-sample weights. Needs a loss."""
         x = self.inputs(x, what)
         for array in x if isinstance(x, tuple) else (x,):
-            check_finite(array, what)
+            if isinstance(array, RowReader):  # read in chunks, never whole
+                array.check_finite(what)
+            else:
+                check_finite(array, what)
         if y is None and self._without_loss:  # the layers' added losses are all there is to train on
             return Dataset(x, np.zeros((rows(x), 0), self.dtype), None)
         if y is None:

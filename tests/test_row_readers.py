@@ -1,0 +1,110 @@
+"""Inputs read batch by batch (`minikeras.row_readers`): HDF5 datasets, memmaps and other
+array-likes train, evaluate and predict exactly as the same data in memory, are never read whole
+(checked through every read made), and a BackupAndRestore run on a memmap resumes exactly."""
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+import minikeras as mk
+from minikeras import row_readers
+from tests.callbacks.backup_run import AtBatch
+
+N, D = 240, 3000  # a row of 3000 float64 is 24 kB: a finiteness chunk (4 MB) is 174 rows < N
+
+
+class Recorded:
+    """An array-like over a numpy array that records how many rows each read returns."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.dtype = array, array.shape, array.dtype
+        self.reads: list[int] = []
+
+    def __getitem__(self, index):
+        rows = self.array[index]
+        self.reads.append(len(rows))
+        return rows
+
+
+def _data():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((N, D))
+    return x, (x[:, 0] > 0).astype(int) + (x[:, 1] > 0)
+
+
+def _model():
+    model = mk.Sequential([mk.Input((D,)), mk.layers.Dense(8, activation="tanh"),
+                           mk.layers.Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer=mk.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def test_an_array_like_is_read_in_batches_and_chunks_only():
+    x, y = _data()
+    recorded = Recorded(x)
+    in_memory, streamed = _model(), _model()
+    expected = in_memory.fit(x.astype("float32"), y, batch_size=32, epochs=2, validation_split=0.25, verbose=0)
+    history = streamed.fit(recorded, y, batch_size=32, epochs=2, validation_split=0.25, verbose=0)
+    assert history.history == expected.history
+    chunk = row_readers.CHUNK_BYTES // (D * x.dtype.itemsize)
+    assert max(recorded.reads) <= max(32, chunk) < N  # never the whole array at once
+    recorded.reads.clear()
+    np.testing.assert_array_equal(streamed.predict(recorded, batch_size=50, verbose=0),
+                                  in_memory.predict(x.astype("float32"), batch_size=50, verbose=0))
+    assert max(recorded.reads) == 50 and sum(recorded.reads) == N
+    assert streamed.evaluate(recorded, y, verbose=0) == in_memory.evaluate(x.astype("float32"), y, verbose=0)
+
+
+def test_an_hdf5_dataset_trains_as_the_data_in_memory(tmp_path):
+    x, y = _data()
+    with h5py.File(tmp_path / "data.h5", "w") as f:
+        f["x"] = x
+    with h5py.File(tmp_path / "data.h5", "r") as f:
+        history = _model().fit(f["x"], y, batch_size=32, epochs=2, verbose=0)
+    assert history.history == _model().fit(x.astype("float32"), y, batch_size=32, epochs=2, verbose=0).history
+
+
+def test_memmaps_are_read_in_batches_or_used_as_they_are(tmp_path):
+    x, y = _data()
+    np.save(tmp_path / "x64.npy", x)
+    np.save(tmp_path / "x32.npy", x.astype("float32"))
+    wide, same = np.load(tmp_path / "x64.npy", mmap_mode="r"), np.load(tmp_path / "x32.npy", mmap_mode="r")
+    engine = _model().engine
+    assert isinstance(engine.inputs(wide), row_readers.RowReader)  # float64 on disk: converted batch by batch
+    used = engine.inputs(same)  # already float32: numpy reads its rows, nothing is copied
+    assert not isinstance(used, row_readers.RowReader) and np.shares_memory(used, same)
+    reference = _model().fit(x.astype("float32"), y, epochs=2, verbose=0).history
+    assert _model().fit(wide, y, epochs=2, verbose=0).history == reference
+
+
+def test_non_finite_rows_are_named_in_the_whole_array():
+    x, y = _data()
+    x[200, 7] = np.nan
+    with pytest.raises(ValueError, match="x holds nan at row 200, position 7: remove or replace"):
+        _model().fit(Recorded(x), y, verbose=0)
+
+
+def test_backup_and_restore_resumes_a_memmap_run_exactly(tmp_path):
+    x, y = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+
+    def fit(*callbacks):
+        model = _model()
+        model.fit(memmap, y, batch_size=32, epochs=3, verbose=0,
+                  callbacks=[*callbacks, mk.callbacks.BackupAndRestore(tmp_path / "backup")])
+        return model
+
+    reference = _model()
+    reference.fit(memmap, y, batch_size=32, epochs=3, verbose=0)
+
+    def crash():
+        raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        fit(AtBatch(1, 4, crash))
+    resumed = fit()
+    for a, b in zip(reference.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
