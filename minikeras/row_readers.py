@@ -19,8 +19,14 @@ def is_out_of_core(x, dtype, keep_integers: bool) -> bool:
     memmap that would otherwise be converted (copied) whole."""
     if isinstance(x, np.memmap):
         return not (x.dtype == np.dtype(dtype) or (keep_integers and x.dtype.kind in "ui"))
-    return not isinstance(x, (np.ndarray, list, tuple)) and all(hasattr(x, name)
-                                                                 for name in ("shape", "dtype", "__getitem__"))
+    array_like = all(hasattr(x, name) for name in ("shape", "dtype", "__getitem__"))
+    if isinstance(x, (np.ndarray, list, tuple)) or not array_like:
+        return False
+    try:  # a numpy dtype (h5py, zarr): another library's tensor is not read this way
+        np.dtype(x.dtype)
+    except TypeError:
+        return False
+    return True
 
 
 class RowReader:

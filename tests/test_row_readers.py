@@ -108,3 +108,9 @@ def test_backup_and_restore_resumes_a_memmap_run_exactly(tmp_path):
     resumed = fit()
     for a, b in zip(reference.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_another_librarys_tensor_is_refused_as_before():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="x must be a numpy array \\(or an HDF5 dataset, a memmap\\); got Tensor"):
+        _model().fit(torch.ones(4, D), np.zeros(4, dtype=int), verbose=0)
