@@ -1,10 +1,11 @@
 """`Model`: what every model has (layers, weights, files, the engine), whatever its shape.
 
-Two kinds of model share it, as in Keras: `Sequential` (a stack, `minikeras.sequential`) and
-the functional model built from symbolic tensors (`minikeras.functional`). ``Model(inputs,
-outputs)`` makes the second; ``Model(layers=...)``, ``Model(input_dim=...)`` or ``Model()`` the
-first. Training (compile, fit, evaluate, predict) is the `Trainer` half of the class; every
-numeric pass runs in the model's `engine`.
+Three kinds of model share it, as in Keras: `Sequential` (a stack, `minikeras.sequential`),
+the functional model built from symbolic tensors (`minikeras.functional`), and a subclass with
+layers as attributes and a ``call`` (its methods are this class's own; `minikeras.subclassed`).
+``Model(inputs, outputs)`` makes a functional model; ``Model(layers=...)``,
+``Model(input_dim=...)`` or ``Model()`` a Sequential one. Training (compile, fit, evaluate,
+predict) is the `Trainer` half of the class; every numeric pass runs in the model's `engine`.
 """
 from __future__ import annotations
 
