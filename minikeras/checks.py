@@ -67,8 +67,9 @@ def check_verbose(verbose, auto: int) -> int:
     raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
 
 
-def check_finite(x: np.ndarray, what: str = "x") -> None:
-    """ValueError naming the first non-finite entry (row, then position in the row) of float `x`.
+def check_finite(x: np.ndarray, what: str = "x", first_row: int | None = None) -> None:
+    """ValueError naming the first non-finite entry (row, then position in the row) of float `x`:
+    a whole array, or the rows of one from `first_row` on (rows are then counted in the whole).
 
     One pass: the sum of a float array is finite exactly when every entry is, unless the sum of
     large finite values overflows; only then, or when it is not, are the entries tested one by one.
@@ -84,9 +85,12 @@ def check_finite(x: np.ndarray, what: str = "x") -> None:
     if bad.size:
         row, *position = (int(i) for i in bad[0])
         place = tuple(position) if len(position) > 1 else position[0] if position else None
-        where = f"row {row}" + (f", position {place}" if position else "")
-        raise ValueError(f"{what} holds {x[tuple(bad[0])]} at {where} ({len(bad)} non-finite value"
-                         f"{'s' if len(bad) > 1 else ''} in all): remove or replace NaN and inf before training.")
+        start = first_row or 0
+        where = f"row {start + row}" + (f", position {place}" if position else "")
+        count = f"{len(bad)} non-finite value{'s' if len(bad) > 1 else ''} in " + \
+            ("all" if first_row is None else f"rows {start} to {start + len(x) - 1}")
+        raise ValueError(f"{what} holds {x[tuple(bad[0])]} at {where} ({count}): remove or replace NaN and inf "
+                         f"before training.")
 
 
 def non_finite_names(named_arrays) -> list[str]:

@@ -13,39 +13,44 @@ PyDataset's ``max_queue_size``, 10 for a generator) while the current one trains
 from __future__ import annotations
 
 import itertools
-import threading
+import multiprocessing
+import signal
 import types
 import warnings
+from collections import deque
 from collections.abc import Iterator
-from queue import Empty, Full, Queue
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 
 from .checks import check_int
+from .prefetch import prefetched
 
 
 class PyDataset:
     """Keras' ``keras.utils.PyDataset``: subclass it with ``__len__`` (the number of batches) and
     ``__getitem__(index)`` (batch `index`: ``(x, y)`` or ``(x, y, sample_weight)``), optionally
-    ``on_epoch_end`` (reshuffle there). Batches are read ahead by one background thread, at most
-    `max_queue_size` of them; `workers` and `use_multiprocessing` are accepted (one thread reads)."""
+    ``on_epoch_end`` (reshuffle there). Batches are read ahead by a background thread, at most
+    `max_queue_size` of them, and by `workers` threads (processes with `use_multiprocessing`)
+    when more than one (see `fetched`)."""
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
         self._workers = check_int("workers", workers, 1)
         self._use_multiprocessing = bool(use_multiprocessing)
         self._max_queue_size = check_int("max_queue_size", max_queue_size, 1)
 
+    # (Read with defaults: a subclass may not call ``super().__init__()``, which Keras only warns of.)
     @property
     def workers(self) -> int:
-        return self._workers
+        return getattr(self, "_workers", 1)
 
     @property
     def use_multiprocessing(self) -> bool:
-        return self._use_multiprocessing
+        return getattr(self, "_use_multiprocessing", False)
 
     @property
     def max_queue_size(self) -> int:
-        return self._max_queue_size
+        return getattr(self, "_max_queue_size", 10)
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index), returning batch index.")
@@ -127,14 +132,15 @@ class Stream:
         """Whether its batches are read by index (a `PyDataset`), so that `fit` can shuffle their order."""
         return isinstance(self.source, PyDataset)
 
-    def batches(self, order=None) -> Iterator[tuple]:
+    def batches(self, order=None, first: int = 0) -> Iterator[tuple]:
         """One epoch of raw batches ``(x, y, sample_weight)``, a `PyDataset`'s in `order` (a
-        permutation of its batch indices) if given, its ``on_epoch_begin`` and ``on_epoch_end``
-        around them. A generator running out sets `ran_out` (and warns, as Keras)."""
+        permutation of its batch indices) if given, from the `first`-th on (a resumed epoch), its
+        ``on_epoch_begin`` and ``on_epoch_end`` around them. A generator running out sets
+        `ran_out` (and warns, as Keras)."""
         if isinstance(self.source, PyDataset):
             self.source.on_epoch_begin()
-            for index in range(self.steps or 0) if order is None else order:
-                yield unpack(self.source[int(index)], self.what)
+            for batch in fetched(self.source, (range(self.steps or 0) if order is None else order)[first:]):
+                yield unpack(batch, self.what)
             self.source.on_epoch_end()
             return
         for count in itertools.count():
@@ -150,6 +156,45 @@ class Stream:
                 self.steps = self.steps or count
                 return
             yield unpack(batch, self.what)
+
+
+def fetched(dataset: PyDataset, indices) -> Iterator:
+    """``dataset[index]`` for each of `indices`, in order: read here, or (``workers > 1`` or
+    ``use_multiprocessing``) by a pool of `workers` threads or processes, up to
+    ``max_queue_size`` ahead. Processes are forked for each epoch, as Keras does, so that they
+    see what ``on_epoch_end`` changed; their batches come back pickled."""
+    workers, processes = dataset.workers, dataset.use_multiprocessing
+    if workers <= 1 and not processes:
+        yield from (dataset[int(index)] for index in indices)
+        return
+    if processes:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        pool: Executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(dataset,))
+    else:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="minikeras-pydataset")
+    read = _read_adopted if processes else dataset.__getitem__
+    pending: deque[Future] = deque()
+    try:
+        for index in indices:
+            pending.append(pool.submit(read, int(index)))
+            if len(pending) > dataset.max_queue_size:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_ADOPTED: list = []  # in a worker process: the PyDataset it reads
+
+
+def _adopt(dataset: PyDataset) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops at a batch boundary
+    _ADOPTED[:] = [dataset]
+
+
+def _read_adopted(index: int):
+    return _ADOPTED[0][index]
 
 
 def stream_of(x, steps, what: str = "x") -> Stream | None:
@@ -170,65 +215,12 @@ class StreamBatches:
         return len(self.stream)
 
     def batches(self, order=None, first: int = 0) -> Iterator[tuple]:
-        return prefetched(self._prepared(order), self.stream.queue_size, self.stream.what)
+        return prefetched(self._prepared(order, first), self.stream.queue_size, self.stream.what)
 
-    def _prepared(self, order) -> Iterator[tuple]:
-        for x, y, sample_weight in self.stream.batches(order):
+    def _prepared(self, order, first: int) -> Iterator[tuple]:
+        for x, y, sample_weight in self.stream.batches(order, first):
             data = self.engine.dataset(x, y, sample_weight, what=f"a batch of {self.stream.what}")
             yield data.x, data.targets, data.weights
-
-
-_DONE = object()
-
-
-def prefetched(batches: Iterator, size: int, what: str) -> Iterator:
-    """`batches`, produced by a background thread up to `size` ahead while the caller trains on
-    the current one (reading files and preparing a batch overlap the training step: numpy and the
-    file reads release the GIL). An error in the producer is raised here, naming the batch it was
-    reading; stopping early (Ctrl-C, a callback) stops the producer at its next batch."""
-    queue: Queue = Queue(maxsize=size)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        """Queue `item` unless stopped first (the consumer may be gone)."""
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        index = 0
-        try:
-            for batch in batches:
-                if not put((batch, None)):
-                    return
-                index += 1
-            put((_DONE, None))
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
-            put((_DONE, (index, error)))
-
-    thread = threading.Thread(target=produce, name="minikeras-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            batch, failure = queue.get()
-            if failure is not None:
-                index, error = failure
-                raise RuntimeError(f"Reading batch {index} of {what} failed: {type(error).__name__}: {error}") \
-                    from error
-            if batch is _DONE:
-                return
-            yield batch
-    finally:
-        stop.set()
-        while thread.is_alive():  # let the producer see the stop (it may wait on a full queue)
-            try:
-                queue.get_nowait()
-            except Empty:
-                thread.join(timeout=0.05)
 
 
 def predict_batches(engine, stream: Stream, on_batch):

@@ -7,11 +7,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .checks import check_finite
+from .prefetch import prefetched
 from .row_readers import RowReader, is_out_of_core
 from .structures import first_array, rows
 from .targets import class_ids
 
 SPLIT_MODES = ("stratified", "random", "last")
+READ_AHEAD = 3  # batches of data read from files prepared ahead while one trains
 
 
 @dataclass
@@ -178,7 +180,9 @@ class BatchGatherer:
 
     Shuffled batches (or those of a subset) are gathered into preallocated buffers with
     ``np.take(..., out=)``; batches of a whole data set in order are views of it. Yielded
-    arrays are overwritten by the next batch.
+    arrays are overwritten by a later batch. The batches of data read from files (a memmap, an
+    HDF5 dataset) are read `READ_AHEAD` ahead by a background thread (`prefetch.prefetched`),
+    each into its own buffers of a ring.
     """
 
     streamed = False  # (`data_streams.StreamBatches` is the streamed kind)
@@ -186,7 +190,11 @@ class BatchGatherer:
     def __init__(self, data: Dataset, batch_size: int):
         self.data = data
         self.batch_size = batch_size
-        self._buffers: list = []  # allocated at the first gather: batches that are views need none
+        self.reads_files = any(isinstance(array, RowReader) for array in _arrays((data.x, data.targets, data.weights)))
+        # The consumer's batch, one being gathered and those queued must not share buffers (each
+        # set is allocated at its first use: batches that are views need none).
+        self._ring: list[list] = [[] for _ in range(READ_AHEAD + 2 if self.reads_files else 1)]
+        self._turn = 0
 
     def __len__(self) -> int:
         return -(-len(self.data) // self.batch_size)
@@ -194,6 +202,10 @@ class BatchGatherer:
     def batches(self, order: np.ndarray | None = None, first: int = 0):
         """Batches in `order` (a permutation of ``range(len(data))``), or in data order if None,
         from batch number `first` on."""
+        batches = self._batches(order, first)
+        return prefetched(batches, READ_AHEAD, "x") if self.reads_files else batches
+
+    def _batches(self, order, first: int):
         data = self.data
         rows = data.rows if order is None else (order if data.rows is None else data.rows[order])
         for start in range(first * self.batch_size, len(data), self.batch_size):
@@ -206,12 +218,20 @@ class BatchGatherer:
     def _gather(self, index: np.ndarray):
         data, size = self.data, index.shape[0]
         fields = (data.x, data.targets, data.weights)
-        if not self._buffers:
+        buffers = self._ring[self._turn]
+        self._turn = (self._turn + 1) % len(self._ring)
+        if not buffers:
             n = min(self.batch_size, len(data))
-            self._buffers = [_each(field, lambda array: np.empty((n, *array.shape[1:]), dtype=array.dtype))
-                             for field in fields]
+            buffers.extend(_each(field, lambda array: np.empty((n, *array.shape[1:]), dtype=array.dtype))
+                           for field in fields)
         # mode="clip" skips take's bounds-checking copy; the indices are valid by construction.
-        return tuple(_take(field, index, buffer, size) for field, buffer in zip(fields, self._buffers))
+        return tuple(_take(field, index, buffer, size) for field, buffer in zip(fields, buffers))
+
+
+def _arrays(fields):
+    """The arrays of `fields` (each an array, a tuple of arrays, or None)."""
+    for field in fields:
+        yield from (field if isinstance(field, tuple) else (field,))
 
 
 def _each(field, function):

@@ -16,30 +16,12 @@ from .checks import check_finite
 from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .graph import Program
 from .layers import activations
+from .metrics.base import OutputLoss
 from .row_readers import RowReader
 from .store import ParameterStore
 from .structures import by_position, first_array, rows
 
 PREDICT_BATCH_SIZE = 1024
-
-
-class OutputLoss:
-    """The running mean of one output's (unweighted) loss over the batches seen: Keras logs it as
-    ``<output name>_loss`` for a model of several outputs."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.reset_state()
-
-    def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0
-
-    def add(self, loss, n: int) -> None:
-        self.total += float(loss) * n
-        self.count += n
-
-    def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
 
 
 class Engine:
@@ -151,7 +133,7 @@ class Engine:
         self._metric_outputs = [k for k, _, _ in entries]
         self._weighted = [weighted for _, _, weighted in entries]
         # evaluate() accumulates into copies: a callback that evaluates mid-epoch leaves fit's metrics alone.
-        self._evaluation_metrics = copy.deepcopy(self._output_losses + self.metrics)
+        self.evaluation_metrics = copy.deepcopy(self._output_losses + self.metrics)
 
     def _set_fusion(self) -> None:
         """`fused_outputs[k]`: output k is its loss's activation, skipped in training and evaluation, which
@@ -446,16 +428,25 @@ class Engine:
 
     def evaluate_batches(self, batches, on_batch=None) -> dict:
         """`evaluate` over prepared batches ``(x, targets, weights)`` (those of a `PyDataset` too)."""
-        metrics = self._evaluation_metrics
-        self.reset_metrics(metrics)
+        return self.evaluation_results(*self.evaluation_sums(batches, on_batch))
+
+    def evaluation_sums(self, batches, on_batch=None) -> tuple[float, int]:
+        """``(the batches' losses times their rows, rows)`` over `batches`, and the states of
+        `evaluation_metrics` (reset first): sums that parts of a data set add up to its own."""
+        self.reset_metrics(self.evaluation_metrics)
         total, seen = 0.0, 0
         for index, (xb, tb, wb) in enumerate(batches):
-            loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=metrics)
+            loss, _ = self.loss_and_metrics(xb, tb, wb, training=False, metrics=self.evaluation_metrics)
             total += float(loss + self.added_loss()) * rows(xb)
             seen += rows(xb)
             if on_batch is not None:
                 on_batch(index)
-        return {"loss": (total / seen if seen else 0.0) + float(self.penalty()), **self.metric_results(metrics)}
+        return total, seen
+
+    def evaluation_results(self, total: float, seen: int) -> dict:
+        """The logs of `evaluate` from `evaluation_sums` (the metrics' states as they are)."""
+        return {"loss": (total / seen if seen else 0.0) + float(self.penalty()),
+                **self.metric_results(self.evaluation_metrics)}
 
     @staticmethod
     def evaluation_batch_size(batch_size: int | None) -> int:

@@ -1,24 +1,35 @@
-"""Arrays read batch by batch: HDF5 datasets (h5py), memmaps of another dtype than the model's,
-and other array-likes that are not in memory (``shape``, ``dtype`` and row indexing).
+"""Arrays read batch by batch: memmaps, HDF5 datasets (h5py) and other array-likes that are not
+in memory (``shape``, ``dtype`` and row indexing).
 
 `fit`, `evaluate` and `predict` read such an array through a `RowReader`: the rows of each batch
 only (shuffled batches with sorted indices, which HDF5 requires and disks prefer), converted to
-the model's dtype then; the finiteness check reads it in chunks of a few megabytes. The whole
-array is never in memory. (A memmap already of the model's dtype, or of integers the first layer
-converts, is used as the array it is: numpy reads its rows itself.)
+the model's dtype then (integers a first `Rescaling` converts stay integers); the finiteness check
+reads it in chunks of a few megabytes. The whole array is never in memory.
+
+A memmap's rows are read from its file (`FileRows`, ``os.preadv`` straight into the batch), not
+through its mapping: the pages a mapping touches count in the process's resident memory, so an
+epoch over a large file would hold all of it. (A memmap whose rows are not contiguous in its file
+is read through the mapping, whose pages are released every `RELEASE_BYTES`.)
 """
 from __future__ import annotations
 
+import mmap
+import os
+import weakref
+
 import numpy as np
 
+from .checks import check_finite
+
 CHUNK_BYTES = 4 << 20  # the rows read at a time by `RowReader.check_finite`
+RELEASE_BYTES = 64 << 20  # how much of a memmap is read between two releases of its pages
 
 
 def is_out_of_core(x, dtype, keep_integers: bool) -> bool:
-    """Whether `x` is read through a `RowReader`: an array-like that is not a numpy array, or a
-    memmap that would otherwise be converted (copied) whole."""
+    """Whether `x` is read through a `RowReader`: a memmap, or an array-like with a numpy dtype
+    that is not a numpy array (an HDF5 dataset)."""
     if isinstance(x, np.memmap):
-        return not (x.dtype == np.dtype(dtype) or (keep_integers and x.dtype.kind in "ui"))
+        return True
     array_like = all(hasattr(x, name) for name in ("shape", "dtype", "__getitem__"))
     if isinstance(x, (np.ndarray, list, tuple)) or not array_like:
         return False
@@ -37,6 +48,9 @@ class RowReader:
         self.dtype = np.dtype(dtype)
         self.shape = tuple(int(d) for d in source.shape)
         self.ndim = len(self.shape)
+        self._file = FileRows.of(source)
+        self._mapping = None if self._file else _mapping(source)
+        self._unreleased = 0
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -44,17 +58,37 @@ class RowReader:
     def __getitem__(self, index):
         """Rows `start:stop` (a slice), or at the positions of an integer array, as a new array."""
         if isinstance(index, slice):
-            return np.asarray(self.source[index], dtype=self.dtype)
+            start, stop, step = index.indices(len(self))
+            if self._file is None:
+                return self._converted(self.source[index])
+            if step != 1:
+                return self.take(np.arange(start, stop, step))
+            rows = self._file.read_range(start, max(start, stop))
+            return rows if rows.dtype == self.dtype else rows.astype(self.dtype)
         return self.take(np.asarray(index))
 
     def take(self, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The rows at `index` (distinct positions), read in increasing order, into `out`."""
-        order = np.argsort(index, kind="stable")
-        rows = np.asarray(self.source[index[order]])
         if out is None:
             out = np.empty((len(index), *self.shape[1:]), dtype=self.dtype)
-        out[order] = rows
+        if self._file is None:
+            order = np.argsort(index, kind="stable")
+            out[order] = self._converted(self.source[index[order]])
+        elif self._file.dtype == self.dtype:
+            self._file.read(index, out)
+        else:
+            out[...] = self._file.read(index, np.empty(out.shape, dtype=self._file.dtype))
         return out
+
+    def _converted(self, rows) -> np.ndarray:
+        """`rows` read from the source, as `dtype`; a memmap's pages are released from resident
+        memory once `RELEASE_BYTES` were read through its mapping."""
+        rows = np.asarray(rows, dtype=self.dtype)
+        self._unreleased += rows.nbytes
+        if self._mapping is not None and self._unreleased >= RELEASE_BYTES:
+            self._mapping.madvise(mmap.MADV_DONTNEED)
+            self._unreleased = 0
+        return rows
 
     def check_finite(self, what: str) -> None:
         """ValueError naming the first non-finite entry (its row in the whole array), read in
@@ -64,10 +98,79 @@ class RowReader:
         itemsize = max(self.dtype.itemsize, np.dtype(self.source.dtype).itemsize)
         step = max(1, CHUNK_BYTES // max(1, int(np.prod(self.shape[1:])) * itemsize))
         for start in range(0, len(self), step):
-            chunk = self[start:start + step]
-            bad = np.argwhere(~np.isfinite(chunk))
-            if bad.size:
-                row, *position = (int(i) for i in bad[0])
-                raise ValueError(f"{what} holds {chunk[tuple(bad[0])]} at row {start + row}, position "
-                                 f"{tuple(position) if len(position) > 1 else position[0]}: remove or replace NaN "
-                                 f"and inf before training.")
+            check_finite(self[start:start + step], what, first_row=start)
+
+def _mapping(source):
+    """The `mmap` behind a memmap, when the platform can release its pages (else None)."""
+    mapping = getattr(source, "_mmap", None) if isinstance(source, np.memmap) else None
+    return mapping if mapping is not None and hasattr(mapping, "madvise") and hasattr(mmap, "MADV_DONTNEED") else None
+
+
+class FileRows:
+    """The rows of a memmap read from its file with ``os.preadv`` (each straight into its place in
+    the batch, in increasing file order), when every row is contiguous in the file."""
+
+    def __init__(self, path, start: int, stride: int, dtype, shape: tuple):
+        self.dtype, self._start, self._stride, self._shape = np.dtype(dtype), start, stride, shape
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+
+    @classmethod
+    def of(cls, memmap) -> FileRows | None:
+        """Rows of `memmap` (or of a row slice of one) read from its file, or None when its rows
+        are not contiguous there or the platform has no ``preadv``. ValueError when the file is
+        shorter than the memmap (truncated after mapping: reading the mapping would crash)."""
+        mapping = getattr(memmap, "_mmap", None)
+        if not (isinstance(memmap, np.memmap) and memmap.ndim and memmap.size and mapping is not None
+                and hasattr(os, "preadv") and memmap.filename and memmap.strides[0] > 0
+                and memmap[:1].flags.c_contiguous):
+            return None
+        # The mapping starts at the allocation boundary below the memmap's offset in its file.
+        mapped_from = memmap.offset - memmap.offset % mmap.ALLOCATIONGRANULARITY
+        start = mapped_from + memmap.ctypes.data - np.frombuffer(mapping, np.uint8).ctypes.data
+        try:
+            rows = cls(memmap.filename, start, memmap.strides[0], memmap.dtype, memmap.shape)
+            size = os.fstat(rows._fd).st_size
+        except OSError:
+            return None
+        end = start + (len(memmap) - 1) * memmap.strides[0] + memmap[:1].nbytes
+        if size < end:
+            raise ValueError(f"The file behind the memmap, {memmap.filename}, holds {size} bytes; its {len(memmap)} "
+                             f"rows need {end}: it was truncated after being mapped.")
+        first = rows.read(np.zeros(1, dtype=np.intp), np.empty((1, *memmap.shape[1:]), dtype=memmap.dtype))
+        # Checked on the first row: the file is the one mapped, and the reads land where they should.
+        return rows if first.tobytes() == np.ascontiguousarray(memmap[:1]).tobytes() else None
+
+    def read(self, index: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Rows `index` into `out` (C-contiguous, of `dtype`)."""
+        if len(index) and not (0 <= index.min() and index.max() < self._shape[0]):
+            raise IndexError(f"rows {index.min()} to {index.max()} are out of range for a memmap of "
+                             f"{self._shape[0]} rows")
+        order = np.argsort(index, kind="stable")
+        offsets = self._start + index[order].astype(np.int64) * self._stride
+        row_bytes = out[:1].nbytes
+        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, offsets.tolist(),
+                  (order * row_bytes).tolist(), row_bytes)
+        return out
+
+    def read_range(self, start: int, stop: int) -> np.ndarray:
+        """Rows `start:stop` (within range) as a new array: one read when they follow each other."""
+        out = np.empty((stop - start, *self._shape[1:]), dtype=self.dtype)
+        if self._stride != out[:1].nbytes:  # rows with gaps between them
+            return self.read(np.arange(start, stop), out)
+        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, [self._start + start * self._stride],
+                  [0], out.nbytes)
+        return out
+
+
+def read_rows(fd: int, buffer: memoryview, offsets, destinations, row_bytes: int) -> None:
+    """Copy `row_bytes` at each of the file `offsets` to the same position of `destinations` in
+    `buffer` (a read may return less than asked: read on; none past the end of the file)."""
+    for offset, destination in zip(offsets, destinations):
+        done = 0
+        while done < row_bytes:
+            got = os.preadv(fd, [buffer[destination + done:destination + row_bytes]], offset + done)
+            if got == 0:
+                raise OSError(f"The file behind the memmap ends before byte {offset + row_bytes}: it was truncated "
+                              f"after being mapped.")
+            done += got

@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from . import losses, optimizers
+from . import dask_scoring, losses, optimizers
 from . import metrics as metrics_module
 from .callbacks.base import CallbackList
 from .callbacks.history import History
 from .callbacks.progress import BatchProgress, ProgbarLogger, ProgressBar
 from .checks import check_int, check_verbose, shown
 from .compile_arguments import COURSE_LOSS, compiled_settings, deserialized, flat, refuse_custom_steps, serialized
+from .dask_scoring import is_dask_array
 from .data_streams import StreamBatches, predict_batches, stream_of, unpack
 from .data_utils import BatchGatherer, Dataset, FitPosition, split_validation
 from .engine import Engine
@@ -313,32 +314,32 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _resume_position(self, gatherer: BatchGatherer, initial_epoch: int) -> FitPosition | None:
+    def _resume_position(self, gatherer, initial_epoch: int) -> FitPosition | None:
         """The `resume_at` a callback set in ``on_train_begin`` (then cleared), checked against the data."""
         resume, self.resume_at = self.resume_at, None
         if resume is None or resume.epoch < initial_epoch:
             return None
-        if gatherer.streamed:
-            raise ValueError("BackupAndRestore resumes fit on arrays; a run on a PyDataset or generator cannot be "
-                             "resumed yet (its batches cannot be replayed to where the backup was taken).")
-        n = len(gatherer.data)
+        if gatherer.streamed and not gatherer.stream.indexed:
+            raise ValueError("BackupAndRestore resumes fit on arrays and PyDatasets; a run on a generator cannot be "
+                             "resumed (its batches cannot be replayed to where the backup was taken).")
+        n = len(gatherer) if gatherer.streamed else len(gatherer.data)  # batches of a PyDataset, else samples
         if not 0 <= resume.batch < len(gatherer):
             raise ValueError(f"Cannot resume at batch {resume.batch} of epoch {resume.epoch + 1}: an epoch has "
-                             f"{len(gatherer)} batches of {gatherer.batch_size} here (other data or batch_size?).")
+                             f"{len(gatherer)} batches here (other data or batch_size?).")
         order = resume.order
         if order is not None and not (order.shape == (n,) and np.array_equal(np.sort(order), np.arange(n))):
-            raise ValueError(f"Cannot resume: the saved sample order is not a permutation of the {n} training "
-                             f"samples (other data?).")
+            raise ValueError(f"Cannot resume: the saved order is not a permutation of the {n} training "
+                             f"{'batches' if gatherer.streamed else 'samples'} (other data?).")
         return resume
 
     def _fit_epoch(self, position: FitPosition, gatherer, shuffle, val, callback_list, augment, interrupted) -> dict:
         epoch, first = position.epoch, position.batch
         callback_list.on_epoch_begin(epoch)
         # An ordered epoch with augmentation still gathers: batches are then copies, not views of x.
-        if gatherer.streamed:  # a PyDataset's batches in a shuffled order; a generator's as they come
-            order = self._rng.permutation(len(gatherer)) if shuffle and gatherer.stream.indexed else None
-        elif first:
+        if first:
             order = position.order  # resumed mid-epoch: the generator already drew this epoch's order
+        elif gatherer.streamed:  # a PyDataset's batches in a shuffled order; a generator's as they come
+            order = self._rng.permutation(len(gatherer)) if shuffle and gatherer.stream.indexed else None
         else:
             n = len(gatherer.data)
             order = self._rng.permutation(n) if shuffle else (np.arange(n) if augment else None)
@@ -411,6 +412,8 @@ class Trainer:
         if stream is None and steps is not None:
             raise ValueError(f"steps counts the batches of a PyDataset or generator; with arrays evaluate visits every "
                              f"sample, so it must be None. Got steps={steps!r}.")
+        if is_dask_array(x):  # chunk by chunk on Dask's workers, the sums added up here (`dask_scoring`)
+            return self._keras_return(dask_scoring.evaluate(self, x, y, sample_weight, batch_size), return_dict)
         gatherer: Any
         if stream is not None:
             self._build_from(stream)
@@ -442,6 +445,9 @@ class Trainer:
         if stream is None and steps is not None:
             raise ValueError(f"steps counts the batches of a PyDataset or generator; with arrays predict covers every "
                              f"sample, so it must be None. Got steps={steps!r}.")
+        if is_dask_array(x):  # a lazy Dask array of the outputs, chunk by chunk (`dask_scoring`)
+            self._require_built(x)
+            return dask_scoring.predict(self, x, batch_size)
         if stream is not None:
             return self._predict_stream(stream, verbose, callbacks)
         self._require_built(x)

@@ -3,12 +3,15 @@ the same script in Keras 3 (PyTorch backend) and here, from the same weights, gi
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 
 import numpy as np
 import pytest
 
 import minikeras as mk
+from tests.callbacks.backup_run import AtBatch
 
 keras = pytest.importorskip("keras")
 
@@ -161,3 +164,73 @@ def test_shuffle_reads_a_pydataset_in_a_new_batch_order_each_epoch():
     model.fit(Recording(x, y, 5), epochs=2, verbose=0)
     first, second = seen[:10], seen[10:]  # the model was built by its Input: no batch was read before
     assert sorted(first) == sorted(second) == list(range(10)) and first != second != list(range(10))
+
+
+@pytest.mark.parametrize("use_multiprocessing", [False, True])
+def test_workers_read_batches_in_threads_or_processes_and_train_alike(tmp_path, use_multiprocessing):
+    x, y = _data()
+    readers = tmp_path / "readers.txt"
+
+    class Logged(dataset_class(mk)):
+        def __getitem__(self, idx):
+            with open(readers, "a") as log:  # from a thread or a forked process alike
+                log.write(f"{os.getpid()} {threading.get_ident()}\n")
+            return super().__getitem__(idx)
+
+    def run(**kwargs):
+        mk.utils.set_random_seed(0)
+        model = _model(mk)
+        history = model.fit(Logged(x, y, 5, reshuffle=True, **kwargs), epochs=3, verbose=0).history
+        return history, model.get_weights()
+
+    alone, alone_weights = run()
+    pooled, pooled_weights = run(workers=2, use_multiprocessing=use_multiprocessing, max_queue_size=3)
+    assert pooled == alone  # the reshuffle of each on_epoch_end reached the workers
+    for a, b in zip(alone_weights, pooled_weights):
+        np.testing.assert_array_equal(a, b)
+    pooled_readers = {tuple(map(int, line.split())) for line in readers.read_text().splitlines()[30:]}
+    here = (os.getpid(), threading.get_ident())
+    if use_multiprocessing:
+        assert os.getpid() not in {pid for pid, _ in pooled_readers}
+    else:
+        assert here not in pooled_readers and {pid for pid, _ in pooled_readers} == {os.getpid()}
+
+
+def test_a_batch_failing_in_a_worker_process_stops_fit_naming_it():
+    x, y = _data()
+
+    class Failing(dataset_class(mk)):
+        def __getitem__(self, idx):
+            if idx == 2:
+                raise KeyError("no such image")
+            return super().__getitem__(idx)
+
+    with pytest.raises(RuntimeError, match="Reading batch 2 of x failed: KeyError: 'no such image'"):
+        _model(mk).fit(Failing(x, y, 5, workers=2, use_multiprocessing=True), shuffle=False, verbose=0)
+
+
+def test_backup_and_restore_resumes_a_pydataset_run_exactly_and_refuses_a_generator(tmp_path):
+    x, y = _data()
+
+    def fit(data, *callbacks, folder="backup", **kwargs):
+        mk.utils.set_random_seed(0)
+        model = _model(mk)
+        backup = mk.callbacks.BackupAndRestore(tmp_path / folder, save_freq=2)  # mid-epoch backups too
+        model.fit(data, epochs=3, verbose=0, callbacks=[*callbacks, backup], **kwargs)
+        return model
+
+    def crash():
+        raise RuntimeError("crash")
+
+    mk.utils.set_random_seed(0)
+    reference = _model(mk)
+    reference.fit(dataset_class(mk)(x, y, 8), epochs=3, verbose=0)  # batch i is always the same rows: replayable
+    with pytest.raises(RuntimeError, match="crash"):
+        fit(dataset_class(mk)(x, y, 8), AtBatch(1, 2, crash))
+    resumed = fit(dataset_class(mk)(x, y, 8))
+    for a, b in zip(reference.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(RuntimeError, match="crash"):
+        fit(batches_forever(x, y, 10), AtBatch(1, 2, crash), folder="generator", steps_per_epoch=5)
+    with pytest.raises(ValueError, match="a run on a generator cannot be resumed"):
+        fit(batches_forever(x, y, 10), folder="generator", steps_per_epoch=5)

@@ -66,23 +66,84 @@ def test_an_hdf5_dataset_trains_as_the_data_in_memory(tmp_path):
     assert history.history == _model().fit(x.astype("float32"), y, batch_size=32, epochs=2, verbose=0).history
 
 
-def test_memmaps_are_read_in_batches_or_used_as_they_are(tmp_path):
+def test_memmaps_are_read_from_their_file_a_batch_at_a_time(tmp_path, monkeypatch):
     x, y = _data()
     np.save(tmp_path / "x64.npy", x)
     np.save(tmp_path / "x32.npy", x.astype("float32"))
     wide, same = np.load(tmp_path / "x64.npy", mmap_mode="r"), np.load(tmp_path / "x32.npy", mmap_mode="r")
-    engine = _model().engine
-    assert isinstance(engine.inputs(wide), row_readers.RowReader)  # float64 on disk: converted batch by batch
-    used = engine.inputs(same)  # already float32: numpy reads its rows, nothing is copied
-    assert not isinstance(used, row_readers.RowReader) and np.shares_memory(used, same)
-    reference = _model().fit(x.astype("float32"), y, epochs=2, verbose=0).history
-    assert _model().fit(wide, y, epochs=2, verbose=0).history == reference
+    reads: list[int] = []
+    preadv = row_readers.os.preadv
+
+    def recorded(fd, buffers, offset):
+        reads.append(sum(memoryview(buffer).nbytes for buffer in buffers))
+        return preadv(fd, buffers, offset)
+
+    monkeypatch.setattr(row_readers.os, "preadv", recorded)
+    monkeypatch.setattr(row_readers, "CHUNK_BYTES", 1 << 20)  # a chunk of the check: 87 or 43 rows
+    reference = _model().fit(x.astype("float32"), y, batch_size=32, epochs=2, verbose=0).history
+    for memmap in (wide, same):
+        reads.clear()
+        assert _model().fit(memmap, y, batch_size=32, epochs=2, verbose=0).history == reference
+        row = memmap[:1].nbytes
+        # A row at a time while training; the finiteness check in chunks of at most 1 MB; never the whole.
+        assert max(reads) <= row_readers.CHUNK_BYTES < memmap.nbytes and set(reads) - {row} <= {
+            size * row for size in range(2, row_readers.CHUNK_BYTES // row + 1)}
+        assert sum(reads) == row * (1 + N + 2 * N)  # the first-row check, the finiteness pass, two epochs
+
+
+@pytest.mark.parametrize("view", [np.s_[10:], np.s_[::3], np.s_[5:200:7], np.s_[:, 2:], np.s_[:, ::2], np.s_[::-1]])
+def test_memmap_views_are_read_as_the_arrays_they_show(tmp_path, view):
+    x, _ = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")[view]
+    reader = row_readers.RowReader(memmap, "float32")
+    contiguous_rows = memmap[:1].flags.c_contiguous and memmap.strides[0] > 0
+    assert (reader._file is not None) == contiguous_rows and (reader._mapping is not None) != contiguous_rows
+    index = np.array([7, 2, 20, 3, 0])
+    np.testing.assert_array_equal(reader.take(index), memmap[index].astype("float32"))
+    np.testing.assert_array_equal(reader[3:40], memmap[3:40].astype("float32"))
+    np.testing.assert_array_equal(reader[3:40:4], memmap[3:40:4].astype("float32"))
+
+
+def test_a_one_dimensional_memmap_is_read_from_its_file(tmp_path):
+    np.save(tmp_path / "v.npy", np.arange(50.0))
+    reader = row_readers.RowReader(np.load(tmp_path / "v.npy", mmap_mode="r"), "float32")
+    assert reader._file is not None
+    np.testing.assert_array_equal(reader.take(np.array([3, 1, 49])), [3.0, 1.0, 49.0])
+    np.testing.assert_array_equal(reader[47:], [47.0, 48.0, 49.0])
+
+
+def test_a_memmap_whose_file_was_truncated_is_refused_without_a_crash(tmp_path):
+    x, y = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    with open(tmp_path / "x.npy", "r+b") as file:  # reading the mapping past the end would be SIGBUS
+        file.truncate(x[:N // 2].nbytes)
+    with pytest.raises(ValueError, match=r"x.npy, holds \d+ bytes; its 240 rows need \d+: it was truncated"):
+        _model().fit(memmap, y, verbose=0)
+
+
+def test_a_file_truncated_while_training_stops_fit_with_the_batch_and_the_cause(tmp_path):
+    x, y = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+
+    def truncate():
+        with open(tmp_path / "x.npy", "r+b") as file:
+            file.truncate(x[:N // 2].nbytes)
+
+    with pytest.raises(RuntimeError, match=r"Reading batch \d+ of x failed: OSError: The file behind the memmap ends "
+                                           r"before byte \d+: it was truncated after being mapped"):
+        _model().fit(memmap, y, batch_size=16, epochs=3, verbose=0, callbacks=[AtBatch(0, 0, truncate)])
 
 
 def test_non_finite_rows_are_named_in_the_whole_array():
     x, y = _data()
-    x[200, 7] = np.nan
-    with pytest.raises(ValueError, match="x holds nan at row 200, position 7: remove or replace"):
+    x[200, 7] = x[201, 0] = np.nan
+    chunk_rows = row_readers.CHUNK_BYTES // (x.shape[1] * 8)  # x is float64
+    first = 200 // chunk_rows * chunk_rows
+    with pytest.raises(ValueError, match=rf"x holds nan at row 200, position 7 \(2 non-finite values in rows {first} "
+                                         rf"to {min(first + chunk_rows, len(x)) - 1}\): remove or replace"):
         _model().fit(Recorded(x), y, verbose=0)
 
 

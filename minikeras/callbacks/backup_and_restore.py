@@ -80,7 +80,8 @@ class BackupAndRestore(Callback):
         if _architecture(saved) != _architecture(model):
             raise hdf5.ModelFileError(f"Cannot restore from {path!r}: it was saved from another model (the "
                                       f"architectures differ). Remove it, or point backup_dir elsewhere.")
-        epoch, batch, order = hdf5.read_fit_position(path, self.params["samples"])
+        samples = self.params["samples"]  # None for a PyDataset, whose order is of its batches
+        epoch, batch, order = hdf5.read_fit_position(path, self.params["steps"] if samples is None else samples)
         target, source = model.engine, saved.engine
         if type(target.optimizer) is not type(source.optimizer):
             raise hdf5.ModelFileError(f"Cannot restore from {path!r}: it was saved with a "

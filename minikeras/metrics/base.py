@@ -33,12 +33,16 @@ class Metric:
     accepts_logits = False
     resets_at_init = False
     """True for a metric whose `reset_state` creates its state (the built-in ones): it runs at init."""
+    state_names: tuple[str, ...] = ()
+    """The attributes holding a built-in metric's running sums (besides its `variables`): the
+    states of parts of a data set add up to the whole's (`evaluate` on a Dask array, `add_states`)."""
 
     def __init__(self, name: str | None = None, dtype=None):
         if name is not None:
             self.name = name
         self.dtype = np.dtype(dtype or floatx()).name
         self._variables: list[tuple[Variable, np.ndarray]] = []
+        self._aggregations: list[str] = []
         if self.resets_at_init:
             self.reset_state()
 
@@ -46,10 +50,13 @@ class Metric:
                      name: str | None = None) -> Variable:
         """Keras' ``add_variable``: a state `Variable` of the metric, set back to its initial value
         by `reset_state`."""
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {tuple(AGGREGATIONS)}; got {aggregation!r}.")
         dtype = np.dtype(dtype or self.dtype)
         value = initializers.get(initializer).draw(tuple(shape), np.random.default_rng(0), dtype)
         variable = Variable(value, dtype=dtype, trainable=False, name=name or "variable", owner=self)
         self._variables.append((variable, value.copy()))
+        self._aggregations.append(aggregation)
         return variable
 
     @property
@@ -79,6 +86,54 @@ class Metric:
         return describe(serialize(self))
 
 
+class OutputLoss:
+    """The running mean of one output's (unweighted) loss over the batches seen: Keras logs it as
+    ``<output name>_loss`` for a model of several outputs."""
+
+    state_names = ("total", "count")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def add(self, loss, n: int) -> None:
+        self.total += float(loss) * n
+        self.count += n
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+# How the values of a variable over parts of the data make the whole's (Keras' aggregation names).
+AGGREGATIONS = {"sum": lambda parts: sum(parts[1:], parts[0]), "mean": lambda parts: np.mean(parts, axis=0),
+                "only_first_replica": lambda parts: parts[0]}
+
+
+def state_of(metric) -> list:
+    """The state of `metric` (or of an `OutputLoss`): its `state_names` attributes, then
+    its variables' values."""
+    if type(metric).reset_state is not Metric.reset_state and not metric.state_names:
+        raise ValueError(f"{type(metric).__name__} keeps its state in attributes its reset_state sets: name them in "
+                         f"state_names (each a running sum), or keep the state in add_variable variables, so that "
+                         f"the states of parts of a data set can be added up.")
+    return [np.array(getattr(metric, name)) for name in metric.state_names] + \
+        [variable.numpy().copy() for variable in getattr(metric, "variables", ())]
+
+
+def add_states(metric, states: list[list]) -> None:
+    """Set `metric`'s state to that of the whole data set from `states` (`state_of` each part):
+    sums of the attributes, variables aggregated as each was declared."""
+    names = metric.state_names
+    for position, name in enumerate(names):
+        setattr(metric, name, sum(state[position] for state in states[1:]) + states[0][position])
+    variables = zip(getattr(metric, "variables", ()), getattr(metric, "_aggregations", ()))
+    for position, (variable, aggregation) in enumerate(variables, len(names)):
+        variable.assign(AGGREGATIONS[aggregation]([state[position] for state in states]))
+
+
 registry = Registry("metric", Metric, required=("update_state", "result"))
 
 
@@ -87,6 +142,7 @@ class Mean(Metric):
 
     name = "mean"
     resets_at_init = True
+    state_names = ("total", "count")
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0

@@ -30,6 +30,7 @@ class _ThresholdCounts(Metric):
     """True/false positives and negatives of ``y_pred > threshold`` at each of `thresholds`."""
 
     resets_at_init = True
+    state_names = ("tp", "fp", "tn", "fn")
 
     def _set_thresholds(self, thresholds):
         self.thresholds = np.atleast_1d(np.asarray(thresholds, dtype=np.float64))
@@ -138,6 +139,7 @@ class F1Score(Metric):
     """
 
     resets_at_init = True
+    state_names = ("tp", "fp", "fn", "support")
 
     name = "f1_score"
     averages = (None, "micro", "macro", "weighted")

@@ -83,6 +83,7 @@ class R2Score(Metric):
     resets_at_init = True
 
     name = "r2_score"
+    state_names = ("total", "squared_total", "residual", "count", "num_samples")
     aggregations = (None, "uniform_average", "variance_weighted_average")
 
     def __init__(self, class_aggregation="uniform_average", num_regressors: int = 0, name: str | None = None,
