@@ -37,33 +37,47 @@ from .activations import (
 )
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm, BatchNormalization
+from .convolutional import Conv1D, Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .input import Input, InputLayer
 from .layer_normalization import LayerNormalization
 from .merging import (
-    Add,
-    Average,
-    Concatenate,
-    Dot,
-    Maximum,
-    Minimum,
-    Multiply,
-    Subtract,
-    add,
-    average,
-    concatenate,
-    dot,
-    maximum,
-    minimum,
-    multiply,
-    subtract,
+                          Add,
+                          Average,
+                          Concatenate,
+                          Dot,
+                          Maximum,
+                          Minimum,
+                          Multiply,
+                          Subtract,
+                          add,
+                          average,
+                          concatenate,
+                          dot,
+                          maximum,
+                          minimum,
+                          multiply,
+                          subtract,
 )
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise
+from .pooling import (
+                          AveragePooling1D,
+                          AveragePooling2D,
+                          GlobalAveragePooling1D,
+                          GlobalAveragePooling2D,
+                          GlobalMaxPooling1D,
+                          GlobalMaxPooling2D,
+                          MaxPooling1D,
+                          MaxPooling2D,
+)
 from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Identity, Reshape
 
-__all__ = ["Layer", "Dense", "BatchNorm", "BatchNormalization", "LayerNormalization", "Dropout", "GaussianNoise",
+__all__ = ["Layer", "Dense", "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+           "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D",
+           "BatchNorm", "BatchNormalization", "LayerNormalization", "Dropout", "GaussianNoise",
            "GaussianDropout", "AlphaDropout", "Rescaling", "Normalization", "Flatten", "Reshape", "Identity", "Input",
            "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
            "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "LogSoftmax", "Swish", "Softplus", "Softsign", "HardSigmoid",

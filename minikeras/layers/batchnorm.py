@@ -22,7 +22,9 @@ class BatchNorm(Layer):
 
     Shapes
     ------
-    x, y ``(N, D)``; gamma, beta, moving_mean, moving_var ``(D,)``.
+    x, y ``(N, D)``; gamma, beta, moving_mean, moving_var ``(D,)``. Inputs with more axes, images
+    ``(N, H, W, C)``, are normalized per channel (the last axis, as Keras' ``axis=-1``): the
+    statistics are taken over the batch and every position, as over ``N H W`` samples.
 
     Backward (training mode)
     ------------------------
@@ -50,10 +52,11 @@ class BatchNorm(Layer):
             raise ValueError(f"{type(self).__name__} momentum must be in [0, 1]; got {momentum!r}.")
         if not epsilon > 0:
             raise ValueError(f"{type(self).__name__} epsilon must be > 0; got {epsilon!r}.")
-        if axis not in (-1, 1) or not (center and scale):
-            raise ValueError(f"{type(self).__name__} normalizes the features of (N, features) inputs with a "
-                             f"learned scale and shift: axis=-1, center=True and scale=True; got axis={axis!r}, "
-                             f"center={center!r}, scale={scale!r}.")
+        if not isinstance(axis, int) or axis == 0 or not (center and scale):
+            raise ValueError(f"{type(self).__name__} normalizes the last axis (the features, or an image's "
+                             f"channels) with a learned scale and shift: axis=-1, center=True and scale=True; got "
+                             f"axis={axis!r}, center={center!r}, scale={scale!r}.")
+        self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.initializers = {name: initializers.get(spec) for name, spec in (
@@ -66,14 +69,14 @@ class BatchNorm(Layer):
         self._inference_scale = None  # set by an inference-mode forward, used by its backward
 
     def output_shape(self, input_shape):
-        if len(input_shape) != 1:
-            raise ValueError(f"BatchNorm expects flat inputs (N, features); got per-sample shape "
-                             f"{tuple(input_shape)}.")
+        if len(input_shape) < 1 or self.axis not in (-1, len(input_shape)):
+            raise ValueError(f"{type(self).__name__} normalizes the last axis of its inputs (axis=-1); got axis="
+                             f"{self.axis} for per-sample shape {tuple(input_shape)}.")
         return tuple(input_shape)
 
     def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
-        shape = self.input_shape
+        shape = self.input_shape[-1:]
         self.gamma = self.add_weight(shape, self.initializers["gamma"], regularizer=self.gamma_regularizer,
                                      name="gamma")
         self.beta = self.add_weight(shape, self.initializers["beta"], regularizer=self.beta_regularizer, name="beta")
@@ -82,6 +85,8 @@ class BatchNorm(Layer):
         self.moving_var = self.add_weight(shape, self.initializers["moving_var"], trainable=False, name="moving_var")
 
     def forward(self, x, training=False):
+        if x.ndim > 2:  # (N, ..., C): each position a sample of the channels' statistics
+            return self.forward(x.reshape(-1, x.shape[-1]), training).reshape(x.shape)
         if training and self.trainable:
             self._inference_scale = None
             return self._forward_train(x)
@@ -116,6 +121,8 @@ class BatchNorm(Layer):
         moving += batch_statistic
 
     def backward(self, grad_out):
+        if grad_out.ndim > 2:
+            return self.backward(grad_out.reshape(-1, grad_out.shape[-1])).reshape(grad_out.shape)
         if self._inference_scale is not None:  # frozen: a fixed affine map, dx = g * gamma / sqrt(moving_var + eps)
             return np.multiply(grad_out, self._inference_scale, out=self._buffer("dx", grad_out.shape))
         x_hat = self._x_hat
@@ -152,6 +159,10 @@ class BatchNorm(Layer):
         return ["gamma", "beta", "moving_mean", "moving_variance"]
 
     def to_onnx(self, g, x):
+        if len(self.input_shape) > 1:  # channels last: the inference map as a per-channel scale and shift
+            scale = self.gamma.value / np.sqrt(self.moving_var.value + self.epsilon)
+            shift = self.beta.value - self.moving_mean.value * scale
+            return g.op("Add", g.op("Mul", x, g.constant(scale)), g.constant(shift))
         return g.op("BatchNormalization", x, g.constant(self.gamma.value), g.constant(self.beta.value),
                     g.constant(self.moving_mean.value), g.constant(self.moving_var.value), epsilon=self.epsilon)
 

@@ -7,7 +7,8 @@ from .. import initializers, regularizers
 from ..backend import column_sums
 from ..checks import check_int
 from ..registry import serialize
-from . import activations, keras_objects
+from . import keras_objects
+from .activation_step import ActivationStep
 from .base import Layer, registry
 
 
@@ -16,7 +17,7 @@ def _serialized(obj):
 
 
 @registry.register()
-class Dense(Layer):
+class Dense(ActivationStep, Layer):
     r"""Affine map $y = x W + b$ (`kernel` $W$, `bias` $b$), then `activation` if one is given
     (Keras 3's signature and defaults).
 
@@ -60,7 +61,7 @@ class Dense(Layer):
                  **kwargs):
         super().__init__(name, **kwargs)
         self.units = check_int("Dense units", units, 1)
-        self.activation = None if activation in (None, "linear") else activations.get(activation)
+        self.init_activation(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -79,12 +80,7 @@ class Dense(Layer):
                                       regularizer=self.kernel_regularizer, name="kernel")
         self.bias = self.add_weight((self.units,), self.bias_initializer, regularizer=self.bias_regularizer,
                                     name="bias") if self.use_bias else None
-        if self.activation is not None:
-            self.activation.name = f"{self.name}_{type(self.activation).__name__.lower()}"
-            self.activation.build((self.units,), rng, dtype)
-
-    def steps(self):
-        return [self] if self.activation is None else [self, self.activation]
+        self.build_activation((self.units,), rng, dtype)
 
     def forward(self, x, training=False):
         """The affine map only; the activation is the next step."""
@@ -110,28 +106,22 @@ class Dense(Layer):
 
     def get_config(self):
         return {"units": self.units,
-                "activation": None if self.activation is None else activations.name_of(self.activation),
+                "activation": self.activation_config(),
                 "use_bias": self.use_bias,
                 "kernel_initializer": serialize(self.kernel_initializer),
                 "bias_initializer": serialize(self.bias_initializer),
                 "kernel_regularizer": _serialized(self.kernel_regularizer),
                 "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
 
-    def _keras_activation(self) -> str | None:
-        """Keras' activation function name computing the activation (written inline), or None."""
-        name = None if self.activation is None else activations.name_of(self.activation)
-        return name if isinstance(name, str) and name in activations.KERAS_FUNCTIONS else None
-
     def keras_layers(self, name=None):
-        inline = self._keras_activation()
+        inline = self.keras_activation()
         config = {"units": self.units, "activation": inline or "linear", "use_bias": self.use_bias,
                   "kernel_initializer": keras_objects.initializer(self.kernel_initializer),
                   "bias_initializer": keras_objects.initializer(self.bias_initializer),
                   "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer),
                   "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
                   "kernel_constraint": None, "bias_constraint": None}
-        dense = [("Dense", name or self.name, config, self.get_weights())]
-        return dense if self.activation is None or inline else dense + self.activation.keras_layers()
+        return self.with_keras_activation([("Dense", name or self.name, config, self.get_weights())])
 
     def to_onnx(self, g, x):
         y = g.op("MatMul", x, g.constant(self.kernel.value))

@@ -61,3 +61,45 @@ def test_training_matches_keras(name):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=2e-5)
     np.testing.assert_allclose(ours.evaluate(X, y, verbose=0), theirs.evaluate(X, y, verbose=0), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+IMAGES = RNG.standard_normal((64, 9, 9, 2)).astype("float32")
+IMAGE_CLASSES = (IMAGES[:, :4, :, 0].mean(axis=(1, 2)) > IMAGES[:, 4:, :, 1].mean(axis=(1, 2))).astype(int)
+SEQUENCES = RNG.standard_normal((64, 12, 3)).astype("float32")
+SEQUENCE_CLASSES = (SEQUENCES[:, :6, 0].sum(axis=1) > 0).astype(int)
+CONVNETS = {
+    "Conv2D, MaxPooling2D, strided same Conv2D, AveragePooling2D, Flatten": (
+        (9, 9, 2), IMAGES, IMAGE_CLASSES,
+        lambda lib: [lib.layers.Conv2D(4, 3, activation="relu"), lib.layers.MaxPooling2D(),
+                     lib.layers.Conv2D(6, 2, strides=2, padding="same", activation="tanh"),
+                     lib.layers.AveragePooling2D(1), lib.layers.Flatten(),
+                     lib.layers.Dense(2, activation="softmax")]),
+    "grouped dilated Conv2D, BatchNormalization, GlobalMaxPooling2D": (
+        (9, 9, 2), IMAGES, IMAGE_CLASSES,
+        lambda lib: [lib.layers.Conv2D(4, 3, dilation_rate=2, groups=2), lib.layers.BatchNormalization(),
+                     lib.layers.ReLU(),
+                     lib.layers.GlobalMaxPooling2D(), lib.layers.Dense(2, activation="softmax")]),
+    "causal Conv1D, MaxPooling1D, GlobalAveragePooling1D": (
+        (12, 3), SEQUENCES, SEQUENCE_CLASSES,
+        lambda lib: [lib.layers.Conv1D(5, 3, padding="causal", activation="relu"), lib.layers.MaxPooling1D(2),
+                     lib.layers.Conv1D(4, 2, strides=2), lib.layers.GlobalAveragePooling1D(),
+                     lib.layers.Dense(2, activation="softmax")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVNETS))
+def test_convnets_train_as_in_keras(name):
+    shape, x, y, stack = CONVNETS[name]
+    ours = mk.Sequential([mk.Input(shape=shape), *stack(mk)], seed=0)
+    theirs = keras.Sequential([keras.Input(shape=shape), *stack(keras)])
+    for model, library in ((ours, mk), (theirs, keras)):
+        model.compile(optimizer=library.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    theirs.set_weights(ours.get_weights())
+    mine = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    keras_history = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    for key, values in keras_history.items():
+        np.testing.assert_allclose(mine[key], values, rtol=2e-4, atol=1e-5, err_msg=key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=2e-5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)

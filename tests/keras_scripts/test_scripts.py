@@ -128,3 +128,18 @@ def test_subclassing_guide(monkeypatch, tmp_path):
     reconstruction = vae.predict(x, verbose=0)
     assert reconstruction.shape == (32, 784) and np.all((reconstruction > 0) & (reconstruction < 1))
     assert np.isfinite(ns["add_loss_history"].history["loss"][0])  # compiled without a loss: add_loss alone
+
+
+def test_mnist_convnet(monkeypatch, tmp_path, capsys):
+    ns = run_on_mnist("mnist_convnet", monkeypatch, tmp_path)
+    out = capsys.readouterr().out
+    # keras.io's summary of this network: 34,826 parameters.
+    assert "x_train shape: (300, 28, 28, 1)" in out and "Total params: 34,826" in out and "Test accuracy:" in out
+    model, score = ns["model"], ns["score"]
+    assert model.output_shape == (None, 10) and [layer.output.shape for layer in model.layers[:4]] == [
+        (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64)]
+    probabilities = model.predict(ns["x_test"], verbose=0)
+    labels = ns["y_test"].argmax(axis=1)
+    assert score[1] == pytest.approx(np.mean(probabilities.argmax(axis=1) == labels))
+    assert score[0] == pytest.approx(_cross_entropy(probabilities, ns["y_test"]), rel=1e-5)
+    assert len(ns["history"].history["val_accuracy"]) == 1

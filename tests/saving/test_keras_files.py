@@ -20,6 +20,9 @@ NOT_IN_KERAS = {"GELU(approximate=True)", "Threshold", "HardShrink", "SoftShrink
 # Written, but Keras' PyTorch backend normalizes over trailing axes only; its JAX and TensorFlow backends
 # compute it.
 KERAS_TORCH_CANNOT_RUN = {"LayerNormalization(axis=1, no scale)"}
+# Keras' PyTorch backend pads an uneven "same" average pool by repeating the edge pixels and averages
+# them too; its JAX and TensorFlow backends, and minikeras, average the pixels inside the image only.
+KERAS_TORCH_CANNOT_RUN |= {"AveragePooling2D(3, strides 2, same)"}
 
 
 @pytest.mark.parametrize("name", sorted(set(CASES) - NOT_IN_KERAS - KERAS_TORCH_CANNOT_RUN))
@@ -341,3 +344,27 @@ def test_nested_models_go_both_ways_through_keras_files(tmp_path):
                                atol=1e-6)
     np.testing.assert_allclose(mk.load_model(tmp_path / "ours.keras").predict(x, verbose=0),
                                mine.predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_convnet_trained_in_keras_loads_predicts_the_same_trains_and_converts(tmp_path, capsys):
+    keras = pytest.importorskip("keras")
+    from minikeras.cli import main
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(40, 12, 12, 1)).astype("float32"), np.arange(40) % 3
+    theirs = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(6, 3, activation="relu"),
+                               keras.layers.MaxPooling2D(), keras.layers.Conv2D(8, 2, padding="same", groups=2),
+                               keras.layers.AveragePooling2D(2), keras.layers.Flatten(), keras.layers.Dropout(0.3),
+                               keras.layers.Dense(3, activation="softmax")])
+    theirs.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    theirs.fit(x, y, epochs=2, verbose=0)
+    expected = keras.ops.convert_to_numpy(theirs.predict(x, verbose=0))
+    for file in ("k.keras", "k.h5"):  # Keras 3's format, and its legacy HDF5 one
+        theirs.save(tmp_path / file)
+        ours = mk.load_model(tmp_path / file)
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-5)
+        ours.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        ours.fit(x, y, epochs=1, verbose=0)
+    assert main(["convert", str(tmp_path / "k.keras"), str(tmp_path / "m.h5")]) == 0
+    assert main(["inspect", str(tmp_path / "m.h5")]) == 0
+    assert "conv2d" in capsys.readouterr().out
+    np.testing.assert_allclose(mk.load_model(tmp_path / "m.h5").predict(x, verbose=0), expected, atol=1e-5)

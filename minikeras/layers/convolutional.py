@@ -1,0 +1,213 @@
+r"""Convolutions over channels-last inputs: `Conv2D` (images ``(N, H, W, C)``) and `Conv1D`
+(sequences ``(N, L, C)``, computed as images of height 1).
+
+Forward, with the padded input's windows flattened to rows (`backend.convolution`, im2col):
+$\mathrm{cols}$ ``(N Ho Wo, kh kw C)``, $K$ the kernel ``(kh, kw, C, F)`` as ``(kh kw C, F)``:
+$y = \mathrm{cols}\, K + b$, one matrix product (one per group with ``groups > 1``: each group of
+``C / groups`` input channels makes ``F / groups`` filters).
+
+Backward, with $g$ ``(N Ho Wo, F)`` the output gradient: $\partial L/\partial K =
+\mathrm{cols}^\top g$, $\partial L/\partial b = \sum g$, and the windows' gradient
+$g K^\top$ added back where each window was read, then the padding cropped.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers, regularizers
+from ..backend import column_sums
+from ..backend.convolution import PADDINGS, add_windows, cropped, padded, windows
+from ..checks import check_int
+from ..registry import serialize
+from . import keras_objects
+from .activation_step import ActivationStep
+from .base import Layer, registry
+from .windowed import Windowed
+
+
+def _serialized(obj):
+    return None if obj is None else serialize(obj)
+
+
+class Convolution(Windowed, ActivationStep, Layer):
+    """What `Conv1D` and `Conv2D` share; `rank` is the number of spatial axes (1 or 2)."""
+
+    rank = 2
+    keras_arguments = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "activation",
+                       "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+
+    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", data_format=None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, name: str | None = None, **kwargs):
+        super().__init__(name, **kwargs)
+        kind = type(self).__name__
+        self.filters = check_int(f"{kind} filters", filters, 1)
+        self.kernel_size = self.spatial(kernel_size, "kernel_size")
+        self.strides = self.spatial(strides, "strides")
+        self.dilation_rate = self.spatial(dilation_rate, "dilation_rate")
+        paddings = PADDINGS + ("causal",) if self.rank == 1 else PADDINGS
+        if padding not in paddings:
+            raise ValueError(f"{kind} padding must be one of {paddings}; got {padding!r}.")
+        self.check_data_format(data_format)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{kind}: strides > 1 is not supported with dilation_rate > 1 (as in Keras); got "
+                             f"strides={self.strides}, dilation_rate={self.dilation_rate}.")
+        self.padding = padding
+        self.groups = check_int(f"{kind} groups", groups, 1)
+        if self.filters % self.groups:
+            raise ValueError(f"{kind} filters ({self.filters}) must be a multiple of groups ({self.groups}).")
+        self.init_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def _geometry(self, input_shape):
+        """``(pads, output (Ho, Wo))`` for per-sample `input_shape`."""
+        return self.geometry(input_shape, self.kernel_size, self.strides, self.dilation_rate)
+
+    def output_shape(self, input_shape):
+        channels = self.image_shape(input_shape)[2]
+        if channels % self.groups:
+            raise ValueError(f"{type(self).__name__}: the input's {channels} channels must be a multiple of groups "
+                             f"({self.groups}).")
+        _, (out_h, out_w) = self._geometry(input_shape)
+        if out_h < 1 or out_w < 1:
+            raise ValueError(f"{type(self).__name__}: a kernel of {self.kernel_size} (dilation {self.dilation_rate}) "
+                             f"does not fit in inputs of per-sample shape {tuple(input_shape)} with padding "
+                             f"{self.padding!r}.")
+        return (out_w, self.filters) if self.rank == 1 else (out_h, out_w, self.filters)
+
+    def build(self, input_shape, rng, dtype=None):
+        super().build(input_shape, rng, dtype)
+        channels = self.input_shape[-1]
+        shape = (*self.kernel_size, channels // self.groups, self.filters)
+        self.kernel = self.add_weight(shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      name="kernel")
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                    name="bias") if self.use_bias else None
+        self.build_activation(self.output_shape(self.input_shape), rng, dtype)
+
+    def _group_slices(self):
+        """``(input channels, filters)`` slices of each group."""
+        channels, filters = self.input_shape[-1] // self.groups, self.filters // self.groups
+        return [(slice(g * channels, (g + 1) * channels), slice(g * filters, (g + 1) * filters))
+                for g in range(self.groups)]
+
+    def forward(self, x, training=False):
+        """The convolution and bias only; the activation is the next step."""
+        n = x.shape[0]
+        image = x.reshape(n, *self.image_shape(x.shape[1:]))
+        pads, out_hw = self._geometry(x.shape[1:])
+        source = padded(image, pads)
+        view = windows(source, self.hw(self.kernel_size), self.hw(self.strides), self.hw(self.dilation_rate),
+                       out_hw)
+        rows = n * out_hw[0] * out_hw[1]
+        kernel = self.kernel.value
+        y = self._buffer("y", (rows, self.filters))
+        self._cols = []
+        for channels, filters in self._group_slices():
+            cols = view[..., channels].reshape(rows, -1)  # the one copy: im2col
+            group_kernel = kernel[..., filters].reshape(cols.shape[1], -1)
+            if self.groups == 1:
+                np.matmul(cols, group_kernel, out=y)
+            else:
+                y[:, filters] = cols @ group_kernel
+            self._cols.append(cols)
+        if self.bias is not None:
+            y += self.bias.value
+        self._source_shape, self._pads, self._out_hw = source.shape, pads, out_hw
+        return y.reshape(n, *self.output_shape(x.shape[1:]))
+
+    def backward(self, grad_out):
+        n = grad_out.shape[0]
+        grad = grad_out.reshape(-1, self.filters)
+        kernel = self.kernel.value
+        if self.bias is not None:
+            column_sums(grad, self.grads["bias"])
+        window_shape = (n, *self._out_hw, *self.hw(self.kernel_size), self._source_shape[-1])
+        if self.groups == 1:  # the products straight into the gradient arrays
+            cols = self._cols[0]
+            np.matmul(cols.T, grad, out=self.grads["kernel"].reshape(cols.shape[1], -1))
+            grad_windows = None if not self.needs_input_grad else np.matmul(
+                grad, kernel.reshape(cols.shape[1], -1).T, out=self._buffer("dcols", cols.shape)).reshape(window_shape)
+        else:
+            grad_windows = np.empty(window_shape, dtype=self.dtype) if self.needs_input_grad else None
+            for (channels, filters), cols in zip(self._group_slices(), self._cols):
+                self.grads["kernel"][..., filters] = (cols.T @ grad[:, filters]).reshape(*kernel.shape[:-1], -1)
+                if grad_windows is not None:
+                    group_kernel = kernel[..., filters].reshape(cols.shape[1], -1)
+                    grad_windows[..., channels] = (grad[:, filters] @ group_kernel.T).reshape(*window_shape[:-1], -1)
+        if grad_windows is None:
+            return None
+        grad_source = add_windows(grad_windows, self._source_shape, self.hw(self.strides),
+                                  self.hw(self.dilation_rate), self.dtype)
+        return cropped(grad_source, self._pads).reshape(n, *self.input_shape)
+
+    def get_config(self):
+        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "dilation_rate": self.dilation_rate, "groups": self.groups,
+                "activation": self.activation_config(), "use_bias": self.use_bias,
+                "kernel_initializer": serialize(self.kernel_initializer),
+                "bias_initializer": serialize(self.bias_initializer),
+                "kernel_regularizer": _serialized(self.kernel_regularizer),
+                "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
+
+    def keras_layers(self, name=None):
+        inline = self.keras_activation()
+        config = {"filters": self.filters, "kernel_size": list(self.kernel_size), "strides": list(self.strides),
+                  "padding": self.padding, "data_format": "channels_last",
+                  "dilation_rate": list(self.dilation_rate), "groups": self.groups,
+                  "activation": inline or "linear", "use_bias": self.use_bias,
+                  "kernel_initializer": keras_objects.initializer(self.kernel_initializer),
+                  "bias_initializer": keras_objects.initializer(self.bias_initializer),
+                  "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer),
+                  "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
+                  "kernel_constraint": None, "bias_constraint": None}
+        return self.with_keras_activation([(type(self).__name__, name or self.name, config, self.get_weights())])
+
+    def to_onnx(self, g, x):
+        pads, _ = self._geometry(self.input_shape)
+        kernel = self.kernel.value.reshape(*self.hw(self.kernel_size), *self.kernel.shape[-2:])
+        inputs = [g.constant(kernel.transpose(3, 2, 0, 1))]
+        if self.bias is not None:
+            inputs.append(g.constant(self.bias.value))
+        return self.channels_first_onnx(g, x, "Conv", pads, inputs, kernel_shape=list(self.hw(self.kernel_size)),
+                                        strides=list(self.hw(self.strides)),
+                                        dilations=list(self.hw(self.dilation_rate)), group=self.groups)
+
+
+@registry.register()
+class Conv2D(Convolution):
+    r"""2-D convolution over images ``(N, H, W, C)`` (Keras 3's signature and defaults): `filters`
+    kernels of `kernel_size` ``(kh, kw)`` slide with `strides`, read every `dilation_rate`-th
+    pixel, over the input padded as `padding` says (``"valid"``: none; ``"same"``: enough for
+    ``ceil(H / stride)`` outputs). Kernel ``(kh, kw, C / groups, filters)``, bias ``(filters,)``,
+    output ``(N, Ho, Wo, filters)``; see the module for the math.
+
+    Examples
+    --------
+    >>> Conv2D(32, kernel_size=(3, 3), activation="relu").output_shape((28, 28, 1))
+    (26, 26, 32)
+    """
+
+    keras_class = "Conv2D"
+    rank = 2
+
+
+@registry.register()
+class Conv1D(Convolution):
+    r"""1-D convolution over sequences ``(N, L, C)`` (Keras 3's signature and defaults;
+    ``padding="causal"`` pads the start only). Kernel ``(k, C / groups, filters)``, output
+    ``(N, Lo, filters)``.
+
+    Examples
+    --------
+    >>> Conv1D(8, 3, padding="same").output_shape((20, 4))
+    (20, 8)
+    """
+
+    keras_class = "Conv1D"
+    rank = 1
