@@ -27,7 +27,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import minikeras as mk
-from bench import custom_layer, torch_reference
+from bench import convnet, custom_layer, torch_reference
 from bench.cases import Case, cases, minikeras_model, random_data
 from bench.floor import MatmulFloor
 from bench.handwritten import HandwrittenMLP
@@ -153,6 +153,11 @@ def main(argv=None):
             print(f"{custom_layer.NAME}: built-in {custom['built_in_s']:.3f} s  custom {custom['custom_s']:.3f} s  "
                   f"ratio {custom['custom_vs_built_in']:.2f}x", flush=True)
             env["custom_layer"] = custom
+        if args.only and args.only in convnet.NAME:
+            env["convnets"] = [convnet.measure(kind, args.repeats, 1280 if args.quick else 6400, args.threads)
+                               for kind in ("mnist", "cifar")]
+            for result in env["convnets"]:
+                print(convnet.report(result), flush=True)
     table = markdown(rows, env)
     print(table)
     if args.json:

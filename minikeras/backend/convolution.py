@@ -91,3 +91,32 @@ def cropped(grad: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> 
     """`grad` of the padded input, without the padding (the gradient of the input itself)."""
     (top, bottom), (left, right) = pads
     return grad[:, top:grad.shape[1] - bottom, left:grad.shape[2] - right, :]
+
+
+def depthwise(source: np.ndarray, kernel: np.ndarray, strides: tuple[int, int], dilation: tuple[int, int],
+              out: np.ndarray) -> np.ndarray:
+    """The depthwise convolution `out` ``(N, Ho, Wo, C, M)`` of padded `source` ``(N, H, W, C)``
+    by `kernel` ``(kh, kw, C, M)``: each channel convolved with its own `M` filters,
+    ``out[..., c, m] = sum_ij x_ij[..., c] K[i, j, c, m]``, one product per kernel offset."""
+    product = np.empty_like(out)
+    for k, (i, j), (rows, columns) in offsets(out.shape[1:3], kernel.shape[:2], strides, dilation):
+        part = source[:, rows, columns, :, None]
+        if k == 0:
+            np.multiply(part, kernel[i, j], out=out)
+        else:
+            out += np.multiply(part, kernel[i, j], out=product)
+    return out
+
+
+def depthwise_grads(source: np.ndarray, kernel: np.ndarray, grad: np.ndarray, strides: tuple[int, int],
+                    dilation: tuple[int, int], kernel_grad: np.ndarray, with_input: bool) -> np.ndarray | None:
+    """The gradients of `depthwise` from the output's `grad` ``(N, Ho, Wo, C, M)``: the kernel's
+    into `kernel_grad` (``sum x_ij[..., c] g[..., c, m]`` over samples and positions), and the
+    padded input's (``sum_m g[..., c, m] K[i, j, c, m]`` added where offset ``(i, j)`` read), if
+    `with_input`."""
+    grad_source = np.zeros(source.shape, dtype=grad.dtype) if with_input else None
+    for _, (i, j), (rows, columns) in offsets(grad.shape[1:3], kernel.shape[:2], strides, dilation):
+        kernel_grad[i, j] = np.einsum("nhwc,nhwcm->cm", source[:, rows, columns, :], grad)
+        if grad_source is not None:
+            grad_source[:, rows, columns, :] += np.einsum("nhwcm,cm->nhwc", grad, kernel[i, j])
+    return grad_source

@@ -35,11 +35,15 @@ from .activations import (
                           TanhShrink,
                           Threshold,
 )
+from .augmentation import RandomContrast, RandomFlip
 from .base import Layer, register_layer, registry
 from .batchnorm import BatchNorm, BatchNormalization
 from .convolutional import Conv1D, Conv2D
 from .dense import Dense
-from .dropout import Dropout
+from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from .dropout import Dropout, SpatialDropout1D, SpatialDropout2D
+from .geometric_augmentation import RandomCrop, RandomRotation, RandomTranslation, RandomZoom
+from .image_reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 from .input import Input, InputLayer
 from .layer_normalization import LayerNormalization
 from .merging import (
@@ -74,9 +78,12 @@ from .pooling import (
 from .preprocessing import Normalization, Rescaling
 from .reshape import Flatten, Identity, Reshape
 
-__all__ = ["Layer", "Dense", "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+__all__ = ["Layer", "Dense", "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+           "SeparableConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
            "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D",
+           "GlobalMaxPooling2D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding2D", "Cropping2D",
+           "UpSampling2D", "RandomFlip", "RandomContrast", "RandomTranslation",
+           "RandomRotation", "RandomZoom", "RandomCrop",
            "BatchNorm", "BatchNormalization", "LayerNormalization", "Dropout", "GaussianNoise",
            "GaussianDropout", "AlphaDropout", "Rescaling", "Normalization", "Flatten", "Reshape", "Identity", "Input",
            "InputLayer", "Activation", "ActivationLayer", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",

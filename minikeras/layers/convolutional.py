@@ -25,28 +25,28 @@ from .base import Layer, registry
 from .windowed import Windowed
 
 
-def _serialized(obj):
+def optional_config(obj):
+    """The config of an optional object (a regularizer): None for None."""
     return None if obj is None else serialize(obj)
 
 
-class Convolution(Windowed, ActivationStep, Layer):
-    """What `Conv1D` and `Conv2D` share; `rank` is the number of spatial axes (1 or 2)."""
+class SlidingKernel(Windowed, ActivationStep, Layer):
+    """What every convolution shares: a kernel of `kernel_size` sliding with `strides`, reading
+    every `dilation_rate`-th pixel of the input padded as `padding` says, then an optional bias and
+    the activation step. Subclasses give the kernel, the output channels and the products."""
 
     rank = 2
-    keras_arguments = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "activation",
-                       "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+    causal_allowed = False  # Keras pads causally in Conv1D only
 
-    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", data_format=None,
-                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, name: str | None = None, **kwargs):
+    def __init__(self, kernel_size, strides=1, padding: str = "valid", data_format=None, dilation_rate=1,
+                 activation=None, use_bias: bool = True, bias_initializer="zeros", bias_regularizer=None,
+                 name: str | None = None, **kwargs):
         super().__init__(name, **kwargs)
         kind = type(self).__name__
-        self.filters = check_int(f"{kind} filters", filters, 1)
         self.kernel_size = self.spatial(kernel_size, "kernel_size")
         self.strides = self.spatial(strides, "strides")
         self.dilation_rate = self.spatial(dilation_rate, "dilation_rate")
-        paddings = PADDINGS + ("causal",) if self.rank == 1 else PADDINGS
+        paddings = PADDINGS + ("causal",) if self.rank == 1 and self.causal_allowed else PADDINGS
         if padding not in paddings:
             raise ValueError(f"{kind} padding must be one of {paddings}; got {padding!r}.")
         self.check_data_format(data_format)
@@ -54,31 +54,98 @@ class Convolution(Windowed, ActivationStep, Layer):
             raise ValueError(f"{kind}: strides > 1 is not supported with dilation_rate > 1 (as in Keras); got "
                              f"strides={self.strides}, dilation_rate={self.dilation_rate}.")
         self.padding = padding
-        self.groups = check_int(f"{kind} groups", groups, 1)
-        if self.filters % self.groups:
-            raise ValueError(f"{kind} filters ({self.filters}) must be a multiple of groups ({self.groups}).")
         self.init_activation(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def output_channels(self, channels: int) -> int:
+        """The output's channels for inputs of `channels` (ValueError if they do not fit)."""
+        raise NotImplementedError
 
     def _geometry(self, input_shape):
         """``(pads, output (Ho, Wo))`` for per-sample `input_shape`."""
         return self.geometry(input_shape, self.kernel_size, self.strides, self.dilation_rate)
 
     def output_shape(self, input_shape):
-        channels = self.image_shape(input_shape)[2]
-        if channels % self.groups:
-            raise ValueError(f"{type(self).__name__}: the input's {channels} channels must be a multiple of groups "
-                             f"({self.groups}).")
+        channels = self.output_channels(self.image_shape(input_shape)[2])
         _, (out_h, out_w) = self._geometry(input_shape)
         if out_h < 1 or out_w < 1:
             raise ValueError(f"{type(self).__name__}: a kernel of {self.kernel_size} (dilation {self.dilation_rate}) "
                              f"does not fit in inputs of per-sample shape {tuple(input_shape)} with padding "
                              f"{self.padding!r}.")
-        return (out_w, self.filters) if self.rank == 1 else (out_h, out_w, self.filters)
+        return (out_w, channels) if self.rank == 1 else (out_h, out_w, channels)
+
+    def build_bias(self, size: int, rng, dtype) -> None:
+        """The bias (if `use_bias`), then the activation: call last in `build`."""
+        self.bias = self.add_weight((size,), self.bias_initializer, regularizer=self.bias_regularizer,
+                                    name="bias") if self.use_bias else None
+        self.build_activation(self.output_shape(self.input_shape), rng, dtype)
+
+    def padded_input(self, x):
+        """`x` as images ``(N, H, W, C)``, padded; remembers the geometry for `input_grad`."""
+        pads, self._out_hw = self._geometry(x.shape[1:])
+        source = padded(x.reshape(x.shape[0], *self.image_shape(x.shape[1:])), pads)
+        self._source_shape, self._pads = source.shape, pads
+        return source
+
+    def window_view(self, source):
+        """The windows ``(N, Ho, Wo, kh, kw, C)`` of the padded input (a view)."""
+        return windows(source, self.hw(self.kernel_size), self.hw(self.strides), self.hw(self.dilation_rate),
+                       self._out_hw)
+
+    def input_grad(self, grad_source):
+        """The input's gradient from the padded input's."""
+        return cropped(grad_source, self._pads).reshape(-1, *self.input_shape)
+
+    def window_config(self) -> dict:
+        """The config entries every convolution has."""
+        return {"kernel_size": self.kernel_size, "strides": self.strides, "padding": self.padding,
+                "dilation_rate": self.dilation_rate, "activation": self.activation_config(),
+                "use_bias": self.use_bias, "bias_initializer": serialize(self.bias_initializer),
+                "bias_regularizer": optional_config(self.bias_regularizer)}
+
+    def keras_window_config(self) -> dict:
+        """The Keras config entries every convolution has."""
+        return {"kernel_size": list(self.kernel_size), "strides": list(self.strides), "padding": self.padding,
+                "data_format": "channels_last", "dilation_rate": list(self.dilation_rate),
+                "activation": self.keras_activation() or "linear", "use_bias": self.use_bias,
+                "bias_initializer": keras_objects.initializer(self.bias_initializer),
+                "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
+                "bias_constraint": None}
+
+    def onnx_attributes(self) -> dict:
+        return {"kernel_shape": list(self.hw(self.kernel_size)), "strides": list(self.hw(self.strides)),
+                "dilations": list(self.hw(self.dilation_rate))}
+
+
+class Convolution(SlidingKernel):
+    """What `Conv1D` and `Conv2D` share; `rank` is the number of spatial axes (1 or 2)."""
+
+    causal_allowed = True
+
+    keras_arguments = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "activation",
+                       "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer")
+
+    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", data_format=None,
+                 dilation_rate=1, groups: int = 1, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, name: str | None = None, **kwargs):
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer, bias_regularizer, name, **kwargs)
+        kind = type(self).__name__
+        self.filters = check_int(f"{kind} filters", filters, 1)
+        self.groups = check_int(f"{kind} groups", groups, 1)
+        if self.filters % self.groups:
+            raise ValueError(f"{kind} filters ({self.filters}) must be a multiple of groups ({self.groups}).")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+
+    def output_channels(self, channels):
+        if channels % self.groups:
+            raise ValueError(f"{type(self).__name__}: the input's {channels} channels must be a multiple of groups "
+                             f"({self.groups}).")
+        return self.filters
 
     def build(self, input_shape, rng, dtype=None):
         super().build(input_shape, rng, dtype)
@@ -86,9 +153,7 @@ class Convolution(Windowed, ActivationStep, Layer):
         shape = (*self.kernel_size, channels // self.groups, self.filters)
         self.kernel = self.add_weight(shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       name="kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                                    name="bias") if self.use_bias else None
-        self.build_activation(self.output_shape(self.input_shape), rng, dtype)
+        self.build_bias(self.filters, rng, dtype)
 
     def _group_slices(self):
         """``(input channels, filters)`` slices of each group."""
@@ -99,12 +164,8 @@ class Convolution(Windowed, ActivationStep, Layer):
     def forward(self, x, training=False):
         """The convolution and bias only; the activation is the next step."""
         n = x.shape[0]
-        image = x.reshape(n, *self.image_shape(x.shape[1:]))
-        pads, out_hw = self._geometry(x.shape[1:])
-        source = padded(image, pads)
-        view = windows(source, self.hw(self.kernel_size), self.hw(self.strides), self.hw(self.dilation_rate),
-                       out_hw)
-        rows = n * out_hw[0] * out_hw[1]
+        view = self.window_view(self.padded_input(x))
+        rows = n * self._out_hw[0] * self._out_hw[1]
         kernel = self.kernel.value
         y = self._buffer("y", (rows, self.filters))
         self._cols = []
@@ -118,7 +179,6 @@ class Convolution(Windowed, ActivationStep, Layer):
             self._cols.append(cols)
         if self.bias is not None:
             y += self.bias.value
-        self._source_shape, self._pads, self._out_hw = source.shape, pads, out_hw
         return y.reshape(n, *self.output_shape(x.shape[1:]))
 
     def backward(self, grad_out):
@@ -142,30 +202,18 @@ class Convolution(Windowed, ActivationStep, Layer):
                     grad_windows[..., channels] = (grad[:, filters] @ group_kernel.T).reshape(*window_shape[:-1], -1)
         if grad_windows is None:
             return None
-        grad_source = add_windows(grad_windows, self._source_shape, self.hw(self.strides),
-                                  self.hw(self.dilation_rate), self.dtype)
-        return cropped(grad_source, self._pads).reshape(n, *self.input_shape)
+        return self.input_grad(add_windows(grad_windows, self._source_shape, self.hw(self.strides),
+                                           self.hw(self.dilation_rate), self.dtype))
 
     def get_config(self):
-        return {"filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "dilation_rate": self.dilation_rate, "groups": self.groups,
-                "activation": self.activation_config(), "use_bias": self.use_bias,
+        return {"filters": self.filters, "groups": self.groups, **self.window_config(),
                 "kernel_initializer": serialize(self.kernel_initializer),
-                "bias_initializer": serialize(self.bias_initializer),
-                "kernel_regularizer": _serialized(self.kernel_regularizer),
-                "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
+                "kernel_regularizer": optional_config(self.kernel_regularizer), **super().get_config()}
 
     def keras_layers(self, name=None):
-        inline = self.keras_activation()
-        config = {"filters": self.filters, "kernel_size": list(self.kernel_size), "strides": list(self.strides),
-                  "padding": self.padding, "data_format": "channels_last",
-                  "dilation_rate": list(self.dilation_rate), "groups": self.groups,
-                  "activation": inline or "linear", "use_bias": self.use_bias,
+        config = {"filters": self.filters, "groups": self.groups, **self.keras_window_config(),
                   "kernel_initializer": keras_objects.initializer(self.kernel_initializer),
-                  "bias_initializer": keras_objects.initializer(self.bias_initializer),
-                  "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer),
-                  "bias_regularizer": keras_objects.regularizer(self.bias_regularizer), "activity_regularizer": None,
-                  "kernel_constraint": None, "bias_constraint": None}
+                  "kernel_regularizer": keras_objects.regularizer(self.kernel_regularizer), "kernel_constraint": None}
         return self.with_keras_activation([(type(self).__name__, name or self.name, config, self.get_weights())])
 
     def to_onnx(self, g, x):
@@ -174,9 +222,7 @@ class Convolution(Windowed, ActivationStep, Layer):
         inputs = [g.constant(kernel.transpose(3, 2, 0, 1))]
         if self.bias is not None:
             inputs.append(g.constant(self.bias.value))
-        return self.channels_first_onnx(g, x, "Conv", pads, inputs, kernel_shape=list(self.hw(self.kernel_size)),
-                                        strides=list(self.hw(self.strides)),
-                                        dilations=list(self.hw(self.dilation_rate)), group=self.groups)
+        return self.channels_first_onnx(g, x, "Conv", pads, inputs, group=self.groups, **self.onnx_attributes())
 
 
 @registry.register()

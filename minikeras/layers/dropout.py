@@ -61,7 +61,8 @@ class Dropout(RandomLayer):
 
     Shapes
     ------
-    x, y `(N, ...)`; the mask $m$ (0 or 1 per entry) has the shape of x.
+    x, y `(N, ...)`; the mask $m$ (0 or 1 per entry) has the shape of x, or Keras' `noise_shape`
+    (the batch axis included; 1 on an axis shares a mask entry along it, None takes x's size).
 
     Backward
     --------
@@ -74,20 +75,34 @@ class Dropout(RandomLayer):
     """
 
     keras_class = "Dropout"
-    keras_arguments = ("rate", "noise_shape", "seed")
+    keras_arguments: tuple[str, ...] = ("rate", "noise_shape", "seed")
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(seed, name, **kwargs)
-        self.rate = check_rate("Dropout", rate)
-        if noise_shape is not None:
-            raise ValueError(f"noise_shape is not supported (masks are drawn per entry); got {noise_shape!r}.")
+        self.rate = check_rate(type(self).__name__, rate)
+        if noise_shape is not None and (isinstance(noise_shape, (str, bytes)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and d >= 1) for d in noise_shape)):
+            raise ValueError(f"noise_shape must be a sequence of ints >= 1 or None, one per axis of x (the batch "
+                             f"axis first); got {noise_shape!r}.")
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self._mask = None
+
+    def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The mask's shape for inputs of `shape` (the batch axis included)."""
+        if self.noise_shape is None:
+            return shape
+        if len(self.noise_shape) != len(shape) or any(d not in (None, 1, size) for d, size in
+                                                       zip(self.noise_shape, shape)):
+            raise ValueError(f"{type(self).__name__} noise_shape {self.noise_shape} does not broadcast to inputs of "
+                             f"shape {shape}.")
+        return tuple(size if d is None else d for d, size in zip(self.noise_shape, shape))
 
     def _active(self):
         return self.rate > 0.0
 
     def _noisy_forward(self, x):
-        mask = self._rng.random(x.shape, dtype=self.dtype, out=self._buffer("mask", x.shape))
+        shape = self._mask_shape(x.shape)
+        mask = self._rng.random(shape, dtype=self.dtype, out=self._buffer("mask", shape))
         np.greater_equal(mask, self.rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - self.rate)
         self._mask = mask
@@ -97,4 +112,49 @@ class Dropout(RandomLayer):
         return np.multiply(grad_out, self._mask, out=self._buffer("dx", grad_out.shape))
 
     def get_config(self):
-        return {"rate": self.rate, **super().get_config()}
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {"rate": self.rate, **({"noise_shape": noise_shape} if noise_shape else {}), **super().get_config()}
+
+
+class SpatialDropout(Dropout):
+    """Dropout of whole channels: one mask entry per sample and channel, shared over positions."""
+
+    keras_arguments = ("rate", "seed")
+    rank = 2
+
+    def __init__(self, rate: float, data_format=None, seed: int | None = None, name: str | None = None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, **kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{type(self).__name__} computes on channels-last inputs; got "
+                             f"data_format={data_format!r}.")
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != self.rank + 1:
+            raise ValueError(f"{type(self).__name__} takes inputs with {self.rank} spatial axes and channels last; "
+                             f"got per-sample shape {tuple(input_shape)}.")
+        return tuple(input_shape)
+
+    def _mask_shape(self, shape):
+        return (shape[0], *(1,) * self.rank, shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("noise_shape", None)
+        return config
+
+
+@registry.register()
+class SpatialDropout2D(SpatialDropout):
+    """Keras' SpatialDropout2D: each of an image's channels ``(N, H, W, C)`` dropped whole with
+    probability `rate` (the rest scaled by ``1 / (1 - rate)``), as neighbouring pixels are too
+    correlated for per-pixel dropout to regularize."""
+
+    keras_class = "SpatialDropout2D"
+
+
+@registry.register()
+class SpatialDropout1D(SpatialDropout):
+    """Keras' SpatialDropout1D: each of a sequence's channels ``(N, L, C)`` dropped whole."""
+
+    keras_class = "SpatialDropout1D"
+    rank = 1

@@ -48,9 +48,15 @@ def _batch_shape(shape):
     return [_batch_shape(one) for one in shape] if isinstance(shape, list) else [None, *shape]
 
 
+# Keras layers whose constructor takes no `trainable` (their own configs leave it out).
+WITHOUT_TRAINABLE = frozenset({"SpatialDropout1D", "SpatialDropout2D"})
+
+
 def _layer(class_name: str, name: str, config: dict, input_shape=None, trainable: bool = True,
            dtype: str = "float32") -> dict:
-    entry = keras_object("keras.layers", class_name, {"name": name, "trainable": trainable, "dtype": dtype, **config})
+    flags = {"name": name, "dtype": dtype} if class_name in WITHOUT_TRAINABLE else \
+        {"name": name, "trainable": trainable, "dtype": dtype}
+    entry = keras_object("keras.layers", class_name, {**flags, **config})
     if input_shape is not None:
         entry["build_config"] = {"input_shape": _batch_shape(input_shape)}
     return entry

@@ -79,6 +79,12 @@ CONVNETS = {
         lambda lib: [lib.layers.Conv2D(4, 3, dilation_rate=2, groups=2), lib.layers.BatchNormalization(),
                      lib.layers.ReLU(),
                      lib.layers.GlobalMaxPooling2D(), lib.layers.Dense(2, activation="softmax")]),
+    "SeparableConv2D, DepthwiseConv2D, ZeroPadding2D, UpSampling2D, Cropping2D": (
+        (9, 9, 2), IMAGES, IMAGE_CLASSES,
+        lambda lib: [lib.layers.SeparableConv2D(4, 3, depth_multiplier=2, activation="relu"),
+                     lib.layers.ZeroPadding2D(1), lib.layers.DepthwiseConv2D(3, strides=2, padding="same"),
+                     lib.layers.UpSampling2D(), lib.layers.Cropping2D(((1, 0), (0, 1))), lib.layers.Flatten(),
+                     lib.layers.Dense(2, activation="softmax")]),
     "causal Conv1D, MaxPooling1D, GlobalAveragePooling1D": (
         (12, 3), SEQUENCES, SEQUENCE_CLASSES,
         lambda lib: [lib.layers.Conv1D(5, 3, padding="causal", activation="relu"), lib.layers.MaxPooling1D(2),

@@ -10,6 +10,7 @@ import pytest
 import minikeras as mk
 from minikeras import layers, regularizers
 from minikeras.layers import registry
+from minikeras.layers.augmentation import ImageAugmentation
 from minikeras.layers.dropout import RandomLayer
 from minikeras.ops.symbolic import OpLayer
 from tests.conftest import max_relative_error, numeric_gradient
@@ -89,6 +90,16 @@ CASES = {
                                                                     use_bias=False), (5, 5, 4)),
     "Conv1D": (lambda: layers.Conv1D(3, 3, strides=2, padding="same", activation="tanh"), (7, 2)),
     "Conv1D(causal, dilation 2)": (lambda: layers.Conv1D(2, 3, padding="causal", dilation_rate=2), (7, 3)),
+    "DepthwiseConv2D": (lambda: layers.DepthwiseConv2D(3, depth_multiplier=2, depthwise_regularizer="l2"),
+                        (5, 6, 2)),
+    "DepthwiseConv2D(same, strides 2, relu, no bias)": (lambda: layers.DepthwiseConv2D(
+        (3, 2), strides=2, padding="same", activation="relu", use_bias=False), (5, 6, 3)),
+    "DepthwiseConv1D(dilation 2)": (lambda: layers.DepthwiseConv1D(3, dilation_rate=2), (7, 2)),
+    "SeparableConv2D": (lambda: layers.SeparableConv2D(3, 3, depth_multiplier=2, pointwise_regularizer="l2"),
+                        (5, 6, 2)),
+    "SeparableConv2D(same, strides 2, tanh)": (lambda: layers.SeparableConv2D(
+        4, 2, strides=2, padding="same", activation="tanh"), (5, 5, 3)),
+    "SeparableConv1D": (lambda: layers.SeparableConv1D(3, 3, padding="same"), (6, 2)),
     "MaxPooling2D": (lambda: layers.MaxPooling2D(), (4, 6, 2)),
     "MaxPooling2D(3, strides 2, same)": (lambda: layers.MaxPooling2D(3, strides=2, padding="same"), (5, 6, 2)),
     "AveragePooling2D": (lambda: layers.AveragePooling2D((2, 3)), (4, 6, 2)),
@@ -101,6 +112,23 @@ CASES = {
     "GlobalAveragePooling1D(keepdims)": (lambda: layers.GlobalAveragePooling1D(keepdims=True), (5, 3)),
     "GlobalMaxPooling1D": (lambda: layers.GlobalMaxPooling1D(), (5, 3)),
     "Flatten(images)": (lambda: layers.Flatten(), (3, 4, 2)),
+    "ZeroPadding2D": (lambda: layers.ZeroPadding2D(((1, 2), (0, 3))), (3, 4, 2)),
+    "Cropping2D": (lambda: layers.Cropping2D(((1, 0), (1, 2))), (4, 5, 2)),
+    "UpSampling2D": (lambda: layers.UpSampling2D((2, 3)), (2, 3, 2)),
+    "UpSampling2D(bilinear)": (lambda: layers.UpSampling2D((3, 2), interpolation="bilinear"), (2, 3, 2)),
+    "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.4), (3, 3, 4)),
+    "RandomFlip": (lambda: layers.RandomFlip(), (3, 4, 2)),
+    "RandomFlip(horizontal)": (lambda: layers.RandomFlip("horizontal"), (3, 4, 2)),
+    "RandomContrast": (lambda: layers.RandomContrast((0.3, 0.5), value_range=(-10, 10)), (3, 4, 2)),
+    "RandomTranslation": (lambda: layers.RandomTranslation(0.3, (-0.2, 0.4)), (5, 6, 2)),
+    "RandomTranslation(constant, nearest)": (lambda: layers.RandomTranslation(
+        0.3, 0.3, fill_mode="constant", interpolation="nearest", fill_value=1.5), (5, 6, 2)),
+    "RandomRotation": (lambda: layers.RandomRotation(0.2, fill_mode="wrap"), (5, 6, 2)),
+    "RandomZoom": (lambda: layers.RandomZoom((-0.3, 0.2), (-0.1, 0.3), fill_mode="nearest"), (5, 6, 2)),
+    "RandomCrop": (lambda: layers.RandomCrop(3, 4), (5, 6, 2)),
+    "RandomCrop(resize)": (lambda: layers.RandomCrop(4, 3), (3, 5, 2)),
+    "SpatialDropout1D": (lambda: layers.SpatialDropout1D(0.3), (5, 4)),
+    "Dropout(noise_shape)": (lambda: layers.Dropout(0.4, noise_shape=(None, 1, 3)), (4, 3)),
     "BatchNormalization(images)": (lambda: layers.BatchNormalization(gamma_initializer="random_normal"), (3, 4, 2)),
     # Merge layers: a list of per-sample input shapes.
     "Add": (lambda: layers.Add(), [(4,), (4,)]),
@@ -210,7 +238,9 @@ def test_forward_shape_and_dtype(name, dtype):
 def test_gradients_match_centered_differences(name):
     """f = sum(steps' forward(x) * G): check d f / d x and d f / d every trainable param (penalties:
     tests/test_engine.py). A frozen layer's params get no gradient."""
-    dtype = np.float64 if isinstance(CASES[name][0](), RandomLayer) else np.longdouble  # numpy draws no longdouble
+    factory = CASES[name][0]
+    noise_in_dtype = isinstance(factory(), RandomLayer) and not isinstance(factory(), ImageAugmentation)
+    dtype = np.float64 if noise_in_dtype else np.longdouble  # numpy draws no longdouble noise
     layer, shape = _built(name, dtype)
     rng = np.random.default_rng(2)
     x = _inputs(rng, shape, dtype)
