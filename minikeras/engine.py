@@ -22,6 +22,7 @@ from .store import ParameterStore
 from .structures import by_position, first_array, rows
 
 PREDICT_BATCH_SIZE = 1024
+EVALUATION_BYTES = 32 * 2**20  # the largest activation of a default predict batch: stays near the cache
 
 
 class Engine:
@@ -83,6 +84,8 @@ class Engine:
         self.input_shape = self.input_shapes[0]
         self.output_shapes = [self._shape_of(tensor) for tensor in program.output_ids]
         self.output_shape = self.output_shapes[0]
+        widest = max(int(np.prod(step.built_output_shape())) for step in self.layer_steps) if operations else 1
+        self._evaluation_rows = int(np.clip(EVALUATION_BYTES // (widest * self.dtype.itemsize), 32, PREDICT_BATCH_SIZE))
         n_outputs = len(program.output_ids)
         self.output_names = list(output_names or [f"output_{k}" for k in range(n_outputs)])
         self.losses = list(loss) if isinstance(loss, (list, tuple)) else [loss] * n_outputs
@@ -448,10 +451,11 @@ class Engine:
         return {"loss": (total / seen if seen else 0.0) + float(self.penalty()),
                 **self.metric_results(self.evaluation_metrics)}
 
-    @staticmethod
-    def evaluation_batch_size(batch_size: int | None) -> int:
-        """The rows per pass of `evaluate` and `predict`: `batch_size`, or 1024 (results do not depend on it)."""
-        return batch_size or PREDICT_BATCH_SIZE
+    def evaluation_batch_size(self, batch_size: int | None) -> int:
+        """The rows per pass of `evaluate` and `predict` (results do not depend on it): `batch_size`,
+        or as many (32 to 1024) as keep the largest activation within `EVALUATION_BYTES` — 1024 rows
+        of an MLP, 256 of a 32-filter convnet on 32x32 images, whose larger batches leave the cache."""
+        return batch_size or self._evaluation_rows
 
     def predict(self, x, batch_size: int | None = None, on_batch=None):
         """Outputs ``(N, ...)`` of checked inputs `x` (a list of them for several outputs), computed

@@ -83,8 +83,25 @@ def classes_of(lib):
         def reset_state(self):
             self.count.assign(0.0)
 
+    class SmallConv(lib.layers.Layer):
+        """A convolution, a bias and a depthwise convolution written with ops."""
+
+        def __init__(self, filters, **kwargs):
+            super().__init__(**kwargs)
+            self.filters = filters
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(2, 2, input_shape[-1], self.filters), initializer="glorot_uniform")
+            self.bias = self.add_weight(shape=(self.filters,), initializer="zeros")
+            self.spread = self.add_weight(shape=(2, 1, self.filters, 2), initializer="glorot_uniform")
+
+        def call(self, inputs):
+            x = ops.conv(inputs, self.kernel, padding="same") + self.bias
+            return ops.relu(ops.depthwise_conv(x, self.spread, strides=(1, 2), padding="same"))
+
     return {"Linear": Linear, "MLPBlock": MLPBlock, "ActivityRegularization": ActivityRegularization,
-            "Classifier": Classifier, "ScaledSquares": ScaledSquares, "TruePositives": TruePositives}
+            "Classifier": Classifier, "ScaledSquares": ScaledSquares, "TruePositives": TruePositives,
+            "SmallConv": SmallConv}
 
 
 def _hinge_like(lib):
@@ -129,8 +146,15 @@ def custom_loss_function(lib, c):
     return model
 
 
+def convolution_written_with_ops(lib, c):
+    model = lib.Sequential([lib.Input((6,)), lib.layers.Reshape((3, 2, 1)), c["SmallConv"](4), lib.layers.Flatten(),
+                            lib.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=lib.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 BUILDERS = [sequential_custom_layer, functional_sublayers_and_add_loss, subclassed_model, custom_loss_class_and_metric,
-            custom_loss_function]
+            custom_loss_function, convolution_written_with_ops]
 
 
 def _data(builder):

@@ -3,7 +3,8 @@ r"""Sliding windows over channels-last images: what convolution and pooling laye
 A 2-D input ``(N, H, W, C)`` is padded (`pad_amounts`, Keras' ``"valid"`` and ``"same"``), then
 `windows` views it as ``(N, Ho, Wo, kh, kw, C)`` with stride tricks: no copy. A convolution is
 then one matrix product over the windows flattened to rows (im2col):
-$y = \mathrm{cols}(x)\, K$ with `cols` ``(N Ho Wo, kh kw C)`` and $K$ ``(kh kw C, F)``. Its input
+$y = \mathrm{cols}(x)\, K$ with `cols` ``(N Ho Wo, kh kw C)`` and $K$ ``(kh kw C, F)`` (`convolve`,
+slice by slice of the batch so that each copy is still in the cache when the product reads it). Its input
 gradient adds each window's gradient back where the window was read (`add_windows`): one
 vectorized addition per kernel offset $(i, j)$, ``kh * kw`` of them, never a loop over pixels.
 A 1-D input ``(N, L, C)`` is the 2-D case with ``H = 1``.
@@ -75,22 +76,96 @@ def offsets(out_hw: tuple[int, int], window: tuple[int, int], strides: tuple[int
             yield i * window[1] + j, (i, j), (rows, columns)
 
 
-def add_windows(grad_windows: np.ndarray, shape: tuple[int, ...], strides: tuple[int, int],
-                dilation: tuple[int, int], dtype) -> np.ndarray:
-    """The gradient ``(N, H, W, C)`` (padded shape `shape`) of the input of `windows`, from the
-    gradient of each window ``(N, Ho, Wo, kh, kw, C)``: every window's values added back where
-    they were read, one strided slice per kernel offset."""
-    grad = np.zeros(shape, dtype=dtype)
+def add_windows(grad: np.ndarray, grad_windows: np.ndarray, strides: tuple[int, int],
+                dilation: tuple[int, int]) -> None:
+    """Add every window's gradient ``(N, Ho, Wo, kh, kw, C)`` into `grad` (the padded input's,
+    ``(N, H, W, C)``) where the window was read: one strided slice per kernel offset."""
     _, out_h, out_w, kernel_h, kernel_w, _ = grad_windows.shape
     for _, (i, j), (rows, columns) in offsets((out_h, out_w), (kernel_h, kernel_w), strides, dilation):
         grad[:, rows, columns, :] += grad_windows[:, :, :, i, j, :]
-    return grad
 
 
 def cropped(grad: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
     """`grad` of the padded input, without the padding (the gradient of the input itself)."""
     (top, bottom), (left, right) = pads
     return grad[:, top:grad.shape[1] - bottom, left:grad.shape[2] - right, :]
+
+
+IM2COL_BYTES = 4 * 2**20  # im2col per slice of the batch: stays in the cache (2 to 8 MB measured alike)
+KEPT_BYTES = 32 * 2**20  # a batch's im2col kept from forward for backward up to this size, else made again
+
+
+def _group_slices(channels: int, filters: int, groups: int) -> list[tuple[slice, slice]]:
+    """``(input channels, filters)`` slices of each group of a grouped convolution."""
+    c, f = channels // groups, filters // groups
+    return [(slice(g * c, (g + 1) * c), slice(g * f, (g + 1) * f)) for g in range(groups)]
+
+
+def _sample_bytes(source: np.ndarray, kernel: np.ndarray, out_hw: tuple[int, int]) -> int:
+    """Bytes of one sample's im2col for one group."""
+    return out_hw[0] * out_hw[1] * int(np.prod(kernel.shape[:-1])) * source.itemsize
+
+
+def _batch_slices(source: np.ndarray, kernel: np.ndarray, out_hw: tuple[int, int]) -> list[slice]:
+    """Slices of the batch whose im2col takes at most `IM2COL_BYTES` (one sample at least)."""
+    step = max(1, IM2COL_BYTES // _sample_bytes(source, kernel, out_hw))
+    return [slice(start, min(start + step, source.shape[0])) for start in range(0, source.shape[0], step)]
+
+
+def _columns(source: np.ndarray, kernel_hw: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+             out_hw: tuple[int, int], channels: slice) -> np.ndarray:
+    """im2col of padded `source` (one group's `channels`): ``(N Ho Wo, kh kw C / groups)``, a copy."""
+    view = windows(source, kernel_hw, strides, dilation, out_hw)[..., channels]
+    return view.reshape(-1, int(np.prod(view.shape[3:])))
+
+
+def convolve(source: np.ndarray, kernel: np.ndarray, strides: tuple[int, int], dilation: tuple[int, int],
+             out: np.ndarray, keep: bool = False) -> list[np.ndarray] | None:
+    """The convolution `out` ``(N, Ho, Wo, F)`` of padded `source` ``(N, H, W, C)`` by `kernel`
+    ``(kh, kw, C / groups, F)``: per slice of the batch and per group, im2col then one matrix
+    product. Returns the columns for `convolve_grads` if `keep` and they take at most
+    `KEPT_BYTES` (else None: the backward pass makes them again)."""
+    groups = source.shape[-1] // kernel.shape[-2]
+    filters, out_hw = kernel.shape[-1], out.shape[1:3]
+    total = source.shape[0] * groups * _sample_bytes(source, kernel, out_hw)
+    kept: list[np.ndarray] | None = [] if keep and total <= KEPT_BYTES else None
+    for part in _batch_slices(source, kernel, out_hw):
+        y = out[part].reshape(-1, filters)
+        for channels, group in _group_slices(source.shape[-1], filters, groups):
+            cols = _columns(source[part], kernel.shape[:2], strides, dilation, out_hw, channels)
+            group_kernel = kernel[..., group].reshape(cols.shape[1], -1)
+            if kept is not None:
+                kept.append(cols)
+            if groups == 1:
+                np.matmul(cols, group_kernel, out=y)
+            else:
+                y[:, group] = cols @ group_kernel
+    return kept
+
+
+def convolve_grads(source: np.ndarray, kernel: np.ndarray, grad: np.ndarray, strides: tuple[int, int],
+                   dilation: tuple[int, int], kernel_grad: np.ndarray, with_input: bool,
+                   kept: list[np.ndarray] | None = None) -> np.ndarray | None:
+    """The gradients of `convolve` from the output's `grad` ``(N, Ho, Wo, F)``, per slice of the
+    batch: the kernel's into `kernel_grad` (``cols^T g``, summed over slices), and the padded
+    input's (``g K^T``, each window's gradient added back where it was read) if `with_input`."""
+    groups = source.shape[-1] // kernel.shape[-2]
+    filters, out_hw = kernel.shape[-1], grad.shape[1:3]
+    grad_source = np.zeros(source.shape, dtype=grad.dtype) if with_input else None
+    kept_columns = iter(kept or ())
+    kernel_grad[...] = 0
+    for part in _batch_slices(source, kernel, out_hw):
+        g = grad[part].reshape(-1, filters)
+        for channels, group in _group_slices(source.shape[-1], filters, groups):
+            cols = next(kept_columns) if kept else _columns(source[part], kernel.shape[:2], strides, dilation, out_hw,
+                                                            channels)
+            group_kernel = kernel[..., group].reshape(cols.shape[1], -1)
+            kernel_grad[..., group] += (cols.T @ g[:, group]).reshape(*kernel.shape[:-1], -1)
+            if grad_source is not None:
+                target = grad_source[part][..., channels]
+                add_windows(target, (g[:, group] @ group_kernel.T).reshape(-1, *out_hw, *kernel.shape[:2],
+                                                                           target.shape[-1]), strides, dilation)
+    return grad_source
 
 
 def depthwise(source: np.ndarray, kernel: np.ndarray, strides: tuple[int, int], dilation: tuple[int, int],

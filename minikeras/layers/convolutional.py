@@ -4,7 +4,8 @@ r"""Convolutions over channels-last inputs: `Conv2D` (images ``(N, H, W, C)``) a
 Forward, with the padded input's windows flattened to rows (`backend.convolution`, im2col):
 $\mathrm{cols}$ ``(N Ho Wo, kh kw C)``, $K$ the kernel ``(kh, kw, C, F)`` as ``(kh kw C, F)``:
 $y = \mathrm{cols}\, K + b$, one matrix product (one per group with ``groups > 1``: each group of
-``C / groups`` input channels makes ``F / groups`` filters).
+``C / groups`` input channels makes ``F / groups`` filters), computed slice by slice of the batch
+so that each im2col copy is still in the cache when the product reads it.
 
 Backward, with $g$ ``(N Ho Wo, F)`` the output gradient: $\partial L/\partial K =
 \mathrm{cols}^\top g$, $\partial L/\partial b = \sum g$, and the windows' gradient
@@ -16,7 +17,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..backend import column_sums
-from ..backend.convolution import PADDINGS, add_windows, cropped, padded, windows
+from ..backend.convolution import PADDINGS, convolve, convolve_grads, cropped, padded
 from ..checks import check_int
 from ..registry import serialize
 from . import keras_objects
@@ -89,10 +90,9 @@ class SlidingKernel(Windowed, ActivationStep, Layer):
         self._source_shape, self._pads = source.shape, pads
         return source
 
-    def window_view(self, source):
-        """The windows ``(N, Ho, Wo, kh, kw, C)`` of the padded input (a view)."""
-        return windows(source, self.hw(self.kernel_size), self.hw(self.strides), self.hw(self.dilation_rate),
-                       self._out_hw)
+    def kernel_hw(self, kernel: np.ndarray) -> np.ndarray:
+        """A kernel ``(*kernel_size, C, F)`` (or its gradient) in the 2-D geometry ``(kh, kw, C, F)`` (a view)."""
+        return kernel.reshape(*self.hw(self.kernel_size), *kernel.shape[-2:])
 
     def input_grad(self, grad_source):
         """The input's gradient from the padded input's."""
@@ -155,55 +155,24 @@ class Convolution(SlidingKernel):
                                       name="kernel")
         self.build_bias(self.filters, rng, dtype)
 
-    def _group_slices(self):
-        """``(input channels, filters)`` slices of each group."""
-        channels, filters = self.input_shape[-1] // self.groups, self.filters // self.groups
-        return [(slice(g * channels, (g + 1) * channels), slice(g * filters, (g + 1) * filters))
-                for g in range(self.groups)]
-
     def forward(self, x, training=False):
-        """The convolution and bias only; the activation is the next step."""
-        n = x.shape[0]
-        view = self.window_view(self.padded_input(x))
-        rows = n * self._out_hw[0] * self._out_hw[1]
-        kernel = self.kernel.value
-        y = self._buffer("y", (rows, self.filters))
-        self._cols = []
-        for channels, filters in self._group_slices():
-            cols = view[..., channels].reshape(rows, -1)  # the one copy: im2col
-            group_kernel = kernel[..., filters].reshape(cols.shape[1], -1)
-            if self.groups == 1:
-                np.matmul(cols, group_kernel, out=y)
-            else:
-                y[:, filters] = cols @ group_kernel
-            self._cols.append(cols)
+        """The convolution and bias only (`backend.convolution.convolve`); the activation is the next step."""
+        self._source = self.padded_input(x)
+        y = self._buffer("y", (x.shape[0], *self._out_hw, self.filters))
+        self._kept = convolve(self._source, self.kernel_hw(self.kernel.value), self.hw(self.strides),
+                              self.hw(self.dilation_rate), y, keep=training)
         if self.bias is not None:
             y += self.bias.value
-        return y.reshape(n, *self.output_shape(x.shape[1:]))
+        return y.reshape(x.shape[0], *self.output_shape(x.shape[1:]))
 
     def backward(self, grad_out):
-        n = grad_out.shape[0]
-        grad = grad_out.reshape(-1, self.filters)
-        kernel = self.kernel.value
         if self.bias is not None:
-            column_sums(grad, self.grads["bias"])
-        window_shape = (n, *self._out_hw, *self.hw(self.kernel_size), self._source_shape[-1])
-        if self.groups == 1:  # the products straight into the gradient arrays
-            cols = self._cols[0]
-            np.matmul(cols.T, grad, out=self.grads["kernel"].reshape(cols.shape[1], -1))
-            grad_windows = None if not self.needs_input_grad else np.matmul(
-                grad, kernel.reshape(cols.shape[1], -1).T, out=self._buffer("dcols", cols.shape)).reshape(window_shape)
-        else:
-            grad_windows = np.empty(window_shape, dtype=self.dtype) if self.needs_input_grad else None
-            for (channels, filters), cols in zip(self._group_slices(), self._cols):
-                self.grads["kernel"][..., filters] = (cols.T @ grad[:, filters]).reshape(*kernel.shape[:-1], -1)
-                if grad_windows is not None:
-                    group_kernel = kernel[..., filters].reshape(cols.shape[1], -1)
-                    grad_windows[..., channels] = (grad[:, filters] @ group_kernel.T).reshape(*window_shape[:-1], -1)
-        if grad_windows is None:
-            return None
-        return self.input_grad(add_windows(grad_windows, self._source_shape, self.hw(self.strides),
-                                           self.hw(self.dilation_rate), self.dtype))
+            column_sums(grad_out.reshape(-1, self.filters), self.grads["bias"])
+        grad = grad_out.reshape(grad_out.shape[0], *self._out_hw, self.filters)
+        grad_source = convolve_grads(self._source, self.kernel_hw(self.kernel.value), grad, self.hw(self.strides),
+                                     self.hw(self.dilation_rate), self.kernel_hw(self.grads["kernel"]),
+                                     self.needs_input_grad, self._kept)
+        return None if grad_source is None else self.input_grad(grad_source)
 
     def get_config(self):
         return {"filters": self.filters, "groups": self.groups, **self.window_config(),
@@ -218,8 +187,7 @@ class Convolution(SlidingKernel):
 
     def to_onnx(self, g, x):
         pads, _ = self._geometry(self.input_shape)
-        kernel = self.kernel.value.reshape(*self.hw(self.kernel_size), *self.kernel.shape[-2:])
-        inputs = [g.constant(kernel.transpose(3, 2, 0, 1))]
+        inputs = [g.constant(self.kernel_hw(self.kernel.value).transpose(3, 2, 0, 1))]
         if self.bias is not None:
             inputs.append(g.constant(self.bias.value))
         return self.channels_first_onnx(g, x, "Conv", pads, inputs, group=self.groups, **self.onnx_attributes())

@@ -49,15 +49,12 @@ class Depthwise(SlidingKernel):
         self.depthwise_kernel = self.add_weight(shape, self.depthwise_initializer,
                                                 regularizer=self.depthwise_regularizer, name=self.depthwise_weight)
 
-    def _kernel_hw(self, kernel):
-        return kernel.reshape(*self.hw(self.kernel_size), *kernel.shape[-2:])
-
     def depthwise_forward(self, x):
         """The depthwise products ``(N Ho Wo, C M)`` of inputs `x`."""
         self._source = self.padded_input(x)
         channels = self._source.shape[-1]
         out = self._buffer("depthwise", (x.shape[0], *self._out_hw, channels, self.depth_multiplier))
-        depthwise(self._source, self._kernel_hw(self.depthwise_kernel.value), self.hw(self.strides),
+        depthwise(self._source, self.kernel_hw(self.depthwise_kernel.value), self.hw(self.strides),
                   self.hw(self.dilation_rate), out)
         return out.reshape(-1, channels * self.depth_multiplier)
 
@@ -67,8 +64,8 @@ class Depthwise(SlidingKernel):
         channels = self._source.shape[-1]
         grad = grad.reshape(self._source.shape[0], *self._out_hw, channels, self.depth_multiplier)
         kernel_grad = self.grads[self.depthwise_weight]
-        grad_source = depthwise_grads(self._source, self._kernel_hw(self.depthwise_kernel.value), grad,
-                                      self.hw(self.strides), self.hw(self.dilation_rate), self._kernel_hw(kernel_grad),
+        grad_source = depthwise_grads(self._source, self.kernel_hw(self.depthwise_kernel.value), grad,
+                                      self.hw(self.strides), self.hw(self.dilation_rate), self.kernel_hw(kernel_grad),
                                       self.needs_input_grad)
         return None if grad_source is None else self.input_grad(grad_source)
 
@@ -86,7 +83,7 @@ class Depthwise(SlidingKernel):
     def depthwise_onnx(self, g, x, bias=None):
         """ONNX's Conv with one group per input channel (output channel ``c M + m``)."""
         pads, _ = self._geometry(self.input_shape)
-        kernel = self._kernel_hw(self.depthwise_kernel.value)
+        kernel = self.kernel_hw(self.depthwise_kernel.value)
         weights = kernel.transpose(2, 3, 0, 1).reshape(-1, 1, *kernel.shape[:2])
         inputs = [g.constant(weights)] + ([] if bias is None else [g.constant(bias)])
         return self.channels_first_onnx(g, x, "Conv", pads, inputs, group=kernel.shape[2], **self.onnx_attributes())

@@ -6,13 +6,14 @@ Windows of `pool_size` slide with `strides` (``pool_size`` by default) over the 
 backward sends each output's gradient to the position that value came from (the first, on a
 tie). Average pooling takes the mean of each window — of its pixels inside the input only, with
 ``"same"`` padding, as Keras does — and its backward spreads each output's gradient evenly over
-those pixels. Both backward passes add the windows' gradients back with `add_windows`.
+those pixels. Both backward passes add each offset's gradient back where that offset read.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend.convolution import PADDINGS, cropped, offsets, padded
+from ..backend.convolution import PADDINGS, cropped, padded
+from ..backend.pooling import add_parts, max_pool, max_pool_part_grads, parts, window_counts
 from .base import Layer, registry
 from .windowed import Windowed
 
@@ -46,22 +47,18 @@ class Pooling(Windowed, Layer):
                              f"shape {tuple(input_shape)} with padding {self.padding!r}.")
         return (out_w, channels) if self.rank == 1 else (out_h, out_w, channels)
 
-    def _parts(self, x, fill: float):
-        """``(k, part)`` for each offset of the pool: the ``(N, Ho, Wo, C)`` strided view of the
-        input (padded with `fill`) that the offset reads in every window."""
-        n = x.shape[0]
-        pads, out_hw = self._geometry(x.shape[1:])
-        source = padded(x.reshape(n, *self.image_shape(x.shape[1:])), pads, fill)
-        self._source_shape, self._pads, self._out_hw = source.shape, pads, out_hw
-        for k, _, (rows, columns) in offsets(out_hw, self.hw(self.pool_size), self.hw(self.strides)):
-            yield k, source[:, rows, columns, :]
+    def _parts(self, x, fill: float) -> list[np.ndarray]:
+        """The ``(N, Ho, Wo, C)`` strided view of the input (padded with `fill`) that each offset of
+        the pool reads in every window (`backend.pooling.parts`)."""
+        pads, self._out_hw = self._geometry(x.shape[1:])
+        source = padded(x.reshape(x.shape[0], *self.image_shape(x.shape[1:])), pads, fill)
+        self._source_shape, self._pads = source.shape, pads
+        return parts(source, self.hw(self.pool_size), self.hw(self.strides), self._out_hw)
 
     def _input_grad(self, part_grads):
-        """The input gradient from ``(k, gradient of part k)`` pairs (overlapping windows add up)."""
-        grad = np.zeros(self._source_shape, dtype=self.dtype)
-        slices = [where for _, _, where in offsets(self._out_hw, self.hw(self.pool_size), self.hw(self.strides))]
-        for k, part_grad in part_grads:
-            grad[:, slices[k][0], slices[k][1], :] += part_grad
+        """The input gradient from each part's gradient (overlapping windows add up)."""
+        grad = add_parts(part_grads, self._source_shape, self.hw(self.pool_size), self.hw(self.strides),
+                         self._out_hw, self.dtype)
         return cropped(grad, self._pads).reshape(-1, *self.input_shape)
 
     def get_config(self):
@@ -82,26 +79,14 @@ class MaxPooling(Pooling):
     onnx_op = "MaxPool"
 
     def forward(self, x, training=False):
-        self._parts_of_x = dict(self._parts(x, -np.inf))  # strided views of x (or of its padded copy)
-        largest = None
-        for part in self._parts_of_x.values():
-            largest = part.copy() if largest is None else np.maximum(largest, part, out=largest)
-        self._largest = largest
-        return largest.reshape(x.shape[0], *self.output_shape(x.shape[1:]))
+        self._parts_of_x = self._parts(x, -np.inf)  # strided views of x (or of its padded copy)
+        self._largest = max_pool(self._parts_of_x)
+        return self._largest.reshape(x.shape[0], *self.output_shape(x.shape[1:]))
 
     def backward(self, grad_out):
         """Each output's gradient to the first position of its window holding the maximum."""
-        largest = self._largest
-        grad, free, hit = grad_out.reshape(largest.shape), np.ones(largest.shape, dtype=bool), np.empty(
-            largest.shape, dtype=bool)
-
-        def winners():
-            for k, part in self._parts_of_x.items():
-                np.logical_and(np.equal(part, largest, out=hit), free, out=hit)
-                np.logical_xor(free, hit, out=free)
-                yield k, grad * hit
-
-        return self._input_grad(winners())
+        grad = grad_out.reshape(self._largest.shape)
+        return self._input_grad(max_pool_part_grads(self._parts_of_x, self._largest, grad))
 
 
 class AveragePooling(Pooling):
@@ -111,21 +96,13 @@ class AveragePooling(Pooling):
                  **kwargs):  # (Keras gives average pooling no default pool_size)
         super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
-    def _counts(self, input_shape):
-        """How many input pixels each window covers ``(Ho, Wo, 1)`` (fewer at a "same" border)."""
-        ones = np.ones((1, *input_shape[:-1], 1), dtype=self.dtype)
-        return sum(part for _, part in self._parts(ones, 0.0))[0]
-
     def forward(self, x, training=False):
-        self._count = self._counts(x.shape[1:])
-        total = None
-        for _, part in self._parts(x, 0.0):
-            total = part.copy() if total is None else np.add(total, part, out=total)
-        return (total / self._count).reshape(x.shape[0], *self.output_shape(x.shape[1:]))
+        self._count = window_counts(self._parts(np.ones((1, *x.shape[1:-1], 1), dtype=self.dtype), 0.0))
+        return (sum(self._parts(x, 0.0)) / self._count).reshape(x.shape[0], *self.output_shape(x.shape[1:]))
 
     def backward(self, grad_out):
         share = grad_out.reshape(-1, *self._out_hw, grad_out.shape[-1]) / self._count
-        return self._input_grad((k, share) for k in range(int(np.prod(self.pool_size))))
+        return self._input_grad(share for _ in range(int(np.prod(self.pool_size))))
 
 
 @registry.register()

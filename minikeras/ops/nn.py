@@ -1,5 +1,6 @@
 r"""Neural-network ops (Keras' ``keras.ops.nn``): activations, softmax, cross-entropies,
-normalizations, one-hot encodings and attention.
+normalizations, one-hot encodings and attention; the convolutions and poolings (`convolutions`) are in this
+namespace too, as in Keras.
 
 The activations used most (`relu`, `sigmoid`, `softmax`, `log_softmax`, `gelu`, `silu`) record
 their own VJP: $\operatorname{relu}'(x) = [x > 0]$, $\sigma' = \sigma(1 - \sigma)$, and for the
@@ -20,6 +21,7 @@ from . import comparisons as c
 from . import math_ops as m
 from . import reductions as r
 from . import shapes as s
+from .convolutions import average_pool, conv, depthwise_conv, max_pool, separable_conv
 from .dispatch import floating as _floating
 from .dispatch import record, tracked, value
 from .linalg_ops import einsum
@@ -30,7 +32,7 @@ __all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", 
            "sparse_sigmoid", "softmax", "log_softmax", "sparsemax", "one_hot", "multi_hot",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "moments",
            "batch_normalization", "layer_normalization", "rms_normalization", "normalize", "psnr",
-           "dot_product_attention"]
+           "dot_product_attention", "conv", "depthwise_conv", "separable_conv", "max_pool", "average_pool"]
 
 
 def relu(x):

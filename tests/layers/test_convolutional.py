@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from minikeras import layers
+from minikeras.backend import convolution
+from tests.layers.torch_oracle import check_against_torch
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -46,26 +48,23 @@ def _torch_conv(layer, x, kernel, bias):
 @pytest.mark.parametrize("kind, arguments, shape", [(layers.Conv2D, *case) for case in CONV2D] +
                          [(layers.Conv1D, *case) for case in CONV1D])
 def test_values_and_every_gradient_match_pytorch(kind, arguments, shape):
-    rng = np.random.default_rng(0)
     layer = kind(**arguments)
-    layer.build(shape, np.random.default_rng(1), "float64")
-    if layer.bias is not None:
-        layer.bias.assign(rng.standard_normal(layer.bias.shape))
-    x = rng.standard_normal((3, *shape))
-    y = layer.forward(x, training=True)
-    grad = rng.standard_normal(y.shape)
-    dx = layer.backward(grad)
-    xt = torch.tensor(x, requires_grad=True)
-    kernel = torch.tensor(layer.kernel.value, requires_grad=True)
-    bias = None if layer.bias is None else torch.tensor(layer.bias.value, requires_grad=True)
-    expected = _torch_conv(layer, xt, kernel, bias)
-    expected.backward(torch.tensor(grad))
-    assert y.shape == tuple(expected.shape) == (3, *layer.output_shape(shape))
-    np.testing.assert_allclose(y, expected.detach().numpy(), atol=1e-10, rtol=0)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-10, rtol=0)
-    np.testing.assert_allclose(layer.grads["kernel"], kernel.grad.numpy(), atol=1e-10, rtol=0)
-    if bias is not None:
-        np.testing.assert_allclose(layer.grads["bias"], bias.grad.numpy(), atol=1e-10, rtol=0)
+    names = ["kernel"] + (["bias"] if arguments.get("use_bias", True) else [])
+    check_against_torch(layer, shape, names, lambda x, weights: _torch_conv(layer, x, weights["kernel"],
+                                                                            weights.get("bias")))
+
+
+@pytest.mark.parametrize("kept_bytes", [0, 2**30], ids=["columns made again", "columns kept"])
+@pytest.mark.parametrize("kind, arguments, shape", [(layers.Conv2D, *CONV2D[1]), (layers.Conv2D, *CONV2D[4]),
+                                                    (layers.Conv1D, *CONV1D[1])])
+def test_a_batch_in_slices_gives_the_same_values_and_gradients(kind, arguments, shape, kept_bytes, monkeypatch):
+    """One sample per im2col slice (3 slices), the columns kept from forward or made again."""
+    monkeypatch.setattr(convolution, "IM2COL_BYTES", 1)
+    monkeypatch.setattr(convolution, "KEPT_BYTES", kept_bytes)
+    layer = kind(**arguments)
+    check_against_torch(layer, shape, ["kernel", "bias"], lambda x, weights: _torch_conv(layer, x, weights["kernel"],
+                                                                                         weights["bias"]))
+    assert len(layer._kept or []) == (3 * layer.groups if kept_bytes else 0)  # per slice and group
 
 
 def test_shapes_as_keras_gives_them():

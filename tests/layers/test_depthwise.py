@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from minikeras import layers
+from tests.layers.torch_oracle import check_against_torch
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -40,28 +41,6 @@ def _torch_depthwise(layer, x, kernel):
     return y.permute(0, 2, 1)
 
 
-def _check_against_torch(layer, shape, torch_weights, expected_output):
-    """Run `layer` forward and backward on random inputs; compare the output, the input's gradient
-    and each weight's with PyTorch (`expected_output(x, weights)` builds PyTorch's output)."""
-    rng = np.random.default_rng(0)
-    layer.build(shape, np.random.default_rng(1), "float64")
-    if layer.bias is not None:
-        layer.bias.assign(rng.standard_normal(layer.bias.shape))
-    x = rng.standard_normal((3, *shape))
-    y = layer.forward(x, training=True)
-    grad = rng.standard_normal(y.shape)
-    dx = layer.backward(grad)
-    xt = torch.tensor(x, requires_grad=True)
-    weights = {name: torch.tensor(layer.params[name], requires_grad=True) for name in torch_weights}
-    expected = expected_output(xt, weights)
-    expected.backward(torch.tensor(grad))
-    assert y.shape == tuple(expected.shape) == (3, *layer.output_shape(shape))
-    np.testing.assert_allclose(y, expected.detach().numpy(), atol=1e-10, rtol=0)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-10, rtol=0)
-    for name, weight in weights.items():
-        np.testing.assert_allclose(layer.grads[name], weight.grad.numpy(), atol=1e-10, rtol=0)
-
-
 @pytest.mark.parametrize("kind, arguments, shape", [(layers.DepthwiseConv2D, *case) for case in DEPTHWISE] +
                          [(layers.DepthwiseConv1D, *case) for case in DEPTHWISE_1D])
 def test_depthwise_values_and_every_gradient_match_pytorch(kind, arguments, shape):
@@ -71,7 +50,7 @@ def test_depthwise_values_and_every_gradient_match_pytorch(kind, arguments, shap
         y = _torch_depthwise(layer, x, weights["kernel"])
         return y if "bias" not in weights else y + weights["bias"]
 
-    _check_against_torch(layer, shape, ["kernel"] + (["bias"] if arguments.get("use_bias", True) else []), expected)
+    check_against_torch(layer, shape, ["kernel"] + (["bias"] if arguments.get("use_bias", True) else []), expected)
 
 
 @pytest.mark.parametrize("kind, arguments, shape", [
@@ -90,7 +69,7 @@ def test_separable_values_and_every_gradient_match_pytorch(kind, arguments, shap
         return y if "bias" not in weights else y + weights["bias"]
 
     names = ["depthwise_kernel", "pointwise_kernel"] + (["bias"] if arguments.get("use_bias", True) else [])
-    _check_against_torch(layer, shape, names, expected)
+    check_against_torch(layer, shape, names, expected)
 
 
 def test_weights_have_keras_shapes_and_names():
