@@ -95,6 +95,19 @@ def _shared(both):
     return part(0), part(1)
 
 
+def _kernel_vjps(gradients, geometry: _Geometry, kernel_2d: np.ndarray, kernel_shape: tuple[int, ...],
+                 out_shape: tuple[int, ...]):
+    """The VJPs of the inputs and the kernel of a convolution whose backward is `gradients`
+    (`convolve_grads` or `depthwise_grads`), computed together once per cotangent."""
+    def both(g):
+        kernel_grad = np.empty_like(kernel_2d)
+        grad_source = gradients(geometry.source, kernel_2d, np.asarray(g).reshape(out_shape), geometry.strides,
+                                geometry.dilation, kernel_grad, True)
+        return geometry.input_grad(grad_source), kernel_grad.reshape(kernel_shape)
+
+    return _shared(both)
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """Keras' ``ops.conv``: `inputs` ``(N, [H,] W, C)`` by `kernel` ``([kh,] kw, C / groups, F)``
     (grouped when the kernel has fewer input channels), `padding` ``"valid"`` or ``"same"``."""
@@ -110,14 +123,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     geometry = _Geometry("conv", v, kernel_2d.shape[:2], strides, padding, data_format, dilation_rate)
     out = np.empty((v.shape[0], *geometry.out_hw, kv.shape[-1]), dtype=np.result_type(v, kv))
     convolve(geometry.source, kernel_2d, geometry.strides, geometry.dilation, out)
-
-    def both(g):
-        kernel_grad = np.empty_like(kernel_2d)
-        grad_source = convolve_grads(geometry.source, kernel_2d, np.asarray(g).reshape(out.shape), geometry.strides,
-                                     geometry.dilation, kernel_grad, True)
-        return geometry.input_grad(grad_source), kernel_grad.reshape(kv.shape)
-
-    return record(geometry.output(out), (x, k), _shared(both))
+    return record(geometry.output(out), (x, k), _kernel_vjps(convolve_grads, geometry, kernel_2d, kv.shape, out.shape))
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
@@ -132,14 +138,8 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     geometry = _Geometry("depthwise_conv", v, kernel_2d.shape[:2], strides, padding, data_format, dilation_rate)
     out = np.empty((v.shape[0], *geometry.out_hw, *kv.shape[-2:]), dtype=np.result_type(v, kv))
     depthwise(geometry.source, kernel_2d, geometry.strides, geometry.dilation, out)
-
-    def both(g):
-        kernel_grad = np.empty_like(kernel_2d)
-        grad_source = depthwise_grads(geometry.source, kernel_2d, np.asarray(g).reshape(out.shape), geometry.strides,
-                                      geometry.dilation, kernel_grad, True)
-        return geometry.input_grad(grad_source), kernel_grad.reshape(kv.shape)
-
-    return record(geometry.output(out.reshape(*out.shape[:3], -1)), (x, k), _shared(both))
+    return record(geometry.output(out.reshape(*out.shape[:3], -1)), (x, k),
+                  _kernel_vjps(depthwise_grads, geometry, kernel_2d, kv.shape, out.shape))
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
