@@ -150,6 +150,11 @@ def serialize(obj: Any) -> dict:
     return {"class_name": registered_name(obj), "config": obj.get_config()}
 
 
+def serialize_optional(obj: Any) -> dict | None:
+    """`serialize` of an optional object (a regularizer): None for None."""
+    return None if obj is None else serialize(obj)
+
+
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
     """Keras' decorator: make a custom class (a layer, model, loss, metric, initializer,
     regularizer, optimizer, ...) or function loadable from configs and files under

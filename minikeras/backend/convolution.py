@@ -40,11 +40,19 @@ def pad_amounts(size: int, kernel: int, stride: int, dilation: int, padding: str
     return total // 2, total - total // 2
 
 
-def output_size(size: int, kernel: int, stride: int, dilation: int, padding: str) -> int:
-    """Positions of the window along one axis (0 when the kernel does not fit)."""
-    before, after = pad_amounts(size, kernel, stride, dilation, padding)
-    span = (kernel - 1) * dilation + 1
-    return max((size + before + after - span) // stride + 1, 0)
+def geometry(sizes: tuple[int, int], window: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+             padding: str) -> tuple[tuple[tuple[int, int], tuple[int, int]], tuple[int, int]]:
+    """``(pads, (Ho, Wo))`` of a window sliding over images of `sizes` ``(H, W)``: each axis's
+    ``(before, after)`` padding (`pad_amounts`; ``"causal"``, for sequences as images of height 1:
+    all the width's before, so that no output sees a later step) and the window's positions
+    (below 1 when it does not fit)."""
+    if padding == "causal":
+        rows, columns = (0, 0), ((window[1] - 1) * dilation[1], 0)
+    else:
+        rows, columns = (pad_amounts(*axis, padding) for axis in zip(sizes, window, strides, dilation))
+    height, width = ((size + sum(pad) - (k - 1) * d - 1) // s + 1
+                     for size, pad, k, s, d in zip(sizes, (rows, columns), window, strides, dilation))
+    return (rows, columns), (height, width)
 
 
 def padded(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0) -> np.ndarray:

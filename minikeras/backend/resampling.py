@@ -54,18 +54,16 @@ class Resampling:
         self.shape = tuple(shape)
         image = np.arange(n).reshape(n, 1, 1) * height
         self.pixels, self.weights = [], []  # per neighbour: flat input pixel (N, Ho, Wo), weight (N, Ho, Wo)
-        filled = np.zeros(rows.shape)
         for row, row_weight in _neighbours(rows, interpolation):
             for column, column_weight in _neighbours(columns, interpolation):
                 weight = np.broadcast_to(row_weight * column_weight, rows.shape)
                 if fill_mode == "constant":
-                    inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
-                    filled += weight * ~inside
-                    weight = weight * inside
+                    weight = weight * ((row >= 0) & (row < height) & (column >= 0) & (column < width))
                 self.pixels.append((image + _in_range(row, height, fill_mode)) * width
                                    + _in_range(column, width, fill_mode))
                 self.weights.append(weight)
-        self.fill = filled * fill_value if fill_mode == "constant" and fill_value else None
+        # The weights outside the image, read as fill_value: what the kept ones leave of 1.
+        self.fill = (1.0 - np.sum(self.weights, axis=0)) * fill_value if fill_mode == "constant" and fill_value else None
 
     def forward(self, images: np.ndarray) -> np.ndarray:
         """The resampled images ``(N, Ho, Wo, C)``."""

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import initializers, regularizers
 from ..backend import column_sums
-from ..registry import serialize
+from ..registry import serialize, serialize_optional
 from . import keras_objects
 from .base import Layer, registry
 
@@ -143,7 +143,7 @@ class BatchNorm(Layer):
             config[f"{keras_name}_initializer"] = serialize(self.initializers[name])
         for name in ("beta", "gamma"):
             regularizer = getattr(self, f"{name}_regularizer")
-            config[f"{name}_regularizer"] = None if regularizer is None else serialize(regularizer)
+            config[f"{name}_regularizer"] = serialize_optional(regularizer)
         return config
 
     def keras_layers(self, name=None):

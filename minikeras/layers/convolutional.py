@@ -19,16 +19,11 @@ from .. import initializers, regularizers
 from ..backend import column_sums
 from ..backend.convolution import PADDINGS, convolve, convolve_grads, cropped, padded
 from ..checks import check_int
-from ..registry import serialize
+from ..registry import serialize, serialize_optional
 from . import keras_objects
 from .activation_step import ActivationStep
 from .base import Layer, registry
 from .windowed import Windowed
-
-
-def optional_config(obj):
-    """The config of an optional object (a regularizer): None for None."""
-    return None if obj is None else serialize(obj)
 
 
 class SlidingKernel(Windowed, ActivationStep, Layer):
@@ -103,7 +98,7 @@ class SlidingKernel(Windowed, ActivationStep, Layer):
         return {"kernel_size": self.kernel_size, "strides": self.strides, "padding": self.padding,
                 "dilation_rate": self.dilation_rate, "activation": self.activation_config(),
                 "use_bias": self.use_bias, "bias_initializer": serialize(self.bias_initializer),
-                "bias_regularizer": optional_config(self.bias_regularizer)}
+                "bias_regularizer": serialize_optional(self.bias_regularizer)}
 
     def keras_window_config(self) -> dict:
         """The Keras config entries every convolution has."""
@@ -177,7 +172,7 @@ class Convolution(SlidingKernel):
     def get_config(self):
         return {"filters": self.filters, "groups": self.groups, **self.window_config(),
                 "kernel_initializer": serialize(self.kernel_initializer),
-                "kernel_regularizer": optional_config(self.kernel_regularizer), **super().get_config()}
+                "kernel_regularizer": serialize_optional(self.kernel_regularizer), **super().get_config()}
 
     def keras_layers(self, name=None):
         config = {"filters": self.filters, "groups": self.groups, **self.keras_window_config(),

@@ -6,14 +6,10 @@ import numpy as np
 from .. import initializers, regularizers
 from ..backend import column_sums
 from ..checks import check_int
-from ..registry import serialize
+from ..registry import serialize, serialize_optional
 from . import keras_objects
 from .activation_step import ActivationStep
 from .base import Layer, registry
-
-
-def _serialized(obj):
-    return None if obj is None else serialize(obj)
 
 
 @registry.register()
@@ -110,8 +106,8 @@ class Dense(ActivationStep, Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": serialize(self.kernel_initializer),
                 "bias_initializer": serialize(self.bias_initializer),
-                "kernel_regularizer": _serialized(self.kernel_regularizer),
-                "bias_regularizer": _serialized(self.bias_regularizer), **super().get_config()}
+                "kernel_regularizer": serialize_optional(self.kernel_regularizer),
+                "bias_regularizer": serialize_optional(self.bias_regularizer), **super().get_config()}
 
     def keras_layers(self, name=None):
         inline = self.keras_activation()

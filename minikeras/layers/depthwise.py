@@ -22,10 +22,10 @@ from .. import initializers, regularizers
 from ..backend import column_sums
 from ..backend.convolution import depthwise, depthwise_grads
 from ..checks import check_int
-from ..registry import serialize
+from ..registry import serialize, serialize_optional
 from . import keras_objects
 from .base import registry
-from .convolutional import SlidingKernel, optional_config
+from .convolutional import SlidingKernel
 
 
 class Depthwise(SlidingKernel):
@@ -72,7 +72,7 @@ class Depthwise(SlidingKernel):
     def depthwise_config(self) -> dict:
         return {"depth_multiplier": self.depth_multiplier, **self.window_config(),
                 "depthwise_initializer": serialize(self.depthwise_initializer),
-                "depthwise_regularizer": optional_config(self.depthwise_regularizer)}
+                "depthwise_regularizer": serialize_optional(self.depthwise_regularizer)}
 
     def keras_depthwise_config(self) -> dict:
         return {"depth_multiplier": self.depth_multiplier, **self.keras_window_config(),
@@ -215,7 +215,7 @@ class SeparableConvolution(Depthwise):
     def get_config(self):
         return {"filters": self.filters, **self.depthwise_config(),
                 "pointwise_initializer": serialize(self.pointwise_initializer),
-                "pointwise_regularizer": optional_config(self.pointwise_regularizer), **super().get_config()}
+                "pointwise_regularizer": serialize_optional(self.pointwise_regularizer), **super().get_config()}
 
     def keras_layers(self, name=None):
         config = {"filters": self.filters, **self.keras_depthwise_config(),

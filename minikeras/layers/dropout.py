@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer, registry
+from .windowed import Windowed
 
 
 def check_rate(layer: str, rate) -> float:
@@ -116,7 +117,7 @@ class Dropout(RandomLayer):
         return {"rate": self.rate, **({"noise_shape": noise_shape} if noise_shape else {}), **super().get_config()}
 
 
-class SpatialDropout(Dropout):
+class SpatialDropout(Windowed, Dropout):
     """Dropout of whole channels: one mask entry per sample and channel, shared over positions."""
 
     keras_arguments = ("rate", "seed")
@@ -124,14 +125,10 @@ class SpatialDropout(Dropout):
 
     def __init__(self, rate: float, data_format=None, seed: int | None = None, name: str | None = None, **kwargs):
         super().__init__(rate, seed=seed, name=name, **kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__} computes on channels-last inputs; got "
-                             f"data_format={data_format!r}.")
+        self.check_data_format(data_format)
 
     def output_shape(self, input_shape):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f"{type(self).__name__} takes inputs with {self.rank} spatial axes and channels last; "
-                             f"got per-sample shape {tuple(input_shape)}.")
+        self.image_shape(input_shape)  # checks the rank
         return tuple(input_shape)
 
     def _mask_shape(self, shape):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import initializers, regularizers
-from ..registry import serialize
+from ..registry import serialize, serialize_optional
 from . import keras_objects
 from .base import Layer, registry
 
@@ -131,8 +131,8 @@ class LayerNormalization(Layer):
         return {"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                 "beta_initializer": serialize(self.beta_initializer),
                 "gamma_initializer": serialize(self.gamma_initializer),
-                "beta_regularizer": None if self.beta_regularizer is None else serialize(self.beta_regularizer),
-                "gamma_regularizer": None if self.gamma_regularizer is None else serialize(self.gamma_regularizer),
+                "beta_regularizer": serialize_optional(self.beta_regularizer),
+                "gamma_regularizer": serialize_optional(self.gamma_regularizer),
                 **super().get_config()}
 
     def keras_layers(self, name=None):

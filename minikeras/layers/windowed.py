@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend.convolution import pad_amounts, pair
+from ..backend.convolution import geometry as backend_geometry
+from ..backend.convolution import pair
 
 
 class Windowed:
@@ -42,15 +43,8 @@ class Windowed:
     def geometry(self, input_shape, window: tuple[int, ...], strides: tuple[int, ...], dilation=(1,)):
         """``(pads, (Ho, Wo))``: the padding of each axis and the output positions."""
         height, width, _ = self.image_shape(input_shape)
-        window, strides, dilation = self.hw(window), self.hw(strides), self.hw(dilation * len(window))
-        if self.padding == "causal":  # all the padding before: no output sees a later step
-            pads = ((0, 0), ((window[1] - 1) * dilation[1], 0))
-        else:
-            pads = tuple(pad_amounts(size, k, s, d, self.padding)  # type: ignore[assignment]
-                         for size, k, s, d in zip((height, width), window, strides, dilation))
-        out = tuple((size + sum(pad) - (k - 1) * d - 1) // s + 1
-                    for size, pad, k, s, d in zip((height, width), pads, window, strides, dilation))
-        return pads, out
+        return backend_geometry((height, width), self.hw(window), self.hw(strides), self.hw(dilation * len(window)),
+                                self.padding)
 
     def channels_first_onnx(self, g, x: str, op: str, pads, inputs=(), **attributes) -> str:
         """ONNX node `op` on `x` transposed to channels-first (and back), 1-D inputs as images of

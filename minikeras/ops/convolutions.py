@@ -19,8 +19,7 @@ from ..backend.convolution import (
     cropped,
     depthwise,
     depthwise_grads,
-    output_size,
-    pad_amounts,
+    geometry,
     padded,
     pair,
 )
@@ -61,11 +60,7 @@ class _Geometry:
         self.dilation = _in_2d(dilation_rate, rank, f"ops.{op} dilation_rate")
         if padding not in PADDINGS:
             raise ValueError(f"ops.{op} padding must be one of {PADDINGS}; got {padding!r}.")
-        axes = list(zip(self.images.shape[1:3], kernel_hw, self.strides, self.dilation))
-        rows, columns = (pad_amounts(*axis, padding) for axis in axes)
-        self.pads = (rows, columns)
-        height, width = (output_size(*axis, padding) for axis in axes)
-        self.out_hw = (height, width)
+        self.pads, self.out_hw = geometry(self.images.shape[1:3], kernel_hw, self.strides, self.dilation, padding)
         if min(self.out_hw) < 1:
             raise ValueError(f"ops.{op}: a kernel of {kernel_hw[2 - rank:]} does not fit in inputs of shape {v.shape} "
                              f"with padding {padding!r}.")

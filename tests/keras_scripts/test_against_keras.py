@@ -52,15 +52,20 @@ def test_training_matches_keras(name):
     stack, optimizer, loss, metrics, y = SETUPS[name]
     ours = _pair(mk, stack, optimizer, loss, metrics)
     theirs = _pair(keras, stack, optimizer, loss, metrics)
+    _assert_they_train_alike(ours, theirs, X, y)
+    np.testing.assert_allclose(ours.evaluate(X, y, verbose=0), theirs.evaluate(X, y, verbose=0), rtol=1e-4, atol=1e-6)
+
+
+def _assert_they_train_alike(ours, theirs, x, y):
+    """From our weights, three epochs in each library give the same histories, weights and predictions."""
     theirs.set_weights(ours.get_weights())
-    mine = ours.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
-    keras_history = theirs.fit(X, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    mine = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    keras_history = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
     for key, values in keras_history.items():
         np.testing.assert_allclose(mine[key], values, rtol=2e-4, atol=1e-5, err_msg=key)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=2e-5)
-    np.testing.assert_allclose(ours.evaluate(X, y, verbose=0), theirs.evaluate(X, y, verbose=0), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
 
 
 IMAGES = RNG.standard_normal((64, 9, 9, 2)).astype("float32")
@@ -101,11 +106,4 @@ def test_convnets_train_as_in_keras(name):
     for model, library in ((ours, mk), (theirs, keras)):
         model.compile(optimizer=library.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-    theirs.set_weights(ours.get_weights())
-    mine = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
-    keras_history = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
-    for key, values in keras_history.items():
-        np.testing.assert_allclose(mine[key], values, rtol=2e-4, atol=1e-5, err_msg=key)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-3, atol=2e-5)
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+    _assert_they_train_alike(ours, theirs, x, y)

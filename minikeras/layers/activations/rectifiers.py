@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import backend, initializers, regularizers
-from ...registry import serialize
+from ...registry import serialize, serialize_optional
 from .. import keras_objects
 from ..base import Layer
 from ..base import registry as layer_registry
@@ -265,7 +265,7 @@ class PReLU(Layer):
 
     def get_config(self):
         return {"alpha_initializer": serialize(self.alpha_initializer),
-                "alpha_regularizer": None if self.alpha_regularizer is None else serialize(self.alpha_regularizer),
+                "alpha_regularizer": serialize_optional(self.alpha_regularizer),
                 "shared_axes": self.shared_axes, **super().get_config()}
 
     def keras_layers(self, name=None):
