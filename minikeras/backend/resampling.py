@@ -63,7 +63,8 @@ class Resampling:
                                    + _in_range(column, width, fill_mode))
                 self.weights.append(weight)
         # The weights outside the image, read as fill_value: what the kept ones leave of 1.
-        self.fill = (1.0 - np.sum(self.weights, axis=0)) * fill_value if fill_mode == "constant" and fill_value else None
+        outside = 1.0 - np.sum(self.weights, axis=0)
+        self.fill = outside * fill_value if fill_mode == "constant" and fill_value else None
 
     def forward(self, images: np.ndarray) -> np.ndarray:
         """The resampled images ``(N, Ho, Wo, C)``."""
