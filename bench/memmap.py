@@ -1,12 +1,14 @@
-"""An epoch of the CIFAR seed net (3072-50-50-10, batch norm, batch 100, shuffled) from a 1.2 GB
-float32 memmap: peak resident memory, and time against the same data in memory, each epoch in a
-fresh process (2 BLAS threads), the two alternating, in one run.
+"""An epoch of the CIFAR seed net (3072-50-50-10, batch norm, batch 100) from a 1.2 GB float32
+memmap: peak resident memory, and time against the same data in memory, each epoch in a fresh
+process (2 BLAS threads), the two alternating, in one run; shuffled (fit's default), then in order
+(``shuffle=False``).
 
     python -m bench.memmap [--rows 100000] [--repeats 3]
 
 The memmap's rows are read from its file batch by batch, 3 batches ahead by a background thread
-(`minikeras.row_readers`); the in-memory run holds the whole array. The file was just written, so
-it is in the kernel's page cache: the reads cost system calls and copies, not disk waits.
+(`minikeras.row_readers`): a read a row when shuffled, one a batch in order. The in-memory run
+holds the whole array. The file was just written, so it is in the kernel's page cache: the reads
+cost system calls and copies, not disk waits.
 """
 from __future__ import annotations
 
@@ -45,8 +47,8 @@ def seed_net(mk):
     return model
 
 
-def _epoch(path: str, in_memory: bool) -> dict:
-    """One measured epoch (the first of a fresh model: the finiteness check of `fit` included)."""
+def _epoch(path: str, in_memory: bool, shuffle: bool = True) -> dict:
+    """One measured epoch (the first of a fresh model)."""
     from threadpoolctl import threadpool_limits
 
     import minikeras as mk
@@ -55,7 +57,7 @@ def _epoch(path: str, in_memory: bool) -> dict:
         y = np.random.default_rng(1).integers(0, 10, len(x))
         model = seed_net(mk)
         start = time.perf_counter()
-        model.fit(x, y, batch_size=100, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=100, epochs=1, verbose=0, shuffle=shuffle)
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 
@@ -72,8 +74,8 @@ def _cpu() -> str:
         return next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "?")
 
 
-def _in_subprocess(path: str, in_memory: bool) -> dict:
-    code = f"import json, bench.memmap as b; print(json.dumps(b._epoch({path!r}, {in_memory})))"
+def _in_subprocess(path: str, in_memory: bool, shuffle: bool) -> dict:
+    code = f"import json, bench.memmap as b; print(json.dumps(b._epoch({path!r}, {in_memory}, {shuffle})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -87,17 +89,21 @@ def main(argv=None) -> dict:
         path = os.path.join(folder, "x.npy")
         _write(path, args.rows)
         size_gb = os.path.getsize(path) / 1e9
-        runs: dict[str, list] = {"memmap": [], "in_memory": []}
-        for _ in range(args.repeats):  # alternating, so that the machine's drift hits both alike
-            runs["memmap"].append(_in_subprocess(path, False))
-            runs["in_memory"].append(_in_subprocess(path, True))
-    memmap_s = statistics.median(run["seconds"] for run in runs["memmap"])
-    memory_s = statistics.median(run["seconds"] for run in runs["in_memory"])
+        runs: dict[tuple, list] = {(kind, shuffle): [] for shuffle in (True, False) for kind in ("memmap", "memory")}
+        for _ in range(args.repeats):  # alternating, so that the machine's drift hits all alike
+            for kind, shuffle in runs:
+                runs[kind, shuffle].append(_in_subprocess(path, kind == "memory", shuffle))
+    seconds = {key: statistics.median(run["seconds"] for run in found) for key, found in runs.items()}
     result = {"cpu": _cpu(), "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
-              "file_gb": round(size_gb, 2), "memmap_epoch_s": memmap_s, "in_memory_epoch_s": memory_s,
-              "throughput_memmap_vs_memory": memory_s / memmap_s,
-              "memmap_peak_rss_mb": max(run["peak_rss_mb"] for run in runs["memmap"]),
-              "in_memory_peak_rss_mb": max(run["peak_rss_mb"] for run in runs["in_memory"])}
+              "file_gb": round(size_gb, 2), "memmap_epoch_s": seconds["memmap", True],
+              "in_memory_epoch_s": seconds["memory", True],
+              "throughput_memmap_vs_memory": seconds["memory", True] / seconds["memmap", True],
+              "in_order_memmap_epoch_s": seconds["memmap", False],
+              "in_order_in_memory_epoch_s": seconds["memory", False],
+              "in_order_throughput_memmap_vs_memory": seconds["memory", False] / seconds["memmap", False],
+              "memmap_peak_rss_mb": max(run["peak_rss_mb"] for key, found in runs.items() if key[0] == "memmap"
+                                        for run in found),
+              "in_memory_peak_rss_mb": max(run["peak_rss_mb"] for run in runs["memory", True])}
     print(json.dumps(result, indent=1))
     return result
 

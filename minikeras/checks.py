@@ -67,9 +67,14 @@ def check_verbose(verbose, auto: int) -> int:
     raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
 
 
-def check_finite(x: np.ndarray, what: str = "x", first_row: int | None = None) -> None:
-    """ValueError naming the first non-finite entry (row, then position in the row) of float `x`:
-    a whole array, or the rows of one from `first_row` on (rows are then counted in the whole).
+class NonFiniteError(ValueError):
+    """Data holding NaN or inf where a finite number is needed (`check_finite`)."""
+
+
+def check_finite(x: np.ndarray, what: str = "x", rows: int | np.ndarray | None = None) -> None:
+    """`NonFiniteError` naming the first non-finite entry (row, then position in the row) of float
+    `x`: a whole array, or rows of one, numbered in the whole by `rows` (the number of the first of
+    consecutive rows, or one number a row).
 
     One pass: the sum of a float array is finite exactly when every entry is, unless the sum of
     large finite values overflows; only then, or when it is not, are the entries tested one by one.
@@ -85,12 +90,16 @@ def check_finite(x: np.ndarray, what: str = "x", first_row: int | None = None) -
     if bad.size:
         row, *position = (int(i) for i in bad[0])
         place = tuple(position) if len(position) > 1 else position[0] if position else None
-        start = first_row or 0
-        where = f"row {start + row}" + (f", position {place}" if position else "")
-        count = f"{len(bad)} non-finite value{'s' if len(bad) > 1 else ''} in " + \
-            ("all" if first_row is None else f"rows {start} to {start + len(x) - 1}")
-        raise ValueError(f"{what} holds {x[tuple(bad[0])]} at {where} ({count}): remove or replace NaN and inf "
-                         f"before training.")
+        if rows is None:
+            number, among = row, "all"
+        elif isinstance(rows, int):
+            number, among = rows + row, f"rows {rows} to {rows + len(x) - 1}"
+        else:
+            number, among = int(rows[row]), f"a batch of {len(x)} rows"
+        where = f"row {number}" + (f", position {place}" if position else "")
+        raise NonFiniteError(f"{what} holds {x[tuple(bad[0])]} at {where} ({len(bad)} non-finite "
+                             f"value{'s' if len(bad) > 1 else ''} in {among}): remove or replace NaN and inf before "
+                             f"training.")
 
 
 def non_finite_names(named_arrays) -> list[str]:

@@ -184,8 +184,8 @@ class Engine:
         targets and the per-sample weights. Needs a loss."""
         x = self.inputs(x, what)
         for array in x if isinstance(x, tuple) else (x,):
-            if isinstance(array, RowReader):  # read in chunks, never whole
-                array.check_finite(what)
+            if isinstance(array, RowReader):  # checked batch by batch, never read whole
+                array.check_as_read(what)
             else:
                 check_finite(array, what)
         if y is None and self._without_loss:  # the layers' added losses are all there is to train on

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator
 from queue import Empty, Full, Queue
 
+from .checks import NonFiniteError
+
 _DONE = object()
 
 
@@ -18,7 +20,8 @@ def prefetched(batches: Iterator, size: int, what: str) -> Iterator:
     """`batches`, produced by a background thread up to `size` ahead while the caller trains on
     the current one (reading files and preparing a batch overlap the training step: numpy and the
     file reads release the GIL). An error in the producer is raised here, naming the batch it was
-    reading; stopping early (Ctrl-C, a callback) stops the producer at its next batch."""
+    reading: a `RuntimeError` from it, or a `NonFiniteError` for bad data. Stopping early (Ctrl-C,
+    a callback) stops the producer at its next batch."""
     queue: Queue = Queue(maxsize=size)
     stop = threading.Event()
 
@@ -50,6 +53,8 @@ def prefetched(batches: Iterator, size: int, what: str) -> Iterator:
             batch, failure = queue.get()
             if failure is not None:
                 index, error = failure
+                if isinstance(error, NonFiniteError):  # bad data, not a failed read: still a ValueError
+                    raise NonFiniteError(f"Batch {index} of {what}: {error}") from error
                 raise RuntimeError(f"Reading batch {index} of {what} failed: {type(error).__name__}: {error}") \
                     from error
             if batch is _DONE:

@@ -3,8 +3,9 @@ in memory (``shape``, ``dtype`` and row indexing).
 
 `fit`, `evaluate` and `predict` read such an array through a `RowReader`: the rows of each batch
 only (shuffled batches with sorted indices, which HDF5 requires and disks prefer), converted to
-the model's dtype then (integers a first `Rescaling` converts stay integers); the finiteness check
-reads it in chunks of a few megabytes. The whole array is never in memory.
+the model's dtype then (integers a first `Rescaling` converts stay integers). The whole array is
+never in memory, nor read for anything but the batches: `fit` and `evaluate` check each batch for
+NaN and inf as it is read (a pass of its own would read a file larger than memory twice).
 
 A memmap's rows are read from its file (`FileRows`, ``os.preadv`` straight into the batch), not
 through its mapping: the pages a mapping touches count in the process's resident memory, so an
@@ -21,7 +22,6 @@ import numpy as np
 
 from .checks import check_finite
 
-CHUNK_BYTES = 4 << 20  # the rows read at a time by `RowReader.check_finite`
 RELEASE_BYTES = 64 << 20  # how much of a memmap is read between two releases of its pages
 
 
@@ -51,21 +51,24 @@ class RowReader:
         self._file = FileRows.of(source)
         self._mapping = None if self._file else _mapping(source)
         self._unreleased = 0
+        self._checked_as: str | None = None
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __getitem__(self, index):
         """Rows `start:stop` (a slice), or at the positions of an integer array, as a new array."""
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self))
-            if self._file is None:
-                return self._converted(self.source[index])
-            if step != 1:
-                return self.take(np.arange(start, stop, step))
+        if not isinstance(index, slice):
+            return self.take(np.asarray(index))
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return self.take(np.arange(start, stop, step))
+        if self._file is None:
+            rows = self._converted(self.source[start:max(start, stop)])
+        else:
             rows = self._file.read_range(start, max(start, stop))
-            return rows if rows.dtype == self.dtype else rows.astype(self.dtype)
-        return self.take(np.asarray(index))
+            rows = rows if rows.dtype == self.dtype else rows.astype(self.dtype)
+        return self._checked(rows, start)
 
     def take(self, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """The rows at `index` (distinct positions), read in increasing order, into `out`."""
@@ -78,7 +81,7 @@ class RowReader:
             self._file.read(index, out)
         else:
             out[...] = self._file.read(index, np.empty(out.shape, dtype=self._file.dtype))
-        return out
+        return self._checked(out, index)
 
     def _converted(self, rows) -> np.ndarray:
         """`rows` read from the source, as `dtype`; a memmap's pages are released from resident
@@ -90,15 +93,16 @@ class RowReader:
             self._unreleased = 0
         return rows
 
-    def check_finite(self, what: str) -> None:
-        """ValueError naming the first non-finite entry (its row in the whole array), read in
-        chunks of at most `CHUNK_BYTES`."""
-        if self.dtype.kind != "f":
-            return
-        itemsize = max(self.dtype.itemsize, np.dtype(self.source.dtype).itemsize)
-        step = max(1, CHUNK_BYTES // max(1, int(np.prod(self.shape[1:])) * itemsize))
-        for start in range(0, len(self), step):
-            check_finite(self[start:start + step], what, first_row=start)
+    def check_as_read(self, what: str) -> None:
+        """From now on, every read raises `NonFiniteError` naming its first non-finite entry and
+        its row in the whole array (`what` names the array)."""
+        self._checked_as = what
+
+    def _checked(self, rows: np.ndarray, numbers) -> np.ndarray:
+        """`rows` (numbered in the whole by `numbers`, see `check_finite`), checked if asked."""
+        if self._checked_as is not None:
+            check_finite(rows, self._checked_as, numbers)
+        return rows
 
 def _mapping(source):
     """The `mmap` behind a memmap, when the platform can release its pages (else None)."""

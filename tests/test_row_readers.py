@@ -1,6 +1,7 @@
 """Inputs read batch by batch (`minikeras.row_readers`): HDF5 datasets, memmaps and other
-array-likes train, evaluate and predict exactly as the same data in memory, are never read whole
-(checked through every read made), and a BackupAndRestore run on a memmap resumes exactly."""
+array-likes train, evaluate and predict exactly as the same data in memory, are read a batch at a
+time and each row once an epoch (checked through every read made), are checked for NaN and inf as
+they are read, and a BackupAndRestore run on a memmap resumes exactly."""
 from __future__ import annotations
 
 import h5py
@@ -11,7 +12,7 @@ import minikeras as mk
 from minikeras import row_readers
 from tests.callbacks.backup_run import AtBatch
 
-N, D = 240, 3000  # a row of 3000 float64 is 24 kB: a finiteness chunk (4 MB) is 174 rows < N
+N, D = 240, 3000
 
 
 class Recorded:
@@ -41,15 +42,15 @@ def _model():
     return model
 
 
-def test_an_array_like_is_read_in_batches_and_chunks_only():
+def test_an_array_like_is_read_a_batch_at_a_time_each_row_once_an_epoch():
     x, y = _data()
     recorded = Recorded(x)
     in_memory, streamed = _model(), _model()
     expected = in_memory.fit(x.astype("float32"), y, batch_size=32, epochs=2, validation_split=0.25, verbose=0)
     history = streamed.fit(recorded, y, batch_size=32, epochs=2, validation_split=0.25, verbose=0)
     assert history.history == expected.history
-    chunk = row_readers.CHUNK_BYTES // (D * x.dtype.itemsize)
-    assert max(recorded.reads) <= max(32, chunk) < N  # never the whole array at once
+    # Batches of 32 while training, the validation quarter (60 rows) in one; no pass of its own for the check.
+    assert max(recorded.reads) == N // 4 and sum(recorded.reads) == 2 * N
     recorded.reads.clear()
     np.testing.assert_array_equal(streamed.predict(recorded, batch_size=50, verbose=0),
                                   in_memory.predict(x.astype("float32"), batch_size=50, verbose=0))
@@ -79,16 +80,12 @@ def test_memmaps_are_read_from_their_file_a_batch_at_a_time(tmp_path, monkeypatc
         return preadv(fd, buffers, offset)
 
     monkeypatch.setattr(row_readers.os, "preadv", recorded)
-    monkeypatch.setattr(row_readers, "CHUNK_BYTES", 1 << 20)  # a chunk of the check: 87 or 43 rows
     reference = _model().fit(x.astype("float32"), y, batch_size=32, epochs=2, verbose=0).history
     for memmap in (wide, same):
         reads.clear()
         assert _model().fit(memmap, y, batch_size=32, epochs=2, verbose=0).history == reference
-        row = memmap[:1].nbytes
-        # A row at a time while training; the finiteness check in chunks of at most 1 MB; never the whole.
-        assert max(reads) <= row_readers.CHUNK_BYTES < memmap.nbytes and set(reads) - {row} <= {
-            size * row for size in range(2, row_readers.CHUNK_BYTES // row + 1)}
-        assert sum(reads) == row * (1 + N + 2 * N)  # the first-row check, the finiteness pass, two epochs
+        # A row at a time (shuffled batches); the first row read once more when opened (to check the file).
+        assert set(reads) == {memmap[:1].nbytes} and len(reads) == 1 + 2 * N
 
 
 @pytest.mark.parametrize("view", [np.s_[10:], np.s_[::3], np.s_[5:200:7], np.s_[:, 2:], np.s_[:, ::2], np.s_[::-1]])
@@ -137,14 +134,20 @@ def test_a_file_truncated_while_training_stops_fit_with_the_batch_and_the_cause(
         _model().fit(memmap, y, batch_size=16, epochs=3, verbose=0, callbacks=[AtBatch(0, 0, truncate)])
 
 
-def test_non_finite_rows_are_named_in_the_whole_array():
+def test_non_finite_values_stop_fit_and_evaluate_at_the_batch_that_holds_them(tmp_path):
     x, y = _data()
-    x[200, 7] = x[201, 0] = np.nan
-    chunk_rows = row_readers.CHUNK_BYTES // (x.shape[1] * 8)  # x is float64
-    first = 200 // chunk_rows * chunk_rows
-    with pytest.raises(ValueError, match=rf"x holds nan at row 200, position 7 \(2 non-finite values in rows {first} "
-                                         rf"to {min(first + chunk_rows, len(x)) - 1}\): remove or replace"):
-        _model().fit(Recorded(x), y, verbose=0)
+    x[200, 7] = np.nan
+    np.save(tmp_path / "x.npy", x)
+    for data in (Recorded(x), np.load(tmp_path / "x.npy", mmap_mode="r")):
+        model = _model()
+        # Shuffled: a batch of 32 rows named by its place in the epoch; the row is the one in the whole.
+        with pytest.raises(ValueError, match=r"Batch \d+ of x: x holds nan at row 200, position 7 \(1 non-finite "
+                                             r"value in a batch of 32 rows\): remove or replace NaN"):
+            model.fit(data, y, batch_size=32, verbose=0)
+        with pytest.raises(ValueError, match=r"Batch 4 of x: x holds nan at row 200, position 7 \(1 non-finite "
+                                             r"value in rows 200 to 239\)"):
+            model.evaluate(data, y, batch_size=50, verbose=0)
+        assert np.isnan(model.predict(data, batch_size=50, verbose=0)[200]).all()  # as for arrays: not checked
 
 
 def test_backup_and_restore_resumes_a_memmap_run_exactly(tmp_path):

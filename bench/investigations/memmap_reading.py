@@ -1,7 +1,7 @@
 """Where a memmap epoch's time goes: the CIFAR seed net's epoch on a float32 memmap (a 1.2 GB
 file by default), with the batches read ahead by minikeras' background thread or read in the
 training thread, from the page cache or from the disk (the file's cached pages evicted with
-``posix_fadvise(DONTNEED)`` once `fit` has checked the data), with 1 or 2 BLAS threads. Each
+``posix_fadvise(DONTNEED)`` as training begins), with 1 or 2 BLAS threads. Each
 variant runs in a fresh process, the variants alternating; printed: seconds of the epoch after
 the check (median over turns).
 
