@@ -14,6 +14,7 @@ from .targets import class_ids
 
 SPLIT_MODES = ("stratified", "random", "last")
 READ_AHEAD = 3  # batches of data read from files prepared ahead while one trains
+ASK_AHEAD = 4  # how many batches ahead of the one being read the disk is asked for rows
 
 
 @dataclass
@@ -182,7 +183,8 @@ class BatchGatherer:
     ``np.take(..., out=)``; batches of a whole data set in order are views of it. Yielded
     arrays are overwritten by a later batch. The batches of data read from files (a memmap, an
     HDF5 dataset) are read `READ_AHEAD` ahead by a background thread (`prefetch.prefetched`),
-    each into its own buffers of a ring.
+    each into its own buffers of a ring; their disk is asked for rows `ASK_AHEAD` batches ahead of
+    the one being read (`RowReader.read_soon`).
     """
 
     streamed = False  # (`data_streams.StreamBatches` is the streamed kind)
@@ -210,10 +212,20 @@ class BatchGatherer:
         rows = data.rows if order is None else (order if data.rows is None else data.rows[order])
         for start in range(first * self.batch_size, len(data), self.batch_size):
             stop = min(start + self.batch_size, len(data))
+            if self.reads_files:
+                self._read_soon(rows, start + ASK_AHEAD * self.batch_size)
             if rows is None:
                 yield _part(data.x, start, stop), _part(data.targets, start, stop), _part(data.weights, start, stop)
             else:
                 yield self._gather(rows[start:stop])
+
+    def _read_soon(self, rows, start: int) -> None:
+        """Let the readers of files ask the disk for the rows of the batch at `start` now."""
+        if start < len(self.data):
+            index = slice(start, min(start + self.batch_size, len(self.data)))
+            for array in _arrays((self.data.x, self.data.targets, self.data.weights)):
+                if isinstance(array, RowReader):
+                    array.read_soon(index if rows is None else rows[index])
 
     def _gather(self, index: np.ndarray):
         data, size = self.data, index.shape[0]

@@ -10,12 +10,15 @@ NaN and inf as it is read (a pass of its own would read a file larger than memor
 A memmap's rows are read from its file (`FileRows`, ``os.preadv`` straight into the batch), not
 through its mapping: the pages a mapping touches count in the process's resident memory, so an
 epoch over a large file would hold all of it. (A memmap whose rows are not contiguous in its file
-is read through the mapping, whose pages are released every `RELEASE_BYTES`.)
+is read through the mapping, whose pages are released every `RELEASE_BYTES`.) Once its reads wait
+on the disk, the rows of the next batches are asked of the kernel ahead (`RowReader.read_soon`,
+``posix_fadvise(WILLNEED)``), so that the disk serves many at once instead of one after another.
 """
 from __future__ import annotations
 
 import mmap
 import os
+import time
 import weakref
 
 import numpy as np
@@ -23,6 +26,10 @@ import numpy as np
 from .checks import check_finite
 
 RELEASE_BYTES = 64 << 20  # how much of a memmap is read between two releases of its pages
+# A read from the kernel's page cache costs a few microseconds a row plus a copy at gigabytes a
+# second; one of a row that waits on a disk costs about a hundred microseconds and more.
+DISK_WAIT_SECONDS = 50e-6  # a read slower than this a row, beyond its copy, waited on the disk
+COPY_BYTES_PER_SECOND = 1e9
 
 
 def is_out_of_core(x, dtype, keep_integers: bool) -> bool:
@@ -93,6 +100,16 @@ class RowReader:
             self._unreleased = 0
         return rows
 
+    def read_soon(self, index: slice | np.ndarray) -> None:
+        """Rows a coming batch will read (a slice of rows in order, or their positions): asked of
+        the kernel now, once reads of this file were seen waiting on the disk (else nothing)."""
+        if self._file is None or not self._file.waits_on_disk:
+            return
+        if isinstance(index, slice):
+            self._file.advise(np.arange(*index.indices(len(self))))
+        else:
+            self._file.advise(np.sort(index))
+
     def check_as_read(self, what: str) -> None:
         """From now on, every read raises `NonFiniteError` naming its first non-finite entry and
         its row in the whole array (`what` names the array)."""
@@ -116,6 +133,8 @@ class FileRows:
 
     def __init__(self, path, start: int, stride: int, dtype, shape: tuple):
         self.dtype, self._start, self._stride, self._shape = np.dtype(dtype), start, stride, shape
+        self._row_bytes = self.dtype.itemsize * int(np.prod(shape[1:]))
+        self.waits_on_disk = False  # whether a read was slow enough to have waited on the disk
         self._fd = os.open(path, os.O_RDONLY)
         weakref.finalize(self, os.close, self._fd)
 
@@ -151,20 +170,33 @@ class FileRows:
             raise IndexError(f"rows {index.min()} to {index.max()} are out of range for a memmap of "
                              f"{self._shape[0]} rows")
         order = np.argsort(index, kind="stable")
-        offsets = self._start + index[order].astype(np.int64) * self._stride
-        row_bytes = out[:1].nbytes
-        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, offsets.tolist(),
-                  (order * row_bytes).tolist(), row_bytes)
+        self._read(out, self._offsets(index[order]), (order * self._row_bytes).tolist(), self._row_bytes)
         return out
 
     def read_range(self, start: int, stop: int) -> np.ndarray:
         """Rows `start:stop` (within range) as a new array: one read when they follow each other."""
         out = np.empty((stop - start, *self._shape[1:]), dtype=self.dtype)
-        if self._stride != out[:1].nbytes:  # rows with gaps between them
+        if self._stride != self._row_bytes:  # rows with gaps between them
             return self.read(np.arange(start, stop), out)
-        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, [self._start + start * self._stride],
-                  [0], out.nbytes)
+        self._read(out, [self._start + start * self._stride], [0], out.nbytes)
         return out
+
+    def advise(self, index: np.ndarray) -> None:
+        """Ask the kernel to start reading rows `index` (in increasing order) from the disk, each a
+        call (``posix_fadvise(WILLNEED)`` returns at once; a row already cached costs a lookup)."""
+        if hasattr(os, "posix_fadvise"):
+            for offset in self._offsets(index):
+                os.posix_fadvise(self._fd, offset, self._row_bytes, os.POSIX_FADV_WILLNEED)
+
+    def _offsets(self, index: np.ndarray) -> list:
+        return (self._start + index.astype(np.int64) * self._stride).tolist()
+
+    def _read(self, out: np.ndarray, offsets: list, destinations: list, size: int) -> None:
+        """`read_rows` into `out`, noting whether it waited on the disk."""
+        began = time.perf_counter()
+        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, offsets, destinations, size)
+        expected = len(offsets) * DISK_WAIT_SECONDS + out.nbytes / COPY_BYTES_PER_SECOND
+        self.waits_on_disk = self.waits_on_disk or time.perf_counter() - began > expected
 
 
 def read_rows(fd: int, buffer: memoryview, offsets, destinations, row_bytes: int) -> None:

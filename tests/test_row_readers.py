@@ -4,6 +4,8 @@ time and each row once an epoch (checked through every read made), are checked f
 they are read, and a BackupAndRestore run on a memmap resumes exactly."""
 from __future__ import annotations
 
+import threading
+
 import h5py
 import numpy as np
 import pytest
@@ -86,6 +88,44 @@ def test_memmaps_are_read_from_their_file_a_batch_at_a_time(tmp_path, monkeypatc
         assert _model().fit(memmap, y, batch_size=32, epochs=2, verbose=0).history == reference
         # A row at a time (shuffled batches); the first row read once more when opened (to check the file).
         assert set(reads) == {memmap[:1].nbytes} and len(reads) == 1 + 2 * N
+
+
+@pytest.mark.parametrize("disk_wait, advised", [(-1.0, N - 4 * 32), (1.0, 0)])
+def test_once_reads_wait_on_the_disk_it_is_asked_for_the_rows_of_coming_batches(tmp_path, monkeypatch, disk_wait,
+                                                                                  advised):
+    x, y = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    calls: list[tuple] = []
+    monkeypatch.setattr(row_readers.os, "posix_fadvise", lambda *call: calls.append(call))
+    monkeypatch.setattr(row_readers, "DISK_WAIT_SECONDS", disk_wait)  # -1: every read counts as slow
+    history = _model().fit(memmap, y, batch_size=32, epochs=1, verbose=0).history
+    assert history == _model().fit(x.astype("float32"), y, batch_size=32, epochs=1, verbose=0).history
+    # Reading batch k asks for batch k + 4: batches 4 to 7 of the 8, each row once, a row a call.
+    rows = [(offset - 128) // x[:1].nbytes for _, offset, size, advice in calls]
+    assert len(rows) == len(set(rows)) == advised and set(rows) <= set(range(N))
+    assert all(size == x[:1].nbytes and advice == row_readers.os.POSIX_FADV_WILLNEED for _, _, size, advice in calls)
+
+
+def test_predict_reads_a_memmap_ahead_and_names_the_batch_a_read_failed_in(tmp_path, monkeypatch):
+    x, _ = _data()
+    np.save(tmp_path / "x.npy", x)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    model = _model()
+    np.testing.assert_array_equal(model.predict(memmap, batch_size=50, verbose=0),
+                                  model.predict(x.astype("float32"), batch_size=50, verbose=0))
+    read_range, reader_threads = row_readers.FileRows.read_range, set()
+
+    def failing(self, start, stop):
+        reader_threads.add(threading.current_thread().name)
+        if start == 150:
+            raise OSError("disk gone")
+        return read_range(self, start, stop)
+
+    monkeypatch.setattr(row_readers.FileRows, "read_range", failing)
+    with pytest.raises(RuntimeError, match="Reading batch 3 of x failed: OSError: disk gone"):
+        model.predict(memmap, batch_size=50, verbose=0)
+    assert reader_threads == {"minikeras-prefetch"}
 
 
 @pytest.mark.parametrize("view", [np.s_[10:], np.s_[::3], np.s_[5:200:7], np.s_[:, 2:], np.s_[:, ::2], np.s_[::-1]])

@@ -1,6 +1,7 @@
 """Where a memmap epoch's time goes: the CIFAR seed net's epoch on a float32 memmap (a 1.2 GB
-file by default), with the batches read ahead by minikeras' background thread or read in the
-training thread, from the page cache or from the disk (the file's cached pages evicted with
+file by default), with the batches read ahead by minikeras' background thread (the disk asked for
+the rows of coming batches once reads wait on it, or never asked), or read in the training
+thread, from the page cache or from the disk (the file's cached pages evicted with
 ``posix_fadvise(DONTNEED)`` as training begins), with 1 or 2 BLAS threads. Each
 variant runs in a fresh process, the variants alternating; printed: seconds of the epoch after
 the check (median over turns).
@@ -23,15 +24,19 @@ import numpy as np
 
 from bench.memmap import _write, seed_net
 
+READINGS = ("read ahead", "read ahead, no asks", "in thread")
 
-def _epoch(path: str, read_ahead: bool, evict: bool, threads: int) -> float:
+
+def _epoch(path: str, reading: str, evict: bool, threads: int) -> float:
     """Seconds of one epoch from `on_train_begin` to `on_train_end`, in this process."""
     from threadpoolctl import threadpool_limits
 
     import minikeras as mk
-    from minikeras import data_utils
-    if not read_ahead:
-        data_utils.prefetched = lambda batches, size, what: batches  # read in the training thread
+    from minikeras import data_utils, row_readers
+    if reading == "in thread":
+        data_utils.prefetched = lambda batches, size, what: batches
+    if reading != "read ahead":
+        row_readers.RowReader.read_soon = lambda self, index: None  # type: ignore[method-assign]
     times: list[float] = []
 
     class Timed(mk.callbacks.Callback):
@@ -59,7 +64,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--turns", type=int, default=2)
     parser.add_argument("--threads", default="1,2", help="BLAS thread counts to try")
     args = parser.parse_args(argv)
-    variants = list(itertools.product((True, False), (False, True), [int(t) for t in args.threads.split(",")]))
+    variants = list(itertools.product(READINGS, (False, True), [int(t) for t in args.threads.split(",")]))
     seconds: dict[tuple, list[float]] = {variant: [] for variant in variants}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "x.npy")
@@ -70,8 +75,8 @@ def main(argv=None) -> dict:
                 out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
                 seconds[variant].append(float(out.stdout.strip().splitlines()[-1]))
     result = {}
-    for (read_ahead, evict, threads), values in seconds.items():
-        name = f"{'read ahead' if read_ahead else 'in thread'}, {'disk' if evict else 'page cache'}, {threads} BLAS"
+    for (reading, evict, threads), values in seconds.items():
+        name = f"{reading}, {'disk' if evict else 'page cache'}, {threads} BLAS"
         result[name] = statistics.median(values)
         print(f"{name:40s} {result[name]:.2f} s")
     print(json.dumps(result))
