@@ -16,9 +16,9 @@ on the disk, the rows of the next batches are asked of the kernel ahead (`RowRea
 """
 from __future__ import annotations
 
+import errno
 import mmap
 import os
-import time
 import weakref
 
 import numpy as np
@@ -26,10 +26,6 @@ import numpy as np
 from .checks import check_finite
 
 RELEASE_BYTES = 64 << 20  # how much of a memmap is read between two releases of its pages
-# A read from the kernel's page cache costs a few microseconds a row plus a copy at gigabytes a
-# second; one of a row that waits on a disk costs about a hundred microseconds and more.
-DISK_WAIT_SECONDS = 50e-6  # a read slower than this a row, beyond its copy, waited on the disk
-COPY_BYTES_PER_SECOND = 1e9
 
 
 def is_out_of_core(x, dtype, keep_integers: bool) -> bool:
@@ -134,7 +130,8 @@ class FileRows:
     def __init__(self, path, start: int, stride: int, dtype, shape: tuple):
         self.dtype, self._start, self._stride, self._shape = np.dtype(dtype), start, stride, shape
         self._row_bytes = self.dtype.itemsize * int(np.prod(shape[1:]))
-        self.waits_on_disk = False  # whether a read was slow enough to have waited on the disk
+        self.waits_on_disk = False  # whether a read found bytes outside the kernel's page cache
+        self._no_wait = getattr(os, "RWF_NOWAIT", 0)  # the flag of reads that must not wait (0: none)
         self._fd = os.open(path, os.O_RDONLY)
         weakref.finalize(self, os.close, self._fd)
 
@@ -192,20 +189,30 @@ class FileRows:
         return (self._start + index.astype(np.int64) * self._stride).tolist()
 
     def _read(self, out: np.ndarray, offsets: list, destinations: list, size: int) -> None:
-        """`read_rows` into `out`, noting whether it waited on the disk."""
-        began = time.perf_counter()
-        read_rows(self._fd, out.reshape(-1).view(np.uint8).data, offsets, destinations, size)
-        expected = len(offsets) * DISK_WAIT_SECONDS + out.nbytes / COPY_BYTES_PER_SECOND
-        self.waits_on_disk = self.waits_on_disk or time.perf_counter() - began > expected
+        """`read_rows` into `out`. Until one is seen waiting on the disk, the reads are tried without
+        waiting first (``RWF_NOWAIT``, Linux), which fails when a byte is not in the page cache."""
+        buffer = out.reshape(-1).view(np.uint8).data
+        if self.waits_on_disk or not self._no_wait:
+            return read_rows(self._fd, buffer, offsets, destinations, size)
+        try:
+            read_rows(self._fd, buffer, offsets, destinations, size, self._no_wait)
+        except BlockingIOError:
+            self.waits_on_disk = True
+            read_rows(self._fd, buffer, offsets, destinations, size)
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # else: a file system without it
+                raise
+            self._no_wait = 0
+            read_rows(self._fd, buffer, offsets, destinations, size)
 
 
-def read_rows(fd: int, buffer: memoryview, offsets, destinations, row_bytes: int) -> None:
+def read_rows(fd: int, buffer: memoryview, offsets, destinations, row_bytes: int, flags: int = 0) -> None:
     """Copy `row_bytes` at each of the file `offsets` to the same position of `destinations` in
     `buffer` (a read may return less than asked: read on; none past the end of the file)."""
     for offset, destination in zip(offsets, destinations):
         done = 0
         while done < row_bytes:
-            got = os.preadv(fd, [buffer[destination + done:destination + row_bytes]], offset + done)
+            got = os.preadv(fd, [buffer[destination + done:destination + row_bytes]], offset + done, flags)
             if got == 0:
                 raise OSError(f"The file behind the memmap ends before byte {offset + row_bytes}: it was truncated "
                               f"after being mapped.")

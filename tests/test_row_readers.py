@@ -4,6 +4,7 @@ time and each row once an epoch (checked through every read made), are checked f
 they are read, and a BackupAndRestore run on a memmap resumes exactly."""
 from __future__ import annotations
 
+import os
 import threading
 
 import h5py
@@ -77,9 +78,9 @@ def test_memmaps_are_read_from_their_file_a_batch_at_a_time(tmp_path, monkeypatc
     reads: list[int] = []
     preadv = row_readers.os.preadv
 
-    def recorded(fd, buffers, offset):
+    def recorded(fd, buffers, offset, flags=0):
         reads.append(sum(memoryview(buffer).nbytes for buffer in buffers))
-        return preadv(fd, buffers, offset)
+        return preadv(fd, buffers, offset, flags)
 
     monkeypatch.setattr(row_readers.os, "preadv", recorded)
     reference = _model().fit(x.astype("float32"), y, batch_size=32, epochs=2, verbose=0).history
@@ -90,21 +91,44 @@ def test_memmaps_are_read_from_their_file_a_batch_at_a_time(tmp_path, monkeypatc
         assert set(reads) == {memmap[:1].nbytes} and len(reads) == 1 + 2 * N
 
 
-@pytest.mark.parametrize("disk_wait, advised", [(-1.0, N - 4 * 32), (1.0, 0)])
-def test_once_reads_wait_on_the_disk_it_is_asked_for_the_rows_of_coming_batches(tmp_path, monkeypatch, disk_wait,
+@pytest.mark.parametrize("on_disk, advised", [(True, N - 4 * 32), (False, 0)])
+def test_once_reads_wait_on_the_disk_it_is_asked_for_the_rows_of_coming_batches(tmp_path, monkeypatch, on_disk,
                                                                                   advised):
     x, y = _data()
     np.save(tmp_path / "x.npy", x)
     memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
     calls: list[tuple] = []
+    preadv = row_readers.os.preadv
+
+    def read(fd, buffers, offset, flags=0):
+        if on_disk and flags & row_readers.os.RWF_NOWAIT:  # as the kernel does when a byte is not cached
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return preadv(fd, buffers, offset, flags)
+
+    monkeypatch.setattr(row_readers.os, "preadv", read)
     monkeypatch.setattr(row_readers.os, "posix_fadvise", lambda *call: calls.append(call))
-    monkeypatch.setattr(row_readers, "DISK_WAIT_SECONDS", disk_wait)  # -1: every read counts as slow
     history = _model().fit(memmap, y, batch_size=32, epochs=1, verbose=0).history
     assert history == _model().fit(x.astype("float32"), y, batch_size=32, epochs=1, verbose=0).history
     # Reading batch k asks for batch k + 4: batches 4 to 7 of the 8, each row once, a row a call.
     rows = [(offset - 128) // x[:1].nbytes for _, offset, size, advice in calls]
     assert len(rows) == len(set(rows)) == advised and set(rows) <= set(range(N))
     assert all(size == x[:1].nbytes and advice == row_readers.os.POSIX_FADV_WILLNEED for _, _, size, advice in calls)
+
+
+def test_reads_of_a_file_evicted_from_the_page_cache_are_seen_waiting_on_the_disk(tmp_path):
+    x, _ = _data()
+    with open(tmp_path / "x.npy", "wb") as file:
+        np.save(file, x)
+        file.flush()
+        os.fsync(file.fileno())  # written pages are evicted once clean
+        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    cold = row_readers.RowReader(np.load(tmp_path / "x.npy", mmap_mode="r"), "float64")
+    assert cold._file is not None and cold._file.waits_on_disk  # its first row, read on opening
+    np.testing.assert_array_equal(cold.take(np.array([5, 200, 7])), x[[5, 200, 7]])
+    (tmp_path / "x.npy").read_bytes()  # now cached
+    warm = row_readers.RowReader(np.load(tmp_path / "x.npy", mmap_mode="r"), "float64")
+    np.testing.assert_array_equal(warm.take(np.array([5, 200, 7])), x[[5, 200, 7]])
+    assert warm._file is not None and not warm._file.waits_on_disk
 
 
 def test_predict_reads_a_memmap_ahead_and_names_the_batch_a_read_failed_in(tmp_path, monkeypatch):
