@@ -117,6 +117,7 @@ class RowReader:
             check_finite(rows, self._checked_as, numbers)
         return rows
 
+
 def _mapping(source):
     """The `mmap` behind a memmap, when the platform can release its pages (else None)."""
     mapping = getattr(source, "_mmap", None) if isinstance(source, np.memmap) else None
