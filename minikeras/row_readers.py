@@ -99,12 +99,8 @@ class RowReader:
     def read_soon(self, index: slice | np.ndarray) -> None:
         """Rows a coming batch will read (a slice of rows in order, or their positions): asked of
         the kernel now, once reads of this file were seen waiting on the disk (else nothing)."""
-        if self._file is None or not self._file.waits_on_disk:
-            return
-        if isinstance(index, slice):
-            self._file.advise(np.arange(*index.indices(len(self))))
-        else:
-            self._file.advise(np.sort(index))
+        if self._file is not None and self._file.waits_on_disk:
+            self._file.advise(slice(*index.indices(len(self))[:2]) if isinstance(index, slice) else np.sort(index))
 
     def check_as_read(self, what: str) -> None:
         """From now on, every read raises `NonFiniteError` naming its first non-finite entry and
@@ -179,12 +175,19 @@ class FileRows:
         self._read(out, [self._start + start * self._stride], [0], out.nbytes)
         return out
 
-    def advise(self, index: np.ndarray) -> None:
-        """Ask the kernel to start reading rows `index` (in increasing order) from the disk, each a
-        call (``posix_fadvise(WILLNEED)`` returns at once; a row already cached costs a lookup)."""
-        if hasattr(os, "posix_fadvise"):
-            for offset in self._offsets(index):
-                os.posix_fadvise(self._fd, offset, self._row_bytes, os.POSIX_FADV_WILLNEED)
+    def advise(self, index: np.ndarray | slice) -> None:
+        """Ask the kernel to start reading rows `index` (increasing positions: a call each; or a
+        slice `start:stop` of rows that follow each other in the file: one call) from the disk
+        (``posix_fadvise(WILLNEED)`` returns at once; a row already cached costs a lookup)."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        if isinstance(index, slice) and self._stride == self._row_bytes:
+            extent = [(self._start + index.start * self._stride, (index.stop - index.start) * self._stride)]
+        else:
+            index = np.arange(index.start, index.stop) if isinstance(index, slice) else index
+            extent = [(offset, self._row_bytes) for offset in self._offsets(index)]
+        for offset, size in extent:
+            os.posix_fadvise(self._fd, offset, size, os.POSIX_FADV_WILLNEED)
 
     def _offsets(self, index: np.ndarray) -> list:
         return (self._start + index.astype(np.int64) * self._stride).tolist()

@@ -113,6 +113,10 @@ def test_once_reads_wait_on_the_disk_it_is_asked_for_the_rows_of_coming_batches(
     rows = [(offset - 128) // x[:1].nbytes for _, offset, size, advice in calls]
     assert len(rows) == len(set(rows)) == advised and set(rows) <= set(range(N))
     assert all(size == x[:1].nbytes and advice == row_readers.os.POSIX_FADV_WILLNEED for _, _, size, advice in calls)
+    calls.clear()  # in order, the rows of a batch follow each other in the file: one call a batch
+    _model().evaluate(memmap, y, batch_size=32, verbose=0)
+    batches = [(start * x[:1].nbytes, (min(start + 32, N) - start) * x[:1].nbytes) for start in range(128, N, 32)]
+    assert [(offset - 128, size) for _, offset, size, _ in calls] == (batches if on_disk else [])
 
 
 def test_reads_of_a_file_evicted_from_the_page_cache_are_seen_waiting_on_the_disk(tmp_path):
