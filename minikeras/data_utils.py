@@ -28,7 +28,7 @@ class Dataset:
     """
 
     x: np.ndarray | tuple
-    targets: np.ndarray | tuple
+    targets: np.ndarray | tuple | None  # (None: inputs alone, to predict)
     weights: np.ndarray | tuple | None = None
     rows: np.ndarray | None = None
 

@@ -8,17 +8,15 @@ engine's public methods below and nothing private of either.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import numpy as np
 
 from . import targets as targets_module
 from .checks import check_finite
-from .data_utils import READ_AHEAD, BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
+from .data_utils import BatchGatherer, Dataset, check_inputs, check_same_length, sample_weights
 from .graph import Program
 from .layers import activations
 from .metrics.base import OutputLoss
-from .prefetch import prefetched
 from .row_readers import RowReader
 from .store import ParameterStore
 from .structures import by_position, first_array, rows
@@ -465,13 +463,10 @@ class Engine:
         batch_size = self.evaluation_batch_size(batch_size)
         n = rows(x)
         outputs = [np.empty((n, *shape), dtype=self.dtype) for shape in self.output_shapes]
-        inputs = x if isinstance(x, tuple) else (x,)
-        parts: Iterator = (tuple(a[start:start + batch_size] for a in inputs) for start in range(0, n, batch_size))
-        if any(isinstance(a, RowReader) for a in inputs):
-            parts = prefetched(parts, READ_AHEAD, "x")  # read from files while the last batch is computed
+        # A file's batches are read ahead (and asked of its disk) as for evaluate; arrays' are views.
+        batches = BatchGatherer(Dataset(x, None), batch_size).batches()
         with np.errstate(all="ignore"):  # NaN or inf in x give NaN or inf out, without numpy's warnings
-            for index, (part, start) in enumerate(zip(parts, range(0, n, batch_size))):
-                part = part if isinstance(x, tuple) else part[0]
+            for index, ((part, _, _), start) in enumerate(zip(batches, range(0, n, batch_size))):
                 for output, value in zip(outputs, self._run(self.program.operations, part, False,
                                                             self.program.output_ids)):
                     output[start:start + batch_size] = value
